@@ -1,0 +1,130 @@
+"""Command line: ``cscplan build | validate | cost | report``.
+
+Exit codes: 0 success, 1 findings at or above the ``--fail-on`` threshold, 2 bad input.
+Bad input prints one Italian message (file, row/key, expected, found); ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cscplan import paths
+from cscplan.errors import InputError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="cscplan — Piano Programma, verifiche dei totali e scenari tariffari di Comunità Sociale Cremasca.",
+)
+_STATE = {"debug": False}
+
+OutOption = Annotated[Path, typer.Option("--out", help="Cartella di destinazione degli output.")]
+RawOption = Annotated[
+    Path, typer.Option("--plan", help="Testo del Piano Programma (default: data/raw/002_…txt).")
+]
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Mostra il traceback completo.")] = False,
+) -> None:
+    _STATE["debug"] = debug
+
+
+@app.command()
+def build(
+    out: OutOption = paths.DEFAULT_OUT,
+    plan: RawOption = paths.PIANO_PROGRAMMA,
+    caseload: Annotated[
+        Path, typer.Option(help="Casistica (CSV) da costare; default: campione sintetico.")
+    ] = paths.SAMPLE_CASELOAD,
+    screenshot: Annotated[bool, typer.Option(help="Scatta lo screenshot del report.")] = True,
+) -> None:
+    """Costruisce tutti gli output dai sorgenti inclusi (tabelle, verifiche, scenari, report)."""
+    from cscplan.pipeline import BuildInputs, run_build
+
+    summary = run_build(
+        BuildInputs(plan=plan, caseload=caseload), out=out, screenshot=screenshot, echo=typer.echo
+    )
+    typer.echo(summary)
+
+
+@app.command()
+def validate(
+    plan: RawOption = paths.PIANO_PROGRAMMA,
+    fail_on: Annotated[
+        str, typer.Option("--fail-on", help="Soglia di uscita: error | warning | never.")
+    ] = "error",
+) -> None:
+    """Verifica tutti i totali del Piano Programma e stampa un riepilogo in italiano."""
+    from cscplan.pipeline import validate_plan
+    from cscplan.validation.report import exit_code_for, summary_text
+
+    if fail_on not in ("error", "warning", "never"):
+        raise InputError(
+            None, "--fail-on tra error, warning, never", repr(fail_on), key="--fail-on"
+        )
+    findings = validate_plan(plan)
+    typer.echo(summary_text(findings))
+    raise typer.Exit(exit_code_for(findings, fail_on))
+
+
+@app.command()
+def cost(
+    caseload: Annotated[Path, typer.Argument(help="Casistica CSV (un piano per riga).")],
+    scenario: Annotated[
+        list[Path] | None, typer.Option("--scenario", help="File YAML di scenario (ripetibile).")
+    ] = None,
+    year: Annotated[int, typer.Option(help="Anno da costare.")] = 2023,
+    out: OutOption = paths.DEFAULT_OUT,
+) -> None:
+    """Costa una casistica alle tariffe 2023 (baseline + scenari) e scrive costs_*.csv."""
+    from cscplan.pipeline import run_cost
+
+    typer.echo(run_cost(caseload, scenario or [], year=year, out=out))
+
+
+@app.command()
+def report(
+    out: OutOption = paths.DEFAULT_OUT,
+    plan: RawOption = paths.PIANO_PROGRAMMA,
+    screenshot: Annotated[bool, typer.Option(help="Scatta lo screenshot del report.")] = True,
+) -> None:
+    """Produce il report HTML offline e la cartella di lavoro Excel."""
+    from cscplan.pipeline import BuildInputs, run_report
+
+    typer.echo(run_report(BuildInputs(plan=plan), out=out, screenshot=screenshot))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point: maps InputError to one clear message and exit code 2."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        rc = app(args=argv, standalone_mode=False)
+    except InputError as err:
+        if debug:
+            raise
+        typer.secho(f"Errore nei dati di input: {err.message}", err=True, fg="red")
+        return 2
+    except typer.Exit as exc:
+        return exc.exit_code
+    except SystemExit as exc:  # pragma: no cover - click's own exits
+        return int(exc.code or 0)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            return 2
+        if isinstance(exc, click.exceptions.Abort):
+            return 130
+        raise
+    return rc if isinstance(rc, int) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,17 @@
+"""Where the bundled data lives (repository layout: data/ beside the package)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = REPO_ROOT / "data"
+RAW_DIR = DATA_DIR / "raw"
+PIANO_PROGRAMMA = RAW_DIR / "002_d2694b79c7011924.txt"
+SERVICE_MAPS = RAW_DIR / "003_e1cdb3029c68e2c4.txt"
+GUIDELINES_2023 = RAW_DIR / "004_a279edaa88320457.txt"
+TARIFFS_2023 = DATA_DIR / "tariffs" / "2023.yaml"
+FUNDING_SOURCES = DATA_DIR / "funding_sources.csv"
+SAMPLE_CASELOAD = DATA_DIR / "caseload_sample.csv"
+SCENARIOS_DIR = DATA_DIR / "scenarios"
+DEFAULT_OUT = REPO_ROOT / "outputs"
