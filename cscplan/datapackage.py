@@ -60,9 +60,7 @@ def datapackage(
         "title": "Comunità Sociale Cremasca — Piano Programma 2020–2022 e scenari tariffari 2023",
         "licenses": [{"name": "CC-BY-4.0"}],
         "sources": sources,
-        "resources": [
-            resource(name, tables[name], schemas.get(name)) for name in sorted(tables)
-        ],
+        "resources": [resource(name, tables[name], schemas.get(name)) for name in sorted(tables)],
     }
     for res in descriptor["resources"]:
         res["rows"] = res.pop("bytes_rows")

@@ -57,3 +57,13 @@ def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
         kind="stable",
     )
     return frame.reset_index(drop=True)
+
+
+def concat_findings(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """One findings table from several (budget, service maps, ...), in the stable order."""
+    rows = [
+        Finding(**{k: (None if pd.isna(v) else v) for k, v in record.items()})
+        for frame in frames
+        for record in frame[FINDING_COLUMNS].to_dict("records")
+    ]
+    return findings_frame(rows)
