@@ -63,7 +63,11 @@ def write_bytes(path: str | Path, data: bytes) -> Path:
     return atomic_write(path, lambda p: p.write_bytes(data))
 
 
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as deterministic CSV bytes (UTF-8, '\\n', '.' decimals, no index)."""
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
 def write_csv(path: str | Path, frame: pd.DataFrame) -> Path:
-    """Write a CSV deterministically (UTF-8, '\\n', '.' decimals, no index)."""
-    text = frame.to_csv(index=False, lineterminator="\n")
-    return write_text(path, text)
+    """Write a CSV deterministically and atomically."""
+    return write_bytes(path, csv_bytes(frame))

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from cscplan import __version__, paths
-from cscplan.io import write_bytes, write_csv, write_text
+from cscplan.io import csv_bytes, write_bytes
 
 WORKBOOK_NAME = "piano_programma_2020_2022.xlsx"
 REPORT_NAME = "report.html"
@@ -168,16 +168,20 @@ def _relative(path: Path) -> str:
 # --- edges: writing -----------------------------------------------------------------------------
 
 
-def write_result(result: BuildResult, out: Path, metadata: dict) -> list[Path]:
-    """Write every table and document atomically; the run's date goes only in run_metadata.json."""
-    out.mkdir(parents=True, exist_ok=True)
-    written = [
-        write_csv(out / f"{name}.csv", frame) for name, frame in sorted(result.tables.items())
-    ]
-    written += [write_bytes(out / name, data) for name, data in sorted(result.documents.items())]
+def serialise(result: BuildResult, metadata: dict) -> dict[str, bytes]:
+    """Every output file's bytes, in memory: a failure here leaves the output folder untouched."""
+    files = {f"{name}.csv": csv_bytes(frame) for name, frame in result.tables.items()}
+    files.update(result.documents)
     text = json.dumps(metadata, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    written.append(write_text(out / "run_metadata.json", text))
-    return written
+    files["run_metadata.json"] = text.encode("utf-8")
+    return dict(sorted(files.items()))
+
+
+def write_result(result: BuildResult, out: Path, metadata: dict) -> list[Path]:
+    """Write every file atomically (temporary name in ``out``, then rename), after serialising all."""
+    files = serialise(result, metadata)
+    out.mkdir(parents=True, exist_ok=True)
+    return [write_bytes(out / name, data) for name, data in files.items()]
 
 
 def run_metadata(inputs: BuildInputs) -> dict:
