@@ -93,17 +93,22 @@ def _short(text: str, width: int = 38) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
-def objective_labels(tables: dict[str, pd.DataFrame]) -> dict[int, str]:
-    """Objective id → ``"Ob. 5 – title"`` from the budget lines (or comparison/multi-year)."""
+def objective_titles(tables: dict[str, pd.DataFrame]) -> dict[int, str]:
+    """Objective id → full title, from the budget lines (or comparison/multi-year)."""
     for name in ("budget_lines", "comparison", "multiyear"):
         frame = tables.get(name)
         if frame is not None and not frame.empty and "objective" in frame.columns:
             pairs = frame.drop_duplicates("objective_id").sort_values("objective_id")
             return {
-                int(i): f"Ob. {int(i)} – {_short(t, 30)}"
+                int(i): " ".join(str(t).split())
                 for i, t in zip(pairs["objective_id"], pairs["objective"], strict=True)
             }
     return {}
+
+
+def objective_labels(tables: dict[str, pd.DataFrame]) -> dict[int, str]:
+    """Objective id → short chart label ``"Ob. 5 – title…"``."""
+    return {i: f"Ob. {i} – {_short(t, 30)}" for i, t in objective_titles(tables).items()}
 
 
 def _objective_label(labels: dict[int, str], objective_id: int) -> str:
@@ -446,6 +451,15 @@ def _horizontal_line(fig: go.Figure, x: list[str], level: float, name: str, dash
     )
 
 
+def _with_commitment(fig: go.Figure, x: list[str], level: float, title: str) -> go.Figure:
+    """Add the committed budget and its 80 % alert line to a cumulative-spend chart."""
+    _horizontal_line(fig, x, level, "Impegno annuo", "dash")
+    _horizontal_line(fig, x, ALERT_SHARE * level, "Soglia di allerta 80%", "dot")
+    _layout(fig, title)
+    fig.update_yaxes(title_text="Spesa cumulata (€)", tickformat=",.0f", ticksuffix=" €")
+    return fig
+
+
 def commitment(tables: dict[str, pd.DataFrame], costs_monthly: pd.DataFrame) -> float:
     """The committed annual budget: Monte Carlo's commitment if given, else the baseline total."""
     monthly = tables.get("montecarlo_monthly")
@@ -478,11 +492,7 @@ def cumulative_spend(tables: dict[str, pd.DataFrame]) -> go.Figure:
             )
         )
     level = commitment(tables, costs)
-    _horizontal_line(fig, x, level, "Impegno annuo", "dash")
-    _horizontal_line(fig, x, ALERT_SHARE * level, "Soglia di allerta 80%", "dot")
-    _layout(fig, "Spesa cumulata mese per mese rispetto all'impegno")
-    fig.update_yaxes(title_text="Spesa cumulata (€)", tickformat=",.0f", ticksuffix=" €")
-    return fig
+    return _with_commitment(fig, x, level, "Spesa cumulata mese per mese rispetto all'impegno")
 
 
 def montecarlo_fan(tables: dict[str, pd.DataFrame]) -> go.Figure:
@@ -527,11 +537,8 @@ def montecarlo_fan(tables: dict[str, pd.DataFrame]) -> go.Figure:
         )
     )
     level = float(monthly["commitment"].iloc[0])
-    _horizontal_line(fig, x, level, "Impegno annuo", "dash")
-    _horizontal_line(fig, x, ALERT_SHARE * level, "Soglia di allerta 80%", "dot")
-    _layout(fig, "Incertezza sulla spesa cumulata (simulazione Monte Carlo, P10–P90)")
-    fig.update_yaxes(title_text="Spesa cumulata (€)", tickformat=",.0f", ticksuffix=" €")
-    return fig
+    title = "Incertezza sulla spesa cumulata (simulazione Monte Carlo, P10–P90)"
+    return _with_commitment(fig, x, level, title)
 
 
 def tornado(tables: dict[str, pd.DataFrame]) -> go.Figure:

@@ -1,0 +1,199 @@
+"""Self-contained offline HTML report (Italian), plotly.js inlined once, deterministic.
+
+No network request is ever needed to read the report: no CDN, no external fonts or images.
+The same tables always give byte-identical HTML (fixed div ids, no timestamps).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from html import escape
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+from cscplan import __version__, paths
+from cscplan.fmt import eur, signed_eur
+from cscplan.reports import narrative
+from cscplan.reports.charts import CHARTS, SEVERITY_LABELS, build_charts
+
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d"]}
+
+
+@dataclass(frozen=True)
+class Section:
+    """A report section: anchor id, Italian heading, its narrative, optional extra HTML."""
+
+    id: str
+    heading: str
+    paragraphs: Callable[[dict[str, pd.DataFrame]], list[str]]
+    extra: Callable[[dict[str, pd.DataFrame]], str] | None = None
+
+
+def _key_figures_html(tables: dict[str, pd.DataFrame]) -> str:
+    cards = "".join(
+        f'<div class="card"><div class="label">{escape(label)}</div>'
+        f'<div class="value">{escape(value)}</div></div>'
+        for label, value in narrative.key_figures(tables)
+    )
+    return f'<div class="cards">{cards}</div>' if cards else ""
+
+
+def _cell(value, money: bool = False, signed: bool = False) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "<td></td>"
+    if money:
+        text = signed_eur(value) if signed else eur(value)
+        return f'<td class="num">{escape(text)}</td>'
+    return f"<td>{escape(str(value))}</td>"
+
+
+def findings_table_html(tables: dict[str, pd.DataFrame]) -> str:
+    """Every finding as an HTML table (severity-coloured rows), inside a collapsible block."""
+    findings = tables.get("findings")
+    if findings is None or findings.empty:
+        return ""
+    head = (
+        "<tr><th>Gravità</th><th>Tabella</th><th>Obiettivo</th><th>Colonna</th><th>Riga</th>"
+        "<th>Dichiarato</th><th>Calcolato</th><th>Differenza</th><th>Messaggio</th></tr>"
+    )
+    rows = []
+    for row in findings.itertuples(index=False):
+        objective = "" if pd.isna(row.objective_id) else int(row.objective_id)
+        line = "" if pd.isna(row.source_line) else int(row.source_line)
+        rows.append(
+            f'<tr class="sev-{escape(str(row.severity))}">'
+            + _cell(SEVERITY_LABELS.get(row.severity, row.severity))
+            + _cell(row.table)
+            + _cell(objective)
+            + _cell(row.column)
+            + _cell(line)
+            + _cell(row.stated, money=True)
+            + _cell(row.computed, money=True)
+            + _cell(row.delta, money=True, signed=True)
+            + _cell(row.message)
+            + "</tr>"
+        )
+    return (
+        f"<details><summary>Elenco completo delle segnalazioni ({len(rows)})</summary>"
+        f'<div class="scroll"><table class="findings"><thead>{head}</thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div></details>"
+    )
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("sintesi", "Sintesi", narrative.summary_paragraphs, _key_figures_html),
+    Section("budget", "Budget per obiettivo e fonte", narrative.budget_paragraphs),
+    Section("pluriennale", "Pluriennale 2020–2022", narrative.multiyear_paragraphs),
+    Section(
+        "verifiche", "Verifiche dei totali", narrative.validation_paragraphs, findings_table_html
+    ),
+    Section("scenari", "Scenari tariffari", narrative.scenario_paragraphs),
+    Section("benchmark", "Benchmark Cremona", narrative.benchmark_paragraphs),
+)
+
+STYLE = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#1d2b36;
+background:#f6f7f9;line-height:1.5}
+header{background:#1f5f8b;color:#fff;padding:1.5rem 2rem}
+header h1{margin:0 0 .3rem;font-size:1.6rem}
+nav{background:#fff;border-bottom:1px solid #dde3e8;padding:.6rem 2rem;position:sticky;top:0;
+z-index:10}
+nav a{margin-right:1.2rem;color:#1f5f8b;text-decoration:none;font-weight:600}
+main{max-width:1200px;margin:0 auto;padding:1rem 2rem 3rem}
+section{background:#fff;border:1px solid #dde3e8;border-radius:6px;padding:1rem 1.5rem;
+margin:1.2rem 0}
+h2{color:#1f5f8b;margin-top:.3rem}
+.cards{display:flex;flex-wrap:wrap;gap:1rem;margin:1rem 0}
+.card{flex:1 1 14rem;border:1px solid #dde3e8;border-radius:6px;padding:.8rem 1rem;
+background:#f9fbfc}
+.card .label{font-size:.85rem;color:#55636f}.card .value{font-size:1.35rem;font-weight:700}
+.chart{margin:1rem 0}.note{color:#7a5b00;background:#fff6dc;padding:.5rem .8rem;border-radius:4px}
+.scroll{overflow-x:auto}
+table.findings{border-collapse:collapse;font-size:.85rem;width:100%}
+table.findings th,table.findings td{border:1px solid #dde3e8;padding:.3rem .5rem;
+vertical-align:top}
+table.findings td.num{text-align:right;white-space:nowrap}
+tr.sev-error{background:#fbe3e1}tr.sev-warning{background:#fdf1d6}tr.sev-info{background:#e4f0fa}
+footer{color:#55636f;font-size:.85rem;text-align:center;padding:1rem}
+"""
+
+
+def figure_html(name: str, fig: go.Figure) -> str:
+    """One figure as a ``<div>`` with a fixed id (``grafico-<name>``), without plotly.js."""
+    return pio.to_html(
+        fig,
+        full_html=False,
+        include_plotlyjs=False,
+        div_id=f"grafico-{name}",
+        config=PLOTLY_CONFIG,
+    )
+
+
+def _charts_by_section(
+    tables: dict[str, pd.DataFrame], figures: dict[str, go.Figure] | None
+) -> dict[str, list[tuple[str, go.Figure | str]]]:
+    built = build_charts(tables) if figures is None else _given_figures(figures)
+    section_of = {spec.name: spec.section for spec in CHARTS}
+    grouped: dict[str, list[tuple[str, go.Figure | str]]] = {}
+    for name, item in built.items():
+        grouped.setdefault(section_of.get(name, "sintesi"), []).append((name, item))
+    return grouped
+
+
+def _given_figures(figures: dict[str, go.Figure]) -> dict[str, go.Figure | str]:
+    known = {spec.name: figures.get(spec.name) for spec in CHARTS}
+    ordered = {
+        name: fig if fig is not None else f"Grafico «{spec.title}» non fornito."
+        for (name, fig), spec in zip(known.items(), CHARTS, strict=True)
+    }
+    ordered.update({name: fig for name, fig in figures.items() if name not in known})
+    return ordered
+
+
+def _section_html(
+    section: Section, tables: dict[str, pd.DataFrame], items: list[tuple[str, go.Figure | str]]
+) -> str:
+    parts = [f'<section id="{section.id}"><h2>{escape(section.heading)}</h2>']
+    parts.extend(f"<p>{escape(p)}</p>" for p in section.paragraphs(tables))
+    if section.extra is not None:
+        parts.append(section.extra(tables))
+    for name, item in items:
+        if isinstance(item, str):
+            parts.append(f'<p class="note">{escape(item)}</p>')
+        else:
+            parts.append(f'<div class="chart">{figure_html(name, item)}</div>')
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def render_report(
+    tables: dict[str, pd.DataFrame], figures: dict[str, go.Figure] | None = None
+) -> str:
+    """The whole report as one offline HTML string (``lang="it"``, plotly.js inlined once).
+
+    ``figures`` replaces the charts drawn from ``tables`` (missing ones get an Italian note).
+    """
+    grouped = _charts_by_section(tables, figures)
+    nav = "".join(f'<a href="#{s.id}">{escape(s.heading)}</a>' for s in SECTIONS)
+    body = "\n".join(_section_html(s, tables, grouped.get(s.id, [])) for s in SECTIONS)
+    sources = ", ".join(
+        p.name for p in (paths.PIANO_PROGRAMMA, paths.SERVICE_MAPS, paths.GUIDELINES_2023)
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="it">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        "<title>Comunità Sociale Cremasca — Piano Programma 2020–2022 e scenari tariffari</title>\n"
+        f"<style>{STYLE}</style>\n"
+        f'<script type="text/javascript">{get_plotlyjs()}</script>\n'
+        "</head>\n<body>\n<header><h1>Comunità Sociale Cremasca</h1>"
+        "<div>Piano Programma 2020–2022: budget, verifiche dei totali e scenari tariffari</div>"
+        f"</header>\n<nav>{nav}</nav>\n<main>\n{body}\n</main>\n"
+        f"<footer>Generato da cscplan {escape(__version__)} dai testi sorgente "
+        f"{escape(sources)}: gli importi del piano vengono dai documenti, i costi degli scenari "
+        "dalla casistica indicata alle tariffe 2023.</footer>\n"
+        "</body>\n</html>\n"
+    )

@@ -1,0 +1,348 @@
+"""Italian sentences generated from the build's tables, one short list of paragraphs per section.
+
+Every number in a sentence is computed here from the tables and formatted with
+:mod:`cscplan.fmt`; a missing table yields an Italian note instead of a figure.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cscplan.fmt import eur, number, percent, signed_eur
+from cscplan.reports.charts import (
+    ALERT_SHARE,
+    BASELINE,
+    PAYER_LABELS,
+    PLAN_COLUMN_2020,
+    TOLERANCE,
+    failing_totals,
+    objective_titles,
+    scenario_label,
+    source_groups,
+)
+
+MONTHS = (
+    "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre"
+).split()
+SEVERITY_WORDS = {
+    "error": ("errore", "errori"),
+    "warning": ("avviso", "avvisi"),
+    "info": ("nota", "note"),
+}
+
+
+def _frame(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame | None:
+    frame = tables.get(name)
+    return None if frame is None or frame.empty else frame
+
+
+def _missing(what: str) -> str:
+    return f"Dati non disponibili in questa esecuzione: {what}."
+
+
+def counted(n: int, singular: str, plural: str) -> str:
+    """``1 errore``, ``3 errori``."""
+    return f"{number(n)} {singular if n == 1 else plural}"
+
+
+def month_name(month: str) -> str:
+    """``"2023-03"`` → ``"marzo 2023"``."""
+    year, num = str(month).split("-")[:2]
+    return f"{MONTHS[int(num) - 1]} {year}"
+
+
+def _change(new: float, old: float) -> str:
+    """``+12,5%`` style relative change, or the absolute change when the base is zero."""
+    if abs(old) < TOLERANCE:
+        return signed_eur(new - old)
+    rel = (new - old) / abs(old)
+    return ("+" if rel >= 0 else "−") + percent(abs(rel))
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def plan_2020_by_objective(tables: dict[str, pd.DataFrame]) -> pd.Series:
+    """Bottom-up 2020 budget (sum of the PO 2020 lines) per objective id."""
+    lines = _frame(tables, "budget_lines")
+    if lines is None:
+        return pd.Series(dtype="float64")
+    plan = lines[lines["column"] == PLAN_COLUMN_2020]
+    return plan.groupby("objective_id")["amount"].sum().sort_index()
+
+
+def _objective(titles: dict[int, str], objective_id: int) -> str:
+    title = titles.get(int(objective_id))
+    return f"Obiettivo {int(objective_id)}" + (f" ({title})" if title else "")
+
+
+def severity_counts(tables: dict[str, pd.DataFrame]) -> dict[str, int]:
+    findings = _frame(tables, "findings")
+    if findings is None:
+        return {}
+    counts = findings["severity"].value_counts()
+    return {s: int(counts.get(s, 0)) for s in SEVERITY_WORDS}
+
+
+def scenario_totals(tables: dict[str, pd.DataFrame]) -> pd.Series:
+    """Annual gross cost per scenario, baseline first."""
+    summary = _frame(tables, "costs_summary")
+    if summary is None:
+        return pd.Series(dtype="float64")
+    totals = summary.groupby("scenario")["gross_eur"].sum()
+    order = [BASELINE] * (BASELINE in totals.index) + sorted(
+        s for s in totals.index if s != BASELINE
+    )
+    return totals.reindex(order)
+
+
+def key_figures(tables: dict[str, pd.DataFrame]) -> list[tuple[str, str]]:
+    """Headline figures for the summary: (Italian label, formatted value)."""
+    figures: list[tuple[str, str]] = []
+    by_objective = plan_2020_by_objective(tables)
+    if not by_objective.empty:
+        figures.append(("Budget 2020 (somma delle righe)", eur(by_objective.sum())))
+    comparison = _frame(tables, "comparison")
+    if comparison is not None:
+        figures.append(("Preconsuntivo 2019", eur(comparison["preconsuntivo_2019"].sum())))
+    findings = _frame(tables, "findings")
+    if findings is not None:
+        figures.append(("Totali che non tornano", number(len(failing_totals(findings)))))
+    totals = scenario_totals(tables)
+    if BASELINE in totals.index:
+        figures.append(("Costo annuo casistica (tariffe 2023)", eur(totals[BASELINE])))
+    return figures
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def summary_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Sintesi: total budget, change on 2019, checks, scenarios."""
+    out: list[str] = []
+    by_objective = plan_2020_by_objective(tables)
+    if by_objective.empty:
+        out.append(_missing("righe di budget 2020"))
+    else:
+        total = by_objective.sum()
+        text = (
+            f"Il budget 2020 ricostruito dalle righe delle schede vale {eur(total)}, "
+            f"distribuito su {number((by_objective > 0).sum())} obiettivi."
+        )
+        comparison = _frame(tables, "comparison")
+        if comparison is not None:
+            before = comparison["preconsuntivo_2019"].sum()
+            text += (
+                f" Rispetto al preconsuntivo 2019 ({eur(before)}) la variazione è "
+                f"{signed_eur(total - before)} ({_change(total, before)})."
+            )
+        out.append(text)
+    counts = severity_counts(tables)
+    if counts:
+        out.append(
+            "Le verifiche dei totali hanno prodotto "
+            + ", ".join(counted(n, *SEVERITY_WORDS[s]) for s, n in counts.items())
+            + "."
+        )
+    totals = scenario_totals(tables)
+    if BASELINE in totals.index:
+        out.append(
+            f"Alle tariffe 2023 la casistica costa {eur(totals[BASELINE])} l'anno; "
+            f"scenari alternativi simulati: {number(len(totals) - 1)}."
+        )
+    return out
+
+
+def budget_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Budget per obiettivo e fonte: largest objectives, funding groups, balance, 2019→2020."""
+    out: list[str] = []
+    by_objective = plan_2020_by_objective(tables)
+    titles = objective_titles(tables)
+    if by_objective.empty:
+        out.append(_missing("budget per obiettivo"))
+    else:
+        total = by_objective.sum()
+        top = by_objective.sort_values(ascending=False, kind="stable").head(3)
+        parts = [
+            f"{_objective(titles, i)} con {eur(v)} ({percent(v / total)})" for i, v in top.items()
+        ]
+        out.append("Gli obiettivi più grandi sono " + "; ".join(parts) + ".")
+    out.extend(_funding_sentences(tables))
+    out.extend(_comparison_sentences(tables, titles))
+    return out
+
+
+def _funding_sentences(tables: dict[str, pd.DataFrame]) -> list[str]:
+    out: list[str] = []
+    funding = _frame(tables, "funding_by_objective")
+    if funding is not None:
+        groups = source_groups(tables)
+        by_group = (
+            funding.assign(group=funding["source"].map(groups).fillna(funding["source"]))
+            .groupby("group")["amount"]
+            .sum()
+            .sort_values(ascending=False, kind="stable")
+        )
+        total = by_group.sum()
+        parts = [f"{g} {eur(v)} ({percent(v / total)})" for g, v in by_group.items() if total]
+        out.append("Fonti di finanziamento 2020 assegnate alle righe: " + ", ".join(parts) + ".")
+    balance = _frame(tables, "funding_balance_2020")
+    if balance is not None:
+        gaps = balance[balance["difference"].abs() > TOLERANCE]
+        if gaps.empty:
+            out.append("Per ogni fonte quanto assegnato alle righe coincide con le entrate 2020.")
+        for row in gaps.itertuples():
+            out.append(
+                f"Fonte {row.source}: assegnati alle righe {eur(row.allocated)}, disponibili "
+                f"nelle entrate {eur(row.available)} (differenza {signed_eur(row.difference)})."
+            )
+    return out
+
+
+def _comparison_sentences(tables: dict[str, pd.DataFrame], titles: dict[int, str]) -> list[str]:
+    comparison = _frame(tables, "comparison")
+    if comparison is None:
+        return [_missing("confronto con il preconsuntivo 2019")]
+    change = (comparison["budget_2020"] - comparison["preconsuntivo_2019"]).set_axis(
+        comparison["objective_id"]
+    )
+    up, down = change.idxmax(), change.idxmin()
+    text = f"Dal 2019 al 2020 cresce di più l'{_objective(titles, up)} ({signed_eur(change[up])})"
+    if change[down] < 0:
+        text += f", cala di più l'{_objective(titles, down)} ({signed_eur(change[down])})"
+    return [text + "."]
+
+
+def multiyear_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Pluriennale: totals per year, change over the period, the objective that moves most."""
+    multiyear = _frame(tables, "multiyear")
+    if multiyear is None:
+        return [_missing("budget pluriennale")]
+    totals = multiyear.groupby("year")["amount"].sum().sort_index()
+    first, last = totals.index[0], totals.index[-1]
+    out = [
+        "Totali del budget pluriennale: "
+        + ", ".join(f"{int(y)} {eur(v)}" for y, v in totals.items())
+        + f"; dal {int(first)} al {int(last)} la variazione è "
+        f"{signed_eur(totals[last] - totals[first])} ({_change(totals[last], totals[first])})."
+    ]
+    wide = multiyear.pivot_table(index="objective_id", columns="year", values="amount")
+    moves = (wide[last] - wide[first]).dropna()
+    if not moves.empty:
+        mover = moves.abs().idxmax()
+        out.append(
+            f"La variazione più ampia riguarda l'{_objective(objective_titles(tables), mover)}: "
+            f"{signed_eur(moves[mover])} tra il {int(first)} e il {int(last)}."
+        )
+    return out
+
+
+def validation_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Verifiche dei totali: failing totals, the largest gap, recovered masked cells."""
+    findings = _frame(tables, "findings")
+    if findings is None:
+        return [_missing("verifiche dei totali")]
+    failing = failing_totals(findings)
+    out = [
+        f"Sono stati confrontati i totali dichiarati con quelli ricalcolati: "
+        f"{number(len(failing))} non tornano (differenza oltre un centesimo)."
+    ]
+    if not failing.empty:
+        worst = failing.loc[(failing["stated"] - failing["computed"]).abs().idxmax()]
+        out.append(
+            f"La differenza più grande è di {signed_eur(worst['stated'] - worst['computed'])}: "
+            f"{worst['message']}"
+        )
+    lines = _frame(tables, "budget_lines")
+    if lines is not None and "masked" in lines.columns:
+        masked = lines[lines["masked"].astype(bool)]
+        recovered = masked["amount"].notna().sum()
+        if len(masked):
+            out.append(
+                f"Celle illeggibili («#####») nel documento: {number(len(masked))}; "
+                f"ricostruite dalle identità di riga o colonna: {number(recovered)}."
+            )
+    return out
+
+
+def scenario_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Scenari tariffari: baseline, each scenario's effect, payers, uncertainty, sensitivity."""
+    totals = scenario_totals(tables)
+    if BASELINE not in totals.index:
+        return [_missing("costi degli scenari tariffari")]
+    base = totals[BASELINE]
+    out = [f"Situazione attuale alle tariffe 2023: {eur(base)} l'anno."]
+    for name, value in totals.drop(BASELINE).items():
+        out.append(
+            f"Scenario «{scenario_label(name)}»: {eur(value)}, "
+            f"{signed_eur(value - base)} ({_change(value, base)}) rispetto alla situazione attuale."
+        )
+    summary = _frame(tables, "costs_summary")
+    payers = summary[summary["scenario"] == BASELINE][list(PAYER_LABELS)].sum()
+    out.append(
+        "Nella situazione attuale pagano: "
+        + ", ".join(f"{PAYER_LABELS[c].lower()} {eur(v)}" for c, v in payers.items())
+        + "."
+    )
+    out.extend(_uncertainty_sentences(tables))
+    return out
+
+
+def _uncertainty_sentences(tables: dict[str, pd.DataFrame]) -> list[str]:
+    out: list[str] = []
+    monthly = _frame(tables, "montecarlo_monthly")
+    if monthly is not None:
+        monthly = monthly.sort_values("month")
+        last = monthly.iloc[-1]
+        text = (
+            f"Con la presa in carico incerta, la spesa annua sta tra {eur(last['p10'])} (P10) "
+            f"e {eur(last['p90'])} (P90), mediana {eur(last['p50'])}, "
+            f"contro un impegno di {eur(last['commitment'])}."
+        )
+        alert = monthly[monthly["p50"] >= ALERT_SHARE * monthly["commitment"]]
+        if not alert.empty:
+            text += (
+                f" Sul percorso mediano la soglia di allerta ({percent(ALERT_SHARE, 0)} "
+                f"dell'impegno) si raggiunge a {month_name(alert['month'].iloc[0])}."
+            )
+        out.append(text)
+    risks = _frame(tables, "montecarlo")
+    if risks is not None:
+        worst = risks.loc[risks["prob_exceed"].idxmax()]
+        out.append(
+            f"Probabilità più alta di superare l'impegno: {percent(worst['prob_exceed'])} "
+            f"({worst['service']}, {worst['payer']}, scenario «{scenario_label(worst['scenario'])}»)."
+        )
+    sens = _frame(tables, "sensitivity")
+    if sens is not None:
+        width = (sens["high_eur"] - sens["low_eur"]).abs()
+        top = sens.loc[width.idxmax()]
+        out.append(
+            f"Il parametro che sposta di più il costo annuo è «{top['parameter']}»: "
+            f"da {signed_eur(top['low_eur'] - top['base_eur'])} a "
+            f"{signed_eur(top['high_eur'] - top['base_eur'])}."
+        )
+    return out
+
+
+def benchmark_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Benchmark Cremona: fastest and slowest growing services, with the usual caveat."""
+    growth = _frame(tables, "cremona_growth")
+    if growth is None:
+        return [_missing("benchmark di Cremona")]
+    services = growth[(growth["level"] == "servizio") & growth["cagr_2018_2020"].notna()]
+    if services.empty:
+        return [_missing("crescita per servizio a Cremona")]
+    ranked = services.sort_values("cagr_2018_2020", kind="stable")
+    fast, slow = ranked.iloc[-1], ranked.iloc[0]
+
+    def signed(value: float) -> str:
+        return ("+" if value >= 0 else "−") + percent(abs(value))
+
+    return [
+        f"A Cremona, tra il 2018 e il 2020, cresce di più {fast['csc_service']} "
+        f"({signed(fast['cagr_2018_2020'])} medio annuo) e meno {slow['csc_service']} "
+        f"({signed(slow['cagr_2018_2020'])}); servizi confrontati: {number(len(services))}.",
+        "Cremona è un solo comune con definizioni proprie: il benchmark indica un ordine di "
+        "grandezza dell'andamento della domanda, non una previsione per i comuni del distretto.",
+    ]

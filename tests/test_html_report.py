@@ -1,0 +1,105 @@
+"""Offline HTML report: sections, Italian text from the data, plotly inlined once, deterministic."""
+
+from __future__ import annotations
+
+import re
+
+import plotly.graph_objects as go
+import pytest
+from plotly.offline import get_plotlyjs
+from test_charts import sample_tables
+
+from cscplan.reports import charts, narrative
+from cscplan.reports.html import SECTIONS, render_report
+
+HEADINGS = [
+    "Sintesi",
+    "Budget per obiettivo e fonte",
+    "Pluriennale 2020–2022",
+    "Verifiche dei totali",
+    "Scenari tariffari",
+    "Benchmark Cremona",
+]
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return sample_tables()
+
+
+@pytest.fixture(scope="module")
+def report(tables) -> str:
+    return render_report(tables)
+
+
+def test_italian_document_with_every_section(report):
+    assert report.startswith('<!DOCTYPE html>\n<html lang="it">')
+    assert [s.heading for s in SECTIONS] == HEADINGS
+    for section in SECTIONS:
+        assert f'<section id="{section.id}"><h2>' in report
+        assert f'href="#{section.id}"' in report
+
+
+def test_plotly_inlined_exactly_once(report):
+    assert report.count(get_plotlyjs()[:200]) == 1
+    assert report.count("<script") == 1 + len(charts.CHARTS)
+
+
+def test_nothing_loaded_from_the_network(report):
+    # plotly.js itself mentions map-tile and logo URLs (unused here: no maps, no logo);
+    # everything else in the document must not point at the network.
+    own = report.replace(get_plotlyjs(), "")
+    loads = re.findall(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", own, flags=re.I)
+    assert loads == []
+    assert "@import" not in own and "url(" not in own
+    assert "http://" not in own and "https://" not in own
+
+
+def test_every_chart_has_its_fixed_div(report):
+    for spec in charts.CHARTS:
+        assert report.count(f'id="grafico-{spec.name}"') == 1
+
+
+def test_narrative_numbers_come_from_the_tables(report):
+    assert "Il budget 2020 ricostruito dalle righe delle schede vale 400,75 €" in report
+    assert "(+14,5%)" in report  # 400,75 / 350 − 1
+    assert "2 errori, 1 avviso, 1 nota" in report
+    assert "Scenario «Saap piu5»: 621,00 €, +21,00 € (+3,5%)" in report
+    assert "Fonte Comuni: assegnati alle righe 280,50 €" in report
+    assert "marzo 2023" in report
+
+
+def test_findings_table_rows_coloured_by_severity(report):
+    assert report.count('<tr class="sev-error">') == 2
+    assert report.count('<tr class="sev-warning">') == 1
+    assert report.count('<tr class="sev-info">') == 1
+    assert "+10,00 €" in report
+
+
+def test_same_input_gives_byte_identical_html(tables, report):
+    assert render_report(sample_tables()) == report
+
+
+def test_narrative_changes_with_the_data(tables):
+    changed = dict(tables)
+    lines = tables["budget_lines"].copy()
+    lines.loc[lines["column"] == "PO 2020", "amount"] *= 2
+    changed["budget_lines"] = lines
+    assert "vale 801,50 €" in " ".join(narrative.summary_paragraphs(changed))
+
+
+def test_missing_tables_give_italian_notes_not_errors():
+    report = render_report({})
+    for heading in HEADINGS:
+        assert heading in report
+    assert "Dati non disponibili in questa esecuzione: righe di budget 2020." in report
+    assert report.count('class="note"') == len(charts.CHARTS)
+    assert 'id="grafico-' not in report
+
+
+def test_given_figures_replace_the_drawn_ones(tables):
+    fig = go.Figure(go.Bar(x=[1], y=[2]))
+    report = render_report(tables, figures={"pluriennale": fig, "extra": fig})
+    assert 'id="grafico-pluriennale"' in report and 'id="grafico-extra"' in report
+    assert 'id="grafico-budget_obiettivi"' not in report
+    assert "Grafico «Budget 2020 per obiettivo, azione e voce» non fornito." in report
