@@ -1,0 +1,845 @@
+"""Piano Programma 2020–2022 (Comunità Sociale Cremasca): text → nine tidy, validated tables.
+
+The text is a PDF export: tables are tab-separated rows, one table per block of non-blank
+lines. Sections are found by their markers/headers, never by line numbers:
+
+* ``Profilo professionale<TAB>N° persone…`` → ``staff`` (Tab1, long format: one row per count
+  cell; ``breakdown`` persone/contratto/orario; the unlabelled last row is the total);
+* ``Profilo professionale<TAB>Ambito…`` → ``hiring_plan`` (Tab2);
+* ``GLI OBIETTIVI STRATEGICI…`` … ``Obiettivo 1.1: title`` + paragraph → ``strategic_objectives``;
+* ``BUDGET 2020 – SCHEDE`` … ``CANALI DI FINANZIAMENTO``: the budget sheets. A sheet is a block
+  whose first row is ``OBIETTIVO n: …`` followed by column headers that include ``PO 2019``/
+  ``PO 2020``; an empty header cell marks a second label column (detail). Objectives 5 and 8 span
+  several blocks (``part``); the ``TOTALE OBIETTIVO n`` row closes the objective. Blocks starting
+  with ``Strumento<TAB>Indicatore`` are indicator tables (``kpis``) titled by the preceding
+  ``OBIETTIVO n …`` line;
+* ``ENTRATE PREVISIONALI…`` → ``revenue_2020``; ``CONFRONTO BUDGET…`` → ``comparison``;
+  ``BUDGET PLURIENNALE…`` → ``multiyear``. Their TOTALE rows go to ``stated_totals``.
+
+Cell rules (budget sheets): one row per amount cell present; an empty cell produces no row;
+``€ -`` is 0.0; ``#####`` is ``masked`` with amount NaN; text merged with an amount
+(``Costo del personale € 19.893,78``) becomes detail text + amount; a row with no amount at all
+is a label (``Azione …`` rows set the current action). A row whose label cells are all empty
+continues the previous line's item (a merged cell in the PDF). A row with more non-empty
+cells than its header, an unreadable amount, a missing or repeated ``TOTALE OBIETTIVO n``, a
+table header without rows or a missing section raise :class:`InputError` naming line/column.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from cscplan.errors import InputError
+from cscplan.io import read_source_text
+from cscplan.schemas.piano import PLAN_COLUMNS, SCHEMAS
+from cscplan.sources.amounts import (
+    MASKED,
+    AmountFormatError,
+    as_float,
+    parse_amount,
+    split_label_amount,
+)
+
+HTML_TAG = re.compile(r"<[^>]+>")
+OBJECTIVE_TITLE = re.compile(r"^OBIETTIVO\s+(\d+)\b\s*(?:[:\-–]\s*)?(.*)$")
+OBJECTIVE_TOTAL = re.compile(r"^TOTALE\s+OBIETTIVO\s+(\d+)\s*$", re.I)
+TOTAL_LABEL = re.compile(r"^totale\b", re.I)
+ACTION = re.compile(r"^Azione\b", re.I)
+ACTION_REF = re.compile(r"\bAzione\s+\w+", re.I)
+TRIENNIAL = re.compile(r"^Ob?iettivi\s+triennali\b", re.I)
+INDICATOR_LIKE = re.compile(r"^(?:n°|n\.|%)", re.I)
+DEADLINE = re.compile(r"\bentro\s+(?:il\s+)?(\d{1,2}\s+[a-zà-ù]+\s+\d{4})", re.I)
+YEAR = re.compile(r"\b(20\d{2})\b")
+COUNT = re.compile(r"^\d+$")
+
+MARKERS = {
+    "strategic": re.compile(r"^GLI OBIETTIVI STRATEGICI\b"),
+    "budget": re.compile(r"^BUDGET\s+\d{4}\s*[–-]\s*SCHEDE\s*$"),
+    "budget_end": re.compile(r"^CANALI DI FINANZIAMENTO\b"),
+    "revenue": re.compile(r"^ENTRATE PREVISIONALI\b"),
+    "comparison": re.compile(r"^CONFRONTO BUDGET\b"),
+    "multiyear": re.compile(r"^BUDGET PLURIENNALE\b"),
+}
+MARKER_LABELS = {
+    "staff": "la tabella 'Profilo professionale / N° persone' (Tab1)",
+    "hiring": "la tabella 'Profilo professionale / Ambito' (Tab2)",
+    "strategic": "la sezione 'GLI OBIETTIVI STRATEGICI'",
+    "budget": "la sezione 'BUDGET 2020 – SCHEDE'",
+    "budget_end": "la sezione 'CANALI DI FINANZIAMENTO' dopo le schede",
+    "revenue": "la tabella 'ENTRATE PREVISIONALI ESERCIZIO 2020'",
+    "comparison": "la sezione 'CONFRONTO BUDGET 2020 – PRECONSUNTIVO 2019'",
+    "multiyear": "la sezione 'BUDGET PLURIENNALE'",
+}
+COMPARISON_COLUMNS = ("preconsuntivo 2019", "budget 2020", "variazione")
+COMPARISON_HEADER = (re.compile(r"CONSUNTIVO", re.I), re.compile(r"PREVENTIVO|BUDGET", re.I))
+COMPARISON_HEADER += (re.compile(r"VARIAZIONE", re.I),)
+HIRING_HEADER = {
+    "profilo professionale": "profile",
+    "ambito": "area",
+    "unità": "units",
+    "modalità di copertura": "coverage",
+    "anno": "year",
+}
+
+
+# --------------------------------------------------------------------------- data types
+
+
+@dataclass(frozen=True)
+class PlanTables:
+    """All tables of the Piano Programma, validated against :data:`SCHEMAS`."""
+
+    budget_lines: pd.DataFrame
+    stated_totals: pd.DataFrame
+    revenue_2020: pd.DataFrame
+    comparison: pd.DataFrame
+    multiyear: pd.DataFrame
+    staff: pd.DataFrame
+    hiring_plan: pd.DataFrame
+    strategic_objectives: pd.DataFrame
+    kpis: pd.DataFrame
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {name: getattr(self, name) for name in SCHEMAS}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One source line split into cleaned cells; ``line`` is 1-based."""
+
+    line: int
+    cells: tuple[str, ...]
+
+    @property
+    def first(self) -> str:
+        return self.cells[0] if self.cells else ""
+
+    def cell(self, index: int) -> str:
+        return self.cells[index] if index < len(self.cells) else ""
+
+    @property
+    def blank(self) -> bool:
+        return not any(self.cells)
+
+
+@dataclass
+class Records:
+    """Rows collected for each output table while parsing."""
+
+    tables: dict[str, list[dict]] = field(default_factory=lambda: {n: [] for n in SCHEMAS})
+
+    def add(self, name: str, /, **row: object) -> None:
+        self.tables[name].append(row)
+
+
+def clean(text: str) -> str:
+    """Strip HTML tags, markdown bold and surrounding/duplicate whitespace."""
+    text = HTML_TAG.sub("", text).replace("**", "")
+    return re.sub(r"[ \u00a0]+", " ", text).strip()
+
+
+def to_rows(text: str) -> list[Row]:
+    lines = re.split(r"\r\n|\r|\n", text)
+    return [Row(i, tuple(clean(c) for c in t.split("\t"))) for i, t in enumerate(lines, 1)]
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def load_plan(path: str | Path) -> PlanTables:
+    """Read and parse the Piano Programma text file (see :func:`parse_plan`)."""
+    return parse_plan(read_source_text(path), source=str(path))
+
+
+def parse_plan(text: str, source: str = "piano programma") -> PlanTables:
+    """Parse the whole document into :class:`PlanTables`; bad input raises :class:`InputError`."""
+    rows = to_rows(text)
+    if all(row.blank for row in rows):
+        raise InputError(source, "il testo del Piano Programma", "testo vuoto")
+    ctx = Context(source, rows)
+    for step in (
+        parse_staff,
+        parse_hiring,
+        parse_strategic,
+        parse_budget_sheets,
+        parse_revenue,
+        parse_comparison,
+        parse_multiyear,
+    ):
+        step(ctx)
+    ctx.raise_missing()
+    frames = {name: validated(name, build_frame(name, recs), source) for name, recs in ctx.items()}
+    return PlanTables(**frames)
+
+
+@dataclass
+class Context:
+    """Parsing state shared by the section parsers: the rows, the records, missing sections."""
+
+    source: str
+    rows: list[Row]
+    records: Records = field(default_factory=Records)
+    missing: list[str] = field(default_factory=list)
+
+    def add(self, name: str, /, **row: object) -> None:
+        self.records.add(name, **row)
+
+    def items(self) -> Iterator[tuple[str, list[dict]]]:
+        return iter(self.records.tables.items())
+
+    def error(self, row: Row | int | None, expected: str, found: str = "", **where) -> InputError:
+        line = row.line if isinstance(row, Row) else row
+        return InputError(self.source, expected, found, row=line, **where)
+
+    def find(self, key: str, start: int = 0, predicate: Callable[[Row], bool] | None = None):
+        """Index of the first row at/after ``start`` matching the marker (or predicate)."""
+        test = predicate or (lambda r: bool(MARKERS[key].match(r.first)))
+        for index in range(start, len(self.rows)):
+            if test(self.rows[index]):
+                return index
+        self.missing.append(key)
+        return None
+
+    def block(self, start: int) -> list[Row]:
+        """Non-blank rows from ``start`` up to the next blank line."""
+        out: list[Row] = []
+        for row in self.rows[start:]:
+            if row.blank:
+                break
+            out.append(row)
+        return out
+
+    def next_nonblank(self, start: int) -> int | None:
+        for index in range(start, len(self.rows)):
+            if not self.rows[index].blank:
+                return index
+        return None
+
+    def raise_missing(self) -> None:
+        if self.missing:
+            key = self.missing[0]
+            raise InputError(self.source, MARKER_LABELS[key], "sezione assente nel testo")
+
+
+# --------------------------------------------------------------------------- amounts
+
+
+def amount_cell(ctx: Context, row: Row, index: int, column: str) -> tuple[str, object]:
+    """Split a cell into (merged label text, parsed amount); unreadable amounts raise."""
+    text, raw = split_label_amount(row.cell(index))
+    if text and not raw:
+        raise ctx.error(row, "un importo in euro", f"il testo {text!r}", column=column)
+    try:
+        return text, parse_amount(raw)
+    except AmountFormatError as exc:
+        raise ctx.error(row, exc.expected, repr(exc.found), column=column) from None
+
+
+def plain_amount(ctx: Context, row: Row, index: int, column: str, required: bool = True):
+    """An amount cell with no label text; masked cells are not allowed here."""
+    text, value = amount_cell(ctx, row, index, column)
+    if text:
+        raise ctx.error(row, "solo un importo", repr(row.cell(index)), column=column)
+    if value is MASKED:
+        raise ctx.error(row, "un importo leggibile", "'#####'", column=column)
+    if value is None and required:
+        raise ctx.error(row, "un importo", "cella vuota", column=column)
+    return value
+
+
+def check_width(ctx: Context, row: Row, width: int) -> None:
+    """Rows may be shorter than their header, never longer with non-empty extra cells."""
+    extra = [c for c in row.cells[width:] if c]
+    if extra:
+        raise ctx.error(
+            row,
+            f"al più {width} celle, come l'intestazione della tabella",
+            f"{len(row.cells)} celle (in più: {extra[0]!r})",
+            column=f"colonna {width + 1}",
+        )
+
+
+# --------------------------------------------------------------------------- staff / hiring
+
+
+def parse_staff(ctx: Context) -> None:
+    start = ctx.find("staff", predicate=is_staff_header)
+    if start is None:
+        return
+    header, *body = ctx.block(start)
+    if not body:
+        raise ctx.error(header, "le righe della dotazione organica dopo l'intestazione")
+    for row in body:
+        check_width(ctx, row, len(header.cells))
+        total = not row.first
+        for index, category in enumerate(header.cells[1:], 1):
+            ctx.add(
+                "staff",
+                profile=row.first or "Totale",
+                breakdown=staff_breakdown(category),
+                category=category,
+                count=count_cell(ctx, row, index, category),
+                row_kind="total" if total else "line",
+                source_line=row.line,
+            )
+
+
+def is_staff_header(row: Row) -> bool:
+    return row.first.lower() == "profilo professionale" and row.cell(1).lower().startswith("n°")
+
+
+def staff_breakdown(category: str) -> str:
+    lowered = category.lower()
+    if lowered.startswith("n°"):
+        return "persone"
+    return "orario" if lowered.startswith("di cui") else "contratto"
+
+
+def count_cell(ctx: Context, row: Row, index: int, column: str) -> int:
+    text = row.cell(index)
+    if not COUNT.match(text):
+        raise ctx.error(row, "un numero intero di persone", repr(text), column=column)
+    return int(text)
+
+
+def parse_hiring(ctx: Context) -> None:
+    start = ctx.find("hiring", predicate=is_hiring_header)
+    if start is None:
+        return
+    header, *body = ctx.block(start)
+    fields = {
+        HIRING_HEADER[c.lower()]: i
+        for i, c in enumerate(header.cells)
+        if c.lower() in HIRING_HEADER
+    }
+    absent = sorted(set(HIRING_HEADER.values()) - set(fields))
+    if absent or not body:
+        found = f"colonne mancanti {absent}" if absent else "nessuna riga"
+        raise ctx.error(header, "le colonne e le righe del piano occupazionale", found)
+    for row in body:
+        check_width(ctx, row, len(header.cells))
+        record = {key: row.cell(index) for key, index in fields.items()}
+        for key in ("units", "year"):
+            record[key] = count_cell(ctx, row, fields[key], header.cells[fields[key]])
+        ctx.add("hiring_plan", **record, source_line=row.line)
+
+
+def is_hiring_header(row: Row) -> bool:
+    return row.first.lower() == "profilo professionale" and row.cell(1).lower() == "ambito"
+
+
+# --------------------------------------------------------------------------- strategic objectives
+
+STRATEGIC_ITEM = re.compile(r"^Obiettivo\s+(\d+\.\d+)\s*:\s*(.+)$", re.I)
+AREA_HEADING = re.compile(r"^(\d+)\.\s+([^\d].*?)\s*;?$")
+
+
+def parse_strategic(ctx: Context) -> None:
+    start = ctx.find("strategic")
+    if start is None:
+        return
+    end = ctx.find("budget", start) or len(ctx.rows)
+    areas: dict[str, str] = {}
+    current: dict | None = None
+    for row in ctx.rows[start + 1 : end]:
+        text = " ".join(c for c in row.cells if c)
+        heading = AREA_HEADING.match(text)
+        item = STRATEGIC_ITEM.match(text)
+        if heading:
+            areas[heading[1]] = heading[2]
+            current = None
+        elif item:
+            current = {"code": item[1], "title": item[2], "description": [], "line": row.line}
+            ctx.add("strategic_objectives", **strategic_record(current, areas))
+        elif text and current is not None:
+            current["description"].append(text)
+            ctx.records.tables["strategic_objectives"][-1] = strategic_record(current, areas)
+    if not ctx.records.tables["strategic_objectives"]:
+        raise ctx.error(ctx.rows[start], "almeno un 'Obiettivo n.m: titolo'", "nessuno")
+
+
+def strategic_record(item: dict, areas: dict[str, str]) -> dict:
+    return {
+        "code": item["code"],
+        "area": areas.get(item["code"].split(".")[0], ""),
+        "title": item["title"],
+        "description": " ".join(item["description"]),
+        "source_line": item["line"],
+    }
+
+
+# --------------------------------------------------------------------------- budget sheets
+
+
+@dataclass
+class Objective:
+    number: int
+    title: str
+    parts: int = 0
+    lines: int = 0
+    total_line: int | None = None
+    last_line: int = 0
+
+
+@dataclass
+class Sheet:
+    """One budget table (a part of an objective's sheet) being read."""
+
+    objective: Objective
+    part: int
+    header: Row
+    columns: dict[int, str]  # amount column index -> header text
+    label_columns: list[int]
+    action: str = ""
+    last_item: str = ""
+    rows: int = 0
+
+
+@dataclass
+class BudgetState:
+    objectives: dict[int, Objective] = field(default_factory=dict)
+    current: Objective | None = None
+    title: Row | None = None  # the last "OBIETTIVO n …" line that did not open a table
+    sheet: Sheet | None = None
+    kpi: dict | None = None
+
+
+def parse_budget_sheets(ctx: Context) -> None:
+    start = ctx.find("budget")
+    if start is None:
+        return
+    end = ctx.find("budget_end", start)
+    state = BudgetState()
+    for row in ctx.rows[start + 1 : end if end is not None else len(ctx.rows)]:
+        budget_row(ctx, state, row)
+    close_table(ctx, state)
+    close_objective(ctx, state, None)
+    if not state.objectives:
+        raise ctx.error(ctx.rows[start], "almeno una scheda 'OBIETTIVO n' con colonne PO 2020")
+
+
+def budget_row(ctx: Context, state: BudgetState, row: Row) -> None:
+    if row.blank:
+        close_table(ctx, state)
+    elif is_budget_header(row):
+        close_table(ctx, state)
+        open_sheet(ctx, state, row)
+    elif is_kpi_header(row):
+        close_table(ctx, state)
+        open_kpi(ctx, state, row)
+    elif state.sheet is not None:
+        sheet_row(ctx, state, row)
+    elif state.kpi is not None:
+        kpi_row(state.kpi, ctx, row)
+    elif OBJECTIVE_TITLE.match(row.first):
+        state.title = row
+
+
+def is_budget_header(row: Row) -> bool:
+    return bool(OBJECTIVE_TITLE.match(row.first)) and any(c in PLAN_COLUMNS for c in row.cells)
+
+
+def is_kpi_header(row: Row) -> bool:
+    return row.first.lower() == "strumento" and row.cell(1).lower() == "indicatore"
+
+
+def close_table(ctx: Context, state: BudgetState) -> None:
+    sheet, kpi = state.sheet, state.kpi
+    if sheet is not None and sheet.rows == 0:
+        raise ctx.error(sheet.header, "le righe della scheda dopo l'intestazione", "nessuna riga")
+    if kpi is not None and kpi["rows"] == 0:
+        raise ctx.error(kpi["header"], "le righe degli indicatori dopo l'intestazione")
+    state.sheet = state.kpi = None
+
+
+def close_objective(ctx: Context, state: BudgetState, next_header: Row | None) -> None:
+    """The current objective must have its TOTALE row before another objective (or the end)."""
+    current = state.current
+    if current is None or current.total_line is not None:
+        return
+    where = f"prima dell'obiettivo alla riga {next_header.line}" if next_header else "a fine schede"
+    raise ctx.error(
+        next_header.line if next_header else current.last_line,
+        f"la riga 'TOTALE OBIETTIVO {current.number}' {where}",
+        "tabella troncata: riga di totale assente",
+    )
+
+
+def open_sheet(ctx: Context, state: BudgetState, header: Row) -> None:
+    number = int(OBJECTIVE_TITLE.match(header.first)[1])
+    known = state.objectives.get(number)
+    if known is not None and known.total_line is not None:
+        raise ctx.error(
+            header,
+            f"una sola scheda per l'obiettivo {number}",
+            f"scheda ripetuta (già chiusa da 'TOTALE OBIETTIVO {number}' alla riga "
+            f"{known.total_line})",
+        )
+    if state.current is not None and state.current.number != number:
+        close_objective(ctx, state, header)
+    objective = known or Objective(number, objective_title(state.title, header, number))
+    state.objectives[number] = state.current = objective
+    objective.parts += 1
+    state.sheet = Sheet(objective, objective.parts, header, *sheet_columns(ctx, header))
+    state.title = None
+
+
+def objective_title(title: Row | None, header: Row, number: int) -> str:
+    """The section heading ('OBIETTIVO n: TITLE' alone on a line) if present, else the header."""
+    for row in (title, header):
+        match = OBJECTIVE_TITLE.match(row.first) if row is not None else None
+        if match and int(match[1]) == number and match[2]:
+            return match[2]
+    return f"Obiettivo {number}"
+
+
+def sheet_columns(ctx: Context, header: Row) -> tuple[dict[int, str], list[int]]:
+    columns: dict[int, str] = {}
+    labels: list[int] = []
+    for index, name in enumerate(header.cells[1:], 1):
+        if not name:
+            labels.append(index)
+        elif name in columns.values():
+            raise ctx.error(header, "intestazioni di colonna distinte", repr(name), column=name)
+        else:
+            columns[index] = name
+    return columns, labels
+
+
+def sheet_row(ctx: Context, state: BudgetState, row: Row) -> None:
+    sheet = state.sheet
+    check_width(ctx, row, len(sheet.header.cells))
+    sheet.rows += 1
+    sheet.objective.last_line = row.line
+    total = OBJECTIVE_TOTAL.match(row.first)
+    cells = {i: amount_cell(ctx, row, i, name) for i, name in sheet.columns.items()}
+    if total:
+        stated_total(ctx, sheet, row, int(total[1]), cells)
+    elif all(value is None for _, value in cells.values()):
+        if ACTION.match(row.first):
+            sheet.action, sheet.last_item = row.first, ""
+    else:
+        budget_line(ctx, sheet, row, cells)
+
+
+def stated_total(ctx: Context, sheet: Sheet, row: Row, number: int, cells: dict) -> None:
+    objective = sheet.objective
+    if number != objective.number:
+        raise ctx.error(row, f"'TOTALE OBIETTIVO {objective.number}'", repr(row.first))
+    if objective.total_line is not None:
+        raise ctx.error(
+            row,
+            f"un solo 'TOTALE OBIETTIVO {number}'",
+            f"totale ripetuto (già alla riga {objective.total_line})",
+        )
+    objective.total_line = row.line
+    for index, (text, value) in cells.items():
+        if text:
+            raise ctx.error(row, "solo importi", repr(row.cell(index)), column=sheet.columns[index])
+        if value is not None:
+            ctx.add(
+                "stated_totals",
+                table="scheda",
+                objective_id=number,
+                column=sheet.columns[index],
+                amount=as_float(value),
+                masked=value is MASKED,
+                source_line=row.line,
+            )
+
+
+def budget_line(ctx: Context, sheet: Sheet, row: Row, cells: dict) -> None:
+    labels = [c for c in [row.first, *(row.cell(i) for i in sheet.label_columns)] if c]
+    merged = [text for text, _ in cells.values() if text]
+    if labels:
+        item, detail = labels[0], [*labels[1:], *merged]
+    elif sheet.last_item:
+        item, detail = sheet.last_item, merged
+    elif merged:
+        item, detail = merged[0], merged[1:]
+    else:
+        raise ctx.error(row, "l'etichetta della voce", "riga con importi ma senza etichetta")
+    objective = sheet.objective
+    objective.lines += 1
+    sheet.last_item = item
+    line_id = f"{objective.number:02d}-{sheet.part}-{objective.lines:03d}"
+    for index, (_, value) in cells.items():
+        if value is None:
+            continue
+        column = sheet.columns[index]
+        ctx.add(
+            "budget_lines",
+            objective_id=objective.number,
+            objective=objective.title,
+            part=sheet.part,
+            line_id=line_id,
+            action=sheet.action,
+            item=item,
+            detail=" — ".join(detail),
+            column=column,
+            kind="plan" if column in PLAN_COLUMNS else "source",
+            amount=as_float(value),
+            masked=value is MASKED,
+            imputed=False,
+            source_line=row.line,
+        )
+
+
+# --------------------------------------------------------------------------- indicator tables
+
+
+def open_kpi(ctx: Context, state: BudgetState, header: Row) -> None:
+    title = state.title
+    match = OBJECTIVE_TITLE.match(title.first) if title is not None else None
+    if match is None:
+        raise ctx.error(header, "un titolo 'OBIETTIVO n …' prima della tabella indicatori")
+    section = title.first
+    action = ACTION_REF.search(section)
+    state.kpi = {
+        "header": header,
+        "objective_id": int(match[1]),
+        "section": section,
+        "action": action[0] if action else "",
+        "kind": "monitoraggio",
+        "strumento": "",
+        "rows": 0,
+    }
+
+
+def kpi_row(kpi: dict, ctx: Context, row: Row) -> None:
+    kpi["rows"] += 1
+    if TRIENNIAL.match(row.first):
+        kpi["kind"], kpi["strumento"] = "obiettivo triennale", ""
+        return
+    strumento, indicatore = row.first, row.cell(1)
+    if not indicatore:
+        strumento, indicatore = "", strumento
+    if not indicatore:
+        return
+    if strumento and not INDICATOR_LIKE.match(strumento):
+        kpi["strumento"] = strumento
+    target = " ".join(c for c in row.cells[2:] if c)
+    deadline = DEADLINE.search(target)
+    ctx.add(
+        "kpis",
+        objective_id=kpi["objective_id"],
+        section=kpi["section"],
+        action=kpi["action"],
+        kind=kpi["kind"],
+        strumento=kpi["strumento"],
+        indicatore=indicatore,
+        target=target,
+        deadline=deadline[1] if deadline else "",
+        source_line=row.line,
+    )
+
+
+# --------------------------------------------------------------------------- revenue
+
+
+def parse_revenue(ctx: Context) -> None:
+    start = ctx.find("revenue")
+    if start is None:
+        return
+    header, *body = ctx.block(start)
+    if not body or not TOTAL_LABEL.match(body[-1].first):
+        last = body[-1] if body else header
+        raise ctx.error(last, "la riga 'TOTALE …' alla fine delle entrate", "tabella troncata")
+    group_of = revenue_groups(body)
+    for row in body:
+        check_width(ctx, row, 2)
+        amount = plain_amount(ctx, row, 1, row.first or "importo")
+        kind = revenue_kind(row, body[-1])
+        ctx.add(
+            "revenue_2020",
+            group=group_of[row.line],
+            label=row.first,
+            amount=amount,
+            row_kind=kind,
+            source_line=row.line,
+        )
+        if kind != "line":
+            stated(ctx, "entrate", None, row.first, amount, row)
+
+
+def revenue_kind(row: Row, last: Row) -> str:
+    if row is last:
+        return "total"
+    return "subtotal" if TOTAL_LABEL.match(row.first) else "line"
+
+
+def revenue_groups(body: list[Row]) -> dict[int, str]:
+    """Each line belongs to the subtotal (or total) that follows it."""
+    groups: dict[int, str] = {}
+    pending: list[Row] = []
+    for row in body:
+        pending.append(row)
+        if TOTAL_LABEL.match(row.first):
+            groups.update({r.line: row.first for r in pending})
+            pending = []
+    return groups
+
+
+def stated(ctx: Context, table: str, objective_id, column: str, value, row: Row) -> None:
+    ctx.add(
+        "stated_totals",
+        table=table,
+        objective_id=objective_id,
+        column=column,
+        amount=as_float(value),
+        masked=value is MASKED,
+        source_line=row.line,
+    )
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+def parse_comparison(ctx: Context) -> None:
+    header, body = section_table(ctx, "comparison")
+    if header is None:
+        return
+    for index, pattern in enumerate(COMPARISON_HEADER, 1):
+        if not pattern.search(header.cell(index)):
+            raise ctx.error(
+                header,
+                f"la colonna {pattern.pattern!r} del confronto",
+                repr(header.cell(index)),
+                column=f"colonna {index + 1}",
+            )
+    if not TOTAL_LABEL.match(body[-1].first):
+        raise ctx.error(body[-1], "la riga 'TOTALE PO' alla fine del confronto", "tabella troncata")
+    for row in body:
+        check_width(ctx, row, max(len(header.cells), 5))
+        comparison_row(ctx, row)
+
+
+def comparison_row(ctx: Context, row: Row) -> None:
+    if TOTAL_LABEL.match(row.first):
+        for index, column in enumerate(COMPARISON_COLUMNS, 1):
+            text, value = amount_cell(ctx, row, index, column)
+            if text:
+                raise ctx.error(row, "solo un importo", repr(row.cell(index)), column=column)
+            if value is not None:
+                stated(ctx, "confronto", None, column, value, row)
+        return
+    number = objective_number(ctx, row)
+    values = [plain_amount(ctx, row, i, c) for i, c in enumerate(COMPARISON_COLUMNS, 1)]
+    ctx.add(
+        "comparison",
+        objective_id=number,
+        objective=OBJECTIVE_TITLE.match(row.first)[2],
+        preconsuntivo_2019=values[0],
+        budget_2020=values[1],
+        variation=values[2],
+        note=row.cell(4),
+        source_line=row.line,
+    )
+
+
+def objective_number(ctx: Context, row: Row) -> int:
+    match = OBJECTIVE_TITLE.match(row.first)
+    if match is None:
+        raise ctx.error(row, "una riga 'OBIETTIVO n: …' o 'TOTALE'", repr(row.first))
+    return int(match[1])
+
+
+def section_table(ctx: Context, key: str) -> tuple[Row | None, list[Row]]:
+    """The header row (first non-blank after the marker) and the rows of its block."""
+    start = ctx.find(key)
+    if start is None:
+        return None, []
+    first = ctx.next_nonblank(start + 1)
+    if first is None:
+        raise ctx.error(ctx.rows[start], f"la tabella dopo {MARKER_LABELS[key]}", "fine del testo")
+    header, *body = ctx.block(first)
+    if not body:
+        raise ctx.error(header, "le righe della tabella dopo l'intestazione", "nessuna riga")
+    return header, body
+
+
+# --------------------------------------------------------------------------- multi-year
+
+
+def parse_multiyear(ctx: Context) -> None:
+    header, body = section_table(ctx, "multiyear")
+    if header is None:
+        return
+    years = {}
+    for index, cell in enumerate(header.cells[1:], 1):
+        year = YEAR.search(cell)
+        if year is None:
+            raise ctx.error(header, "un anno nell'intestazione", repr(cell), column=cell)
+        years[index] = int(year[1])
+    for row in body:
+        check_width(ctx, row, len(header.cells))
+        multiyear_row(ctx, row, years, header)
+
+
+def multiyear_row(ctx: Context, row: Row, years: dict[int, int], header: Row) -> None:
+    total = TOTAL_LABEL.match(row.first)
+    number = None if total else objective_number(ctx, row)
+    for index, year in years.items():
+        if total:
+            text, value = amount_cell(ctx, row, index, header.cells[index])
+            if value is not None:
+                stated(ctx, "pluriennale", None, str(year), value, row)
+            continue
+        ctx.add(
+            "multiyear",
+            objective_id=number,
+            objective=OBJECTIVE_TITLE.match(row.first)[2],
+            year=year,
+            amount=plain_amount(ctx, row, index, header.cells[index]),
+            source_line=row.line,
+        )
+
+
+# --------------------------------------------------------------------------- frames and schemas
+
+
+def build_frame(name: str, records: list[dict]) -> pd.DataFrame:
+    """Records → DataFrame with the schema's columns and dtypes (also when empty)."""
+    schema = SCHEMAS[name]
+    frame = pd.DataFrame(records, columns=list(schema.columns))
+    dtypes = {col: str(column.dtype) for col, column in schema.columns.items()}
+    return frame.astype(dtypes)
+
+
+def validated(name: str, frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Apply the table's pandera schema; failures become an InputError naming source lines."""
+    try:
+        return SCHEMAS[name].validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        raise schema_error(name, frame, exc, source) from None
+
+
+def schema_error(name: str, frame: pd.DataFrame, exc: pa.errors.SchemaErrors, source: str):
+    cases = exc.failure_cases
+    index = pd.to_numeric(cases["index"], errors="coerce").dropna().astype(int)
+    lines = sorted({int(frame["source_line"].iloc[i]) for i in index if 0 <= i < len(frame)})
+    first = cases.iloc[0]
+    column = first["column"] if isinstance(first["column"], str) else None
+    found = ", ".join(str(v) for v in cases["failure_case"].head(3))
+    return InputError(
+        source,
+        f"tabella '{name}' conforme allo schema ({first['check']})",
+        f"valori {found}",
+        row=lines[0] if lines else None,
+        column=column,
+        key=("righe " + ", ".join(map(str, lines[:10]))) if lines else None,
+    )
+
+
+__all__ = [
+    "PlanTables",
+    "clean",
+    "load_plan",
+    "parse_plan",
+]
