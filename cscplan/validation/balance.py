@@ -1,0 +1,104 @@
+"""Does the money add up? Spending (bottom-up, 2020) against funding, in total and per source."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+
+from cscplan.budget.funding import (
+    STATUS_UNMAPPED_COLUMN,
+    STATUS_UNMAPPED_REVENUE,
+    funding_balance,
+    normalize_label,
+    revenue_lines,
+    split_labels,
+)
+from cscplan.fmt import eur
+from cscplan.validation.findings import Finding
+
+CHECK = "balance"
+TOLERANCE = 0.01
+PLAN_2020 = "PO 2020"
+
+
+def total_balance_findings(lines: pd.DataFrame, revenue: pd.DataFrame) -> list[Finding]:
+    """Total 2020 spending (sum of PO 2020 over all lines) against the sum of all revenue lines."""
+    spending = float(lines.loc[lines["column"] == PLAN_2020, "amount"].sum())
+    funding = float(revenue_lines(revenue)["amount"].sum())
+    delta = funding - spending
+    if abs(delta) <= TOLERANCE:
+        return []
+    direction = "superano" if delta > 0 else "non coprono"
+    message = (
+        f"Le entrate 2020 ({eur(funding)}, somma delle voci) {direction} la spesa 2020 "
+        f"calcolata dalle righe di budget ({eur(spending)}): differenza {eur(abs(delta))}."
+    )
+    return [_finding("error", "entrate", message, None, funding, spending)]
+
+
+def source_balance_findings(
+    lines: pd.DataFrame, revenue: pd.DataFrame, fmap: pd.DataFrame
+) -> list[Finding]:
+    """Per funding source: allocated vs available; unmapped columns, revenue lines and map labels."""
+    balance = funding_balance(lines, revenue, fmap)
+    lines_of = dict(zip(revenue["label"], revenue["source_line"], strict=True))
+    findings = [_source_finding(row, lines_of.get(row.source)) for row in balance.itertuples()]
+    findings += _unknown_map_labels(revenue, fmap)
+    return [f for f in findings if f is not None]
+
+
+def _source_finding(row, revenue_line) -> Finding | None:
+    if row.status == STATUS_UNMAPPED_COLUMN:
+        message = (
+            f"La colonna di finanziamento '{row.source}' delle schede non è nella mappa delle "
+            f"fonti (data/funding_sources.csv): {eur(row.allocated)} assegnati non confrontabili "
+            "con le entrate."
+        )
+        return _finding("warning", "schede", message, row.source, None, row.allocated)
+    if row.status == STATUS_UNMAPPED_REVENUE:
+        severity = "warning" if abs(row.available) > TOLERANCE else "info"
+        message = (
+            f"La voce di entrata '{row.source}' ({eur(row.available)}) non corrisponde a nessuna "
+            "colonna di finanziamento delle schede (data/funding_sources.csv)."
+        )
+        finding = _finding(severity, "entrate", message, row.source, row.available, None)
+        return replace(finding, source_line=int(revenue_line)) if revenue_line else finding
+    delta = row.available - row.allocated
+    if abs(delta) <= TOLERANCE:
+        return None
+    verb = "supera" if delta > 0 else "è inferiore a"
+    message = (
+        f"Fonte '{row.source}': il disponibile nelle entrate ({eur(row.available)}) {verb} "
+        f"quanto assegnato nelle schede ({eur(row.allocated)}, colonne {row.columns}) "
+        f"di {eur(abs(delta))}."
+    )
+    return _finding("error", "entrate", message, row.source, row.available, row.allocated)
+
+
+def _unknown_map_labels(revenue: pd.DataFrame, fmap: pd.DataFrame) -> list[Finding]:
+    present = set(revenue["label"].map(normalize_label))
+    findings = []
+    for row in fmap.itertuples():
+        for label in split_labels(row.revenue_labels):
+            if normalize_label(label) not in present:
+                message = (
+                    f"La mappa delle fonti collega '{label}' alla fonte '{row.source}', ma nelle "
+                    "entrate del documento non c'è una voce con questa etichetta."
+                )
+                findings.append(_finding("warning", "mappa fonti", message, row.column, None, None))
+    return findings
+
+
+def _finding(severity, table, message, column, stated, computed) -> Finding:
+    delta = stated - computed if stated is not None and computed is not None else None
+    return Finding(
+        check=CHECK,
+        severity=severity,
+        table=table,
+        message=message,
+        column=column,
+        stated=stated,
+        computed=computed,
+        delta=delta,
+    )
