@@ -1,0 +1,198 @@
+"""Caseload loading/validation against the 2023 schedule, and the synthetic sample caseload."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cscplan import paths
+from cscplan.errors import InputError
+from cscplan.scenarios.caseload import CASELOAD_COLUMNS, load_caseload, validate_caseload
+from cscplan.tariffs.schedule import load_schedule
+
+BAD = Path(__file__).parent / "bad_inputs"
+HEADER = ",".join(CASELOAD_COLUMNS)
+
+
+@pytest.fixture(scope="module")
+def schedule():
+    return load_schedule(paths.TARIFFS_2023)
+
+
+def _error(path: Path, schedule) -> InputError:
+    with pytest.raises(InputError) as info:
+        load_caseload(path, schedule)
+    assert path.name in str(info.value)
+    return info.value
+
+
+@pytest.mark.parametrize(
+    ("name", "row", "column", "expected", "found"),
+    [
+        ("caseload_missing_column.csv", 1, "end", "le colonne", "colonne presenti"),
+        ("caseload_unknown_item.csv", 3, "item", "codice del tariffario", "SAAP_D3"),
+        ("caseload_end_before_start.csv", 4, "end", "non precedente all'inizio", "2023-04-30"),
+        ("caseload_outside_schedule.csv", 3, "start", "01/01/2023–31/12/2023", "2022-09-01"),
+        ("caseload_negative_qty.csv", 3, "qty_per_week", "non negativo", "-4"),
+        ("caseload_text_qty.csv", 3, "qty_per_week", "un numero", "quattro"),
+        ("caseload_duplicate_overlap.csv", 4, "start", "senza date sovrapposte", "riga 2"),
+    ],
+)
+def test_bad_caseloads(schedule, name, row, column, expected, found):
+    error = _error(BAD / name, schedule)
+    assert (error.row, error.column) == (row, column)
+    assert expected in error.expected
+    assert found in error.found
+    assert f"riga {row}" in str(error) and f"colonna '{column}'" in str(error)
+
+
+def test_decimal_comma_is_accepted(schedule):
+    plans = load_caseload(BAD / "caseload_decimal_comma.csv", schedule)
+    assert plans.loc[1, "qty_per_week"] == 7.5
+
+
+def test_semicolon_italian_excel_is_accepted(schedule):
+    plans = load_caseload(BAD / "caseload_semicolon.csv", schedule)
+    assert list(plans["item"]) == ["SAAP_D1", "ADM", "AFFIDO_FULL"]
+    assert plans.loc[0, "start"] == pd.Timestamp("2023-01-09")  # 09/01/2023, day first
+    assert plans.loc[1, "qty_per_week"] == 7.5
+    assert plans.loc[1, "second_comune"] == "Dovera"
+    assert bool(plans.loc[2, "uplift"]) and np.isnan(plans.loc[2, "qty_per_week"])
+
+
+def test_bom_is_accepted(schedule):
+    plans = load_caseload(BAD / "caseload_bom.csv", schedule)
+    assert list(plans.columns) == CASELOAD_COLUMNS
+    assert list(plans["beneficiary_id"]) == ["B001", "B002"]
+
+
+def test_types_of_the_validated_frame(schedule):
+    plans = load_caseload(BAD / "caseload_semicolon.csv", schedule)
+    assert str(plans["start"].dtype) == "datetime64[ns]"
+    assert str(plans["group_size"].dtype) == "Int64"
+    assert plans["uplift"].dtype == bool and plans["placed_minor"].dtype == bool
+    assert plans.loc[0, "second_comune"] == ""
+
+
+def _frame(**overrides) -> pd.DataFrame:
+    row = {
+        "beneficiary_id": "B1",
+        "comune": "Crema",
+        "item": "AID",
+        "start": "2023-06-01",
+        "end": "2023-08-31",
+        "qty_per_week": "6",
+        "second_comune": "",
+        "group_size": "",
+        "uplift": "",
+        "placed_minor": "",
+    }
+    row.update(overrides)
+    return pd.DataFrame([row])
+
+
+@pytest.mark.parametrize(
+    ("overrides", "column", "expected"),
+    [
+        ({"group_size": "8"}, "group_size", "dimensione di gruppo prevista"),
+        ({"group_size": "2,5"}, "group_size", "intero"),
+        ({"item": "SIP", "group_size": "2"}, "group_size", "senza tariffa di gruppo"),
+        ({"qty_per_week": ""}, "qty_per_week", "ore o giorni a settimana"),
+        ({"item": "AFFIDO_FULL"}, "qty_per_week", "nessuna quantità"),
+        ({"item": "CSE_FULL", "qty_per_week": "9"}, "qty_per_week", "7 giorni"),
+        ({"uplift": "forse"}, "uplift", "vero/falso"),
+        ({"uplift": "1"}, "uplift", "affido"),
+        ({"placed_minor": "1"}, "placed_minor", "SIP"),
+        ({"second_comune": "Dovera"}, "second_comune", "ADM o SIP"),
+        ({"item": "ADM", "second_comune": "Crema"}, "second_comune", "diverso"),
+        ({"item": "ISD_P2", "qty_per_week": "", "end": "2023-06-14"}, "end", "3–6 settimane"),
+        ({"item": "ISD_P2", "qty_per_week": "", "end": "2023-07-31"}, "end", "3–6 settimane"),
+        ({"start": "31/02/2023"}, "start", "data"),
+        ({"comune": ""}, "comune", "non vuoto"),
+    ],
+)
+def test_rule_violations(schedule, overrides, column, expected):
+    with pytest.raises(InputError) as info:
+        validate_caseload(_frame(**overrides), schedule, "prova.csv")
+    assert (info.value.row, info.value.column) == (2, column)
+    assert expected in info.value.expected
+
+
+def test_valid_group_and_isd_plans(schedule):
+    frame = pd.concat(
+        [
+            _frame(group_size="3"),
+            _frame(beneficiary_id="B2", item="ISD_P2", qty_per_week="", end="2023-06-21"),
+            _frame(beneficiary_id="B3", item="SIP", placed_minor="si", qty_per_week="1,5"),
+        ],
+        ignore_index=True,
+    )
+    plans = validate_caseload(frame, schedule, "prova.csv")
+    assert plans.loc[0, "group_size"] == 3 and pd.isna(plans.loc[1, "group_size"])
+    assert bool(plans.loc[2, "placed_minor"]) and plans.loc[2, "qty_per_week"] == 1.5
+
+
+def test_typed_frame_input_round_trips(schedule):
+    plans = load_caseload(BAD / "caseload_semicolon.csv", schedule)
+    again = load_caseload(plans, schedule)
+    pd.testing.assert_frame_equal(plans, again)
+
+
+def test_adjacent_plans_of_the_same_item_are_allowed(schedule):
+    frame = pd.concat(
+        [_frame(end="2023-06-30"), _frame(start="2023-07-01", end="2023-08-31")],
+        ignore_index=True,
+    )
+    assert len(validate_caseload(frame, schedule, "prova.csv")) == 2
+
+
+def test_one_bad_row_in_100000_is_named(schedule, tmp_path):
+    n = 100_000
+    ids = np.char.add("B", np.arange(n).astype(str))
+    lines = [HEADER]
+    lines += [f"{b},Crema,SAAP_D1,2023-01-09,2023-06-10,12,,,," for b in ids]
+    bad_at = 61_234
+    lines[bad_at] = f"{ids[bad_at - 1]},Crema,SAAP_D1,2023-01-09,2023-06-10,dodici,,,,"
+    path = tmp_path / "grande.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_caseload(path, schedule)
+    assert info.value.row == bad_at + 1  # lines[0] is file row 1
+    assert info.value.column == "qty_per_week" and "dodici" in info.value.found
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    starts=st.lists(st.integers(0, 300), min_size=2, max_size=6),
+    lengths=st.lists(st.integers(0, 60), min_size=6, max_size=6),
+)
+def test_overlap_detection_matches_pairwise_check(starts, lengths):
+    schedule = _shared_schedule()
+    base = pd.Timestamp("2023-01-01")
+    spans = [
+        (base + pd.Timedelta(days=s), base + pd.Timedelta(days=s + n))
+        for s, n in zip(starts, lengths, strict=False)
+    ]
+    spans = [(s, min(e, pd.Timestamp("2023-12-31"))) for s, e in spans]
+    frame = pd.concat(
+        [_frame(start=f"{s:%Y-%m-%d}", end=f"{e:%Y-%m-%d}") for s, e in spans], ignore_index=True
+    )
+    overlapping = any(
+        a[0] <= b[1] and b[0] <= a[1] for i, a in enumerate(spans) for b in spans[i + 1 :]
+    )
+    if overlapping:
+        with pytest.raises(InputError, match="sovrappone"):
+            validate_caseload(frame, schedule, "prova.csv")
+    else:
+        assert len(validate_caseload(frame, schedule, "prova.csv")) == len(spans)
+
+
+@functools.cache
+def _SCHEDULE():  # noqa: N802 - shared across hypothesis examples
+    return load_schedule(paths.TARIFFS_2023)
