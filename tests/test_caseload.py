@@ -194,5 +194,5 @@ def test_overlap_detection_matches_pairwise_check(starts, lengths):
 
 
 @functools.cache
-def _SCHEDULE():  # noqa: N802 - shared across hypothesis examples
+def _shared_schedule():
     return load_schedule(paths.TARIFFS_2023)
