@@ -261,7 +261,7 @@ def check_width(ctx: Context, row: Row, width: int) -> None:
             row,
             f"al più {width} celle, come l'intestazione della tabella",
             f"{len(row.cells)} celle (in più: {extra[0]!r})",
-            column=f"colonna {width + 1}",
+            column=str(width + 1),
         )
 
 
@@ -463,12 +463,10 @@ def close_objective(ctx: Context, state: BudgetState, next_header: Row | None) -
     current = state.current
     if current is None or current.total_line is not None:
         return
-    where = f"prima dell'obiettivo alla riga {next_header.line}" if next_header else "a fine schede"
-    raise ctx.error(
-        next_header.line if next_header else current.last_line,
-        f"la riga 'TOTALE OBIETTIVO {current.number}' {where}",
-        "tabella troncata: riga di totale assente",
-    )
+    found = "tabella troncata: riga di totale assente"
+    if next_header is not None:
+        found += f" (l'obiettivo successivo inizia alla riga {next_header.line})"
+    raise ctx.error(current.last_line, f"la riga 'TOTALE OBIETTIVO {current.number}'", found)
 
 
 def open_sheet(ctx: Context, state: BudgetState, header: Row) -> None:
@@ -820,6 +818,24 @@ def validated(name: str, frame: pd.DataFrame, source: str) -> pd.DataFrame:
         raise schema_error(name, frame, exc, source) from None
 
 
+CHECK_WORDS = (
+    ("in_range", "valori nell'intervallo ammesso"),
+    ("greater_than_or_equal_to", "valori non negativi"),
+    ("uniqueness", "valori non ripetuti"),
+    ("isin", "uno dei valori ammessi"),
+    ("str_matches", "testo nel formato previsto"),
+    ("str_length", "testo non vuoto"),
+    ("not_nullable", "un valore presente"),
+    ("dtype", "il tipo di dato previsto"),
+)
+
+
+def describe_check(check: str) -> str:
+    """Italian wording for a pandera check name, with the technical name in brackets."""
+    words = next((text for key, text in CHECK_WORDS if key in check), "un valore valido")
+    return f"{words} ({check})"
+
+
 def schema_error(name: str, frame: pd.DataFrame, exc: pa.errors.SchemaErrors, source: str):
     cases = exc.failure_cases
     index = pd.to_numeric(cases["index"], errors="coerce").dropna().astype(int)
@@ -829,7 +845,7 @@ def schema_error(name: str, frame: pd.DataFrame, exc: pa.errors.SchemaErrors, so
     found = ", ".join(str(v) for v in cases["failure_case"].head(3))
     return InputError(
         source,
-        f"tabella '{name}' conforme allo schema ({first['check']})",
+        f"nella tabella '{name}' {describe_check(str(first['check']))}",
         f"valori {found}",
         row=lines[0] if lines else None,
         column=column,
