@@ -1,0 +1,571 @@
+"""Excel workbook of the plan, its checks and the scenarios (openpyxl), deterministic bytes.
+
+Sheets: Sintesi, Obiettivi x Fonti, Righe di budget, Pluriennale, Entrate 2020, Verifiche, Scenari
+(+ Monte Carlo and Sensibilità when those tables exist). Every sheet has a bold, frozen header row
+with an autofilter over its data rows; euro cells use ``#,##0.00 "€"`` (Excel shows the user's
+separators); totals are live ``=SUM()`` formulas over the data rows, so edits recompute.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+from cscplan.reports.charts import BASELINE, PLAN_COLUMN_2020, SEVERITY_LABELS, source_groups
+
+EURO_FORMAT = '#,##0.00 "€"'
+PERCENT_FORMAT = "0.0%"
+FIXED_TIME = datetime(2020, 1, 1, 0, 0, 0)
+ZIP_TIME = (2020, 1, 1, 0, 0, 0)
+BOLD = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DCE6F0")
+TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
+MASKED_FILL = PatternFill("solid", fgColor="FFF2CC")
+SEVERITY_FILLS = {
+    "error": PatternFill("solid", fgColor="F8D7D3"),
+    "warning": PatternFill("solid", fgColor="FCE8B2"),
+    "info": PatternFill("solid", fgColor="DDEBF7"),
+}
+PLAN_COLUMNS = ("PO 2019", PLAN_COLUMN_2020)
+
+
+@dataclass(frozen=True)
+class Block:
+    """Where a written table sits: its sheet, header row, data rows and column letters by name."""
+
+    sheet: Worksheet
+    header_row: int
+    first: int
+    last: int
+    letters: dict[str, str]
+
+    def range(self, column: str) -> str:
+        letter = self.letters[column]
+        return f"{letter}{self.first}:{letter}{self.last}"
+
+    def ref(self, column: str, row: int) -> str:
+        """Absolute reference from another sheet, e.g. ``'Righe di budget'!$J$40``."""
+        return f"{quote_sheetname(self.sheet.title)}!${self.letters[column]}${row}"
+
+
+# --------------------------------------------------------------------------- writing helpers
+
+
+def write_table(
+    ws: Worksheet,
+    frame: pd.DataFrame,
+    money: tuple[str, ...] = (),
+    percent: tuple[str, ...] = (),
+    start_row: int = 1,
+) -> Block:
+    """Write ``frame`` with a bold header at ``start_row``; return where it landed."""
+    columns = list(frame.columns)
+    for col_no, name in enumerate(columns, start=1):
+        cell = ws.cell(row=start_row, column=col_no, value=str(name))
+        cell.font, cell.fill = BOLD, HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row_no, values in enumerate(frame.itertuples(index=False), start=start_row + 1):
+        for col_no, (name, value) in enumerate(zip(columns, values, strict=True), start=1):
+            cell = ws.cell(row=row_no, column=col_no, value=_excel_value(value))
+            if name in money:
+                cell.number_format = EURO_FORMAT
+            elif name in percent:
+                cell.number_format = PERCENT_FORMAT
+    letters = {name: get_column_letter(n) for n, name in enumerate(columns, start=1)}
+    first = start_row + 1
+    return Block(ws, start_row, first, max(first, start_row + len(frame)), letters)
+
+
+def _excel_value(value):
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def finish_sheet(block: Block, widths: dict[str, float] | None = None) -> None:
+    """Freeze the header row, autofilter the data rows, set sensible column widths."""
+    ws = block.sheet
+    ws.freeze_panes = ws.cell(row=block.header_row + 1, column=1)
+    last_letter = get_column_letter(len(block.letters))
+    ws.auto_filter.ref = f"A{block.header_row}:{last_letter}{block.last}"
+    for name, letter in block.letters.items():
+        longest = max(
+            (len(str(c.value)) for c in ws[letter] if c.value is not None and c.row > 0),
+            default=8,
+        )
+        width = (widths or {}).get(name, min(max(longest, len(str(name))) + 2, 60))
+        ws.column_dimensions[letter].width = width
+
+
+def total_row(
+    block: Block, row: int, label_column: str, columns: list[str], label: str = "Totale"
+) -> None:
+    """A bold totals row: ``=SUM(<data rows>)`` under every column in ``columns``."""
+    ws = block.sheet
+    label_cell = ws[f"{block.letters[label_column]}{row}"]
+    label_cell.value, label_cell.font = label, BOLD
+    for column in columns:
+        cell = ws[f"{block.letters[column]}{row}"]
+        cell.value = f"=SUM({block.range(column)})"
+        cell.font, cell.number_format, cell.fill = BOLD, EURO_FORMAT, TOTAL_FILL
+
+
+def sum_of_cells(letter: str, rows: list[int]) -> str:
+    """``=SUM(D2:D4,D7)``: contiguous rows compressed into ranges."""
+    if not rows:
+        return "=0"
+    runs: list[tuple[int, int]] = []
+    for row in sorted(rows):
+        if runs and row == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    parts = [f"{letter}{a}" if a == b else f"{letter}{a}:{letter}{b}" for a, b in runs]
+    return f"=SUM({','.join(parts)})"
+
+
+def _frame(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame | None:
+    frame = tables.get(name)
+    return None if frame is None or frame.empty else frame
+
+
+def _note_sheet(ws: Worksheet, table: str) -> None:
+    ws["A1"] = "Nota"
+    ws["A1"].font = BOLD
+    ws["A2"] = f"Dati non disponibili in questa esecuzione (tabella «{table}» assente)."
+    ws.column_dimensions["A"].width = 90
+
+
+# --------------------------------------------------------------------------- sheets
+
+
+def budget_lines_wide(lines: pd.DataFrame) -> pd.DataFrame:
+    """One row per budget line, one column per amount column (plan columns first), plus notes."""
+    order = list(PLAN_COLUMNS) + [
+        c for c in dict.fromkeys(lines["column"]) if c not in PLAN_COLUMNS
+    ]
+    keys = ["line_id", "objective_id", "part", "action", "item", "detail", "source_line"]
+    wide = lines.pivot_table(index="line_id", columns="column", values="amount", aggfunc="first")
+    wide = wide.reindex(columns=[c for c in order if c in set(lines["column"])])
+    meta = lines.drop_duplicates("line_id").set_index("line_id")[keys[1:]]
+    masked = lines[lines["masked"].astype(bool)]
+    notes = masked.groupby("line_id").apply(_mask_note, include_groups=False)
+    frame = meta.join(wide).join(notes.rename("Note")).reset_index()
+    frame["Note"] = frame["Note"].fillna("")
+    frame = frame.sort_values(["objective_id", "part", "source_line"], kind="stable")
+    return frame.rename(
+        columns={
+            "line_id": "Codice riga",
+            "objective_id": "Obiettivo",
+            "part": "Parte",
+            "action": "Azione",
+            "item": "Voce",
+            "detail": "Dettaglio",
+            "source_line": "Riga sorgente",
+        }
+    )
+
+
+def _mask_note(group: pd.DataFrame) -> str:
+    parts = [
+        f"{col}: cella ##### {'ricostruita' if pd.notna(amount) else 'non ricostruibile'}"
+        for col, amount in zip(group["column"], group["amount"], strict=True)
+    ]
+    return "; ".join(parts)
+
+
+def lines_sheet(ws: Worksheet, tables: dict[str, pd.DataFrame]) -> Block | None:
+    lines = _frame(tables, "budget_lines")
+    if lines is None:
+        _note_sheet(ws, "budget_lines")
+        return None
+    wide = budget_lines_wide(lines)
+    amount_columns = [c for c in wide.columns if c in set(lines["column"])]
+    block = write_table(ws, wide, money=tuple(amount_columns))
+    for row_no, note in enumerate(wide["Note"], start=block.first):
+        if note:
+            for letter in block.letters.values():
+                ws[f"{letter}{row_no}"].fill = MASKED_FILL
+    total_row(block, block.last + 1, "Voce", amount_columns)
+    finish_sheet(block, {"Voce": 45, "Dettaglio": 40, "Azione": 35, "Note": 45})
+    return block
+
+
+def objectives_sources_frame(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per objective: 2019 figures, 2020 stated and bottom-up, then each funding source."""
+    lines = _frame(tables, "budget_lines")
+    funding = _frame(tables, "funding_by_objective")
+    titles = {}
+    pieces = []
+    if lines is not None:
+        titles = lines.drop_duplicates("objective_id").set_index("objective_id")["objective"]
+        plan = lines[lines["column"].isin(PLAN_COLUMNS)].pivot_table(
+            index="objective_id", columns="column", values="amount", aggfunc="sum"
+        )
+        pieces.append(plan.rename(columns={c: f"{c} (somma righe)" for c in plan.columns}))
+    comparison = _frame(tables, "comparison")
+    if comparison is not None:
+        pieces.append(
+            comparison.set_index("objective_id")[["preconsuntivo_2019", "budget_2020"]].rename(
+                columns={
+                    "preconsuntivo_2019": "Preconsuntivo 2019",
+                    "budget_2020": "Budget 2020 (confronto)",
+                }
+            )
+        )
+    if funding is not None:
+        groups = source_groups(tables)
+        wide = funding.pivot_table(
+            index="objective_id", columns="source", values="amount", aggfunc="sum"
+        )
+        order = sorted(wide.columns, key=lambda s: (str(groups.get(s, "~")), str(s)))
+        pieces.append(wide[order])
+    if not pieces:
+        return pd.DataFrame()
+    frame = pd.concat(pieces, axis=1).sort_index()
+    frame.insert(0, "Titolo", [str(titles.get(i, "")) for i in frame.index])
+    return frame.rename_axis("Obiettivo").reset_index()
+
+
+def objectives_sheet(ws: Worksheet, tables: dict[str, pd.DataFrame]) -> Block | None:
+    frame = objectives_sources_frame(tables)
+    if frame.empty:
+        _note_sheet(ws, "funding_by_objective")
+        return None
+    funding = _frame(tables, "funding_by_objective")
+    known = set(funding["source"]) if funding is not None else set()
+    sources = [c for c in frame.columns if c in known]
+    plan_column = f"{PLAN_COLUMN_2020} (somma righe)"
+    if sources:
+        frame = frame.assign(**{"Totale fonti": None})
+        if plan_column in frame.columns:
+            frame = frame.assign(**{"Fonti − PO 2020": None})
+    amounts = list(frame.columns[2:])
+    block = write_table(ws, frame, money=tuple(amounts))
+    _source_formulas(block, sources, plan_column)
+    total_row(block, block.last + 1, "Titolo", amounts)
+    finish_sheet(block, {"Titolo": 45})
+    return block
+
+
+def _source_formulas(block: Block, sources: list[str], plan_column: str) -> None:
+    """Per objective row: total of the sources, and its gap to the bottom-up PO 2020."""
+    if not sources:
+        return
+    letters, ws = block.letters, block.sheet
+    first, last = letters[sources[0]], letters[sources[-1]]
+    for row in range(block.first, block.last + 1):
+        ws[f"{letters['Totale fonti']}{row}"] = f"=SUM({first}{row}:{last}{row})"
+        if "Fonti − PO 2020" in letters:
+            ws[f"{letters['Fonti − PO 2020']}{row}"] = (
+                f"={letters['Totale fonti']}{row}-{letters[plan_column]}{row}"
+            )
+
+
+def multiyear_sheet(ws: Worksheet, tables: dict[str, pd.DataFrame]) -> Block | None:
+    multiyear = _frame(tables, "multiyear")
+    if multiyear is None:
+        _note_sheet(ws, "multiyear")
+        return None
+    wide = multiyear.pivot_table(index="objective_id", columns="year", values="amount")
+    years = [str(int(y)) for y in wide.columns]
+    wide.columns = years
+    titles = multiyear.drop_duplicates("objective_id").set_index("objective_id")["objective"]
+    frame = wide.reset_index().rename(columns={"objective_id": "Obiettivo"})
+    frame.insert(1, "Titolo", [str(titles.get(i, "")) for i in frame["Obiettivo"]])
+    block = write_table(ws, frame, money=tuple(years))
+    total_row(block, block.last + 1, "Titolo", years, "Totale (somma degli obiettivi)")
+    _stated_rows(block, tables, years)
+    finish_sheet(block, {"Titolo": 45})
+    return block
+
+
+def _stated_rows(block: Block, tables: dict[str, pd.DataFrame], years: list[str]) -> None:
+    """Under the totals: the grand total stated in the document and the difference formula."""
+    stated = _frame(tables, "stated_totals")
+    if stated is None:
+        return
+    rows = stated[(stated["table"] == "pluriennale") & stated["objective_id"].isna()]
+    by_year = dict(zip(rows["column"].astype(str), rows["amount"], strict=True))
+    ws, stated_row, diff_row = block.sheet, block.last + 2, block.last + 3
+    ws[f"{block.letters['Titolo']}{stated_row}"] = "Totale dichiarato nel documento"
+    ws[f"{block.letters['Titolo']}{diff_row}"] = "Differenza (dichiarato − somma)"
+    for year in years:
+        letter = block.letters[year]
+        ws[f"{letter}{stated_row}"] = _excel_value(by_year.get(year))
+        ws[f"{letter}{diff_row}"] = f"={letter}{stated_row}-{letter}{block.last + 1}"
+        for row in (stated_row, diff_row):
+            ws[f"{letter}{row}"].number_format = EURO_FORMAT
+
+
+def revenue_sheet(ws: Worksheet, tables: dict[str, pd.DataFrame]) -> Block | None:
+    revenue = _frame(tables, "revenue_2020")
+    if revenue is None:
+        _note_sheet(ws, "revenue_2020")
+        return None
+    frame = pd.DataFrame(
+        {
+            "Gruppo": revenue["group"],
+            "Voce": revenue["label"],
+            "Tipo riga": revenue["row_kind"].map(
+                {"line": "voce", "subtotal": "subtotale", "total": "totale"}
+            ),
+            "Importo dichiarato": revenue["amount"],
+            "Riga sorgente": revenue["source_line"],
+            "Ricalcolato": None,
+            "Differenza": None,
+        }
+    )
+    block = write_table(ws, frame, money=("Importo dichiarato", "Ricalcolato", "Differenza"))
+    _revenue_formulas(block, revenue.reset_index(drop=True))
+    finish_sheet(block, {"Voce": 55, "Gruppo": 30})
+    return block
+
+
+def _revenue_formulas(block: Block, revenue: pd.DataFrame) -> None:
+    """Subtotals = SUM of their group's lines; totals = SUM of subtotals and loose lines."""
+    ws, amount, computed = (
+        block.sheet,
+        block.letters["Importo dichiarato"],
+        block.letters["Ricalcolato"],
+    )
+    delta = block.letters["Differenza"]
+    row_of = {i: block.first + i for i in revenue.index}
+    kinds, groups = revenue["row_kind"], revenue["group"]
+    subtotal_groups = set(groups[kinds == "subtotal"])
+    for i in revenue.index[kinds.isin(["subtotal", "total"])]:
+        if kinds[i] == "subtotal":
+            members = [row_of[j] for j in revenue.index[(kinds == "line") & (groups == groups[i])]]
+            formula = sum_of_cells(amount, members)
+        else:
+            subtotals = [row_of[j] for j in revenue.index[kinds == "subtotal"]]
+            loose = [
+                row_of[j] for j in revenue.index[(kinds == "line") & ~groups.isin(subtotal_groups)]
+            ]
+            parts = [
+                p[5:-1]
+                for p in (sum_of_cells(computed, subtotals), sum_of_cells(amount, loose))
+                if p != "=0"
+            ]
+            formula = f"=SUM({','.join(parts)})" if parts else "=0"
+        row = row_of[i]
+        ws[f"{computed}{row}"] = formula
+        ws[f"{delta}{row}"] = f"={amount}{row}-{computed}{row}"
+        for letter in block.letters.values():
+            ws[f"{letter}{row}"].font = BOLD
+
+
+FINDING_HEADERS = {
+    "severity": "Gravità",
+    "check": "Verifica",
+    "table": "Tabella",
+    "objective_id": "Obiettivo",
+    "column": "Colonna",
+    "source_line": "Riga sorgente",
+    "stated": "Dichiarato",
+    "computed": "Calcolato",
+    "delta": "Differenza (dichiarato − calcolato)",
+    "message": "Messaggio",
+}
+
+
+def findings_sheet(ws: Worksheet, tables: dict[str, pd.DataFrame]) -> Block | None:
+    findings = _frame(tables, "findings")
+    if findings is None:
+        _note_sheet(ws, "findings")
+        return None
+    frame = findings[list(FINDING_HEADERS)].rename(columns=FINDING_HEADERS)
+    frame["Gravità"] = findings["severity"].map(SEVERITY_LABELS).fillna(findings["severity"])
+    money = ("Dichiarato", "Calcolato", "Differenza (dichiarato − calcolato)")
+    block = write_table(ws, frame, money=money)
+    for row_no, severity in enumerate(findings["severity"], start=block.first):
+        fill = SEVERITY_FILLS.get(severity)
+        if fill is not None:
+            for letter in block.letters.values():
+                ws[f"{letter}{row_no}"].fill = fill
+    finish_sheet(block, {"Messaggio": 90})
+    return block
+
+
+SCENARIO_HEADERS = {
+    "scenario": "Scenario",
+    "service": "Servizio",
+    "gross_eur": "Costo lordo",
+    "comune_eur": "Quota comuni",
+    "district_eur": "Quota distretto",
+}
+
+
+def scenarios_sheet(ws: Worksheet, tables: dict[str, pd.DataFrame]) -> Block | None:
+    summary = _frame(tables, "costs_summary")
+    if summary is None:
+        _note_sheet(ws, "costs_summary")
+        return None
+    summary = summary.sort_values(
+        ["scenario", "service"], key=lambda s: s.ne(BASELINE) if s.name == "scenario" else s
+    )
+    frame = summary[list(SCENARIO_HEADERS)].rename(columns=SCENARIO_HEADERS)
+    frame["Costo baseline"] = None
+    frame["Differenza sulla baseline"] = None
+    money = tuple(frame.columns[2:])
+    block = write_table(ws, frame, money=money)
+    letters = block.letters
+    gross, baseline, delta = (letters[c] for c in money[0:1] + money[3:5])
+    lookup = f'=SUMIFS({block.range("Costo lordo")},{block.range("Scenario")},"{BASELINE}",'
+    for row in range(block.first, block.last + 1):
+        ws[f"{baseline}{row}"] = f"{lookup}{block.range('Servizio')},{letters['Servizio']}{row})"
+        ws[f"{delta}{row}"] = f"={gross}{row}-{baseline}{row}"
+    _scenario_totals(block, list(dict.fromkeys(summary["scenario"])), list(money[:3]))
+    finish_sheet(block)
+    return block
+
+
+def _scenario_totals(block: Block, scenarios: list[str], columns: list[str]) -> None:
+    """Below the data: one row per scenario with ``=SUMIFS`` over the data rows."""
+    ws, name_range = block.sheet, block.range("Scenario")
+    for offset, scenario in enumerate(scenarios):
+        row = block.last + 2 + offset
+        ws[f"{block.letters['Scenario']}{row}"] = f"Totale {scenario}"
+        ws[f"{block.letters['Scenario']}{row}"].font = BOLD
+        for column in columns:
+            cell = ws[f"{block.letters[column]}{row}"]
+            cell.value = f'=SUMIFS({block.range(column)},{name_range},"{scenario}")'
+            cell.font, cell.number_format, cell.fill = BOLD, EURO_FORMAT, TOTAL_FILL
+
+
+COLUMN_LABELS = {
+    "scenario": "Scenario",
+    "payer": "Pagatore",
+    "service": "Servizio",
+    "p10": "P10",
+    "p50": "P50 (mediana)",
+    "p90": "P90",
+    "commitment": "Impegno",
+    "prob_exceed": "Probabilità di superare l'impegno",
+    "month_80": "Mese in cui si raggiunge l'80% dell'impegno",
+    "parameter": "Parametro",
+    "low_eur": "Costo annuo con valore basso",
+    "high_eur": "Costo annuo con valore alto",
+    "base_eur": "Costo annuo di riferimento",
+}
+
+
+def optional_sheet(wb: Workbook, tables, name: str, title: str, percent=()) -> None:
+    """A plain table sheet (Monte Carlo, sensitivity) when the table exists."""
+    frame = _frame(tables, name)
+    if frame is None:
+        return
+    numeric = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
+    money = [COLUMN_LABELS.get(c, c) for c in numeric if c not in percent]
+    frame = frame.rename(columns=COLUMN_LABELS)
+    block = write_table(
+        wb.create_sheet(title),
+        frame,
+        money=tuple(money),
+        percent=tuple(COLUMN_LABELS.get(c, c) for c in percent),
+    )
+    finish_sheet(block)
+
+
+def summary_sheet(ws: Worksheet, blocks: dict[str, Block | None]) -> None:
+    """Headline figures as formulas pointing at the other sheets' totals (live)."""
+    rows: list[tuple[str, str, str]] = []
+    lines = blocks.get("lines")
+    if lines is not None:
+        for column in PLAN_COLUMNS:
+            if column in lines.letters:
+                rows.append(
+                    (
+                        f"Budget {column[3:]} – somma delle righe ({column})",
+                        f"={lines.ref(column, lines.last + 1)}",
+                        "Righe di budget",
+                    )
+                )
+    multi = blocks.get("multiyear")
+    if multi is not None:
+        for year in [c for c in multi.letters if c.isdigit()]:
+            rows.append(
+                (
+                    f"Pluriennale {year} – somma degli obiettivi",
+                    f"={multi.ref(year, multi.last + 1)}",
+                    "Pluriennale",
+                )
+            )
+    findings = blocks.get("findings")
+    if findings is not None:
+        rng = f"{quote_sheetname(findings.sheet.title)}!{findings.range('Gravità')}"
+        for label in SEVERITY_LABELS.values():
+            rows.append((f"Verifiche: {label}", f'=COUNTIF({rng},"{label}")', "Verifiche"))
+    scen = blocks.get("scenarios")
+    if scen is not None:
+        rng = f"{quote_sheetname(scen.sheet.title)}!{scen.range('Scenario')}"
+        gross = f"{quote_sheetname(scen.sheet.title)}!{scen.range('Costo lordo')}"
+        rows.append(
+            (
+                "Costo annuo baseline (tariffe 2023)",
+                f'=SUMIFS({gross},{rng},"{BASELINE}")',
+                "Scenari",
+            )
+        )
+    frame = pd.DataFrame(rows, columns=["Indicatore", "Valore", "Foglio"])
+    block = write_table(ws, frame)
+    for row_no, (label, _, _) in enumerate(rows, start=block.first):
+        if not label.startswith("Verifiche"):
+            ws[f"B{row_no}"].number_format = EURO_FORMAT
+    finish_sheet(block, {"Indicatore": 55, "Valore": 20, "Foglio": 20})
+
+
+# --------------------------------------------------------------------------- workbook
+
+
+def build_workbook(tables: dict[str, pd.DataFrame]) -> bytes:
+    """The whole workbook as ``.xlsx`` bytes; the same tables give the same bytes."""
+    wb = Workbook()
+    summary = wb.active
+    summary.title = "Sintesi"
+    blocks = {
+        "objectives": objectives_sheet(wb.create_sheet("Obiettivi x Fonti"), tables),
+        "lines": lines_sheet(wb.create_sheet("Righe di budget"), tables),
+        "multiyear": multiyear_sheet(wb.create_sheet("Pluriennale"), tables),
+        "revenue": revenue_sheet(wb.create_sheet("Entrate 2020"), tables),
+        "findings": findings_sheet(wb.create_sheet("Verifiche"), tables),
+        "scenarios": scenarios_sheet(wb.create_sheet("Scenari"), tables),
+    }
+    optional_sheet(wb, tables, "montecarlo", "Monte Carlo", percent=("prob_exceed",))
+    optional_sheet(wb, tables, "sensitivity", "Sensibilità")
+    summary_sheet(summary, blocks)
+    wb.properties.creator = "cscplan"
+    wb.properties.lastModifiedBy = "cscplan"
+    wb.properties.created = FIXED_TIME
+    wb.properties.modified = FIXED_TIME
+    buffer = io.BytesIO()
+    # ExcelWriter directly: Workbook.save() would stamp "modified" with the current time.
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).write_data()
+    return normalise_zip(buffer.getvalue())
+
+
+def normalise_zip(data: bytes) -> bytes:
+    """Rewrite the archive with fixed entry timestamps so identical content gives identical bytes."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            target.writestr(entry, source.read(info.filename))
+    return out.getvalue()
