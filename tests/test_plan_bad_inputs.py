@@ -148,6 +148,24 @@ CASES = {
         "objective_id",
         ["tabella 'multiyear'", "valori non ripetuti", "righe 1098, 1099"],
     ),
+    "blank_line_inside_sheet": (
+        edited("SAD\tProgetto di sviluppo e gestione", "\nSAD\tProgetto di sviluppo e gestione"),
+        line_of("SAD\tProgetto di sviluppo e gestione") + 1,
+        None,
+        ["dentro una tabella", "isolata"],
+    ),
+    "staff_total_missing": (
+        edited("\t43\t38\t5\t0\t0\t28\t15\n", ""),
+        line_of("Educatori\t2\t"),
+        None,
+        ["riga di totale", "Tab1"],
+    ),
+    "multiyear_total_missing": (
+        RAW[: RAW.rindex("\nTOTALE PO\t")],
+        line_of("OBIETTIVO 15: UFFICIO DI PIANO\t€ 86.453,59\t€ 86.453,59"),
+        None,
+        ["'TOTALE'", "pluriennale", "troncata"],
+    ),
     "kpi_without_title": (
         edited("OBIETTIVO 8 - PROGETTAZIONE\t\t\t\t\t\n", ""),
         line_of("OBIETTIVO 8 - PROGETTAZIONE\t") ,

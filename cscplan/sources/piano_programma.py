@@ -273,8 +273,9 @@ def parse_staff(ctx: Context) -> None:
     if start is None:
         return
     header, *body = ctx.block(start)
-    if not body:
-        raise ctx.error(header, "le righe della dotazione organica dopo l'intestazione")
+    if not body or body[-1].first:
+        last = body[-1] if body else header
+        raise ctx.error(last, "la riga di totale (senza profilo) alla fine della Tab1", "troncata")
     for row in body:
         check_width(ctx, row, len(header.cells))
         total = not row.first
@@ -439,6 +440,12 @@ def budget_row(ctx: Context, state: BudgetState, row: Row) -> None:
         kpi_row(state.kpi, ctx, row)
     elif OBJECTIVE_TITLE.match(row.first):
         state.title = row
+    elif sum(1 for cell in row.cells if cell) > 1:
+        raise ctx.error(
+            row,
+            "una riga dentro una tabella (dopo la sua intestazione, senza righe vuote in mezzo)",
+            "una riga di tabella isolata",
+        )
 
 
 def is_budget_header(row: Row) -> bool:
@@ -775,6 +782,8 @@ def parse_multiyear(ctx: Context) -> None:
         if year is None:
             raise ctx.error(header, "un anno nell'intestazione", repr(cell), column=cell)
         years[index] = int(year[1])
+    if not TOTAL_LABEL.match(body[-1].first):
+        raise ctx.error(body[-1], "la riga 'TOTALE' alla fine del pluriennale", "tabella troncata")
     for row in body:
         check_width(ctx, row, len(header.cells))
         multiyear_row(ctx, row, years, header)
