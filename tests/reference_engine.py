@@ -55,8 +55,9 @@ def _missing(value) -> bool:
 
 def _rate_rows(schedule, code: str, group_pricing: bool, group_size) -> list[dict]:
     rows = [r for r in schedule.rates.to_dict("records") if r["code"] == code]
-    if group_pricing and not _missing(group_size):
-        exact = [r for r in rows if not _missing(r["group_size"]) and r["group_size"] == group_size]
+    if group_pricing:
+        size = 1 if _missing(group_size) else group_size
+        exact = [r for r in rows if not _missing(r["group_size"]) and r["group_size"] == size]
         if exact:
             return exact
     return [r for r in rows if _missing(r["group_size"])]

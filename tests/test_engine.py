@@ -167,6 +167,7 @@ def test_group_rates():
     plan = {"item": "GROUP", "start": "2023-02-01", "end": "2023-02-28", "qty_per_week": 7}
     assert month_row(rows([plan | {"group_size": 3}]), "2023-02").net_eur == 28 * 11.0
     assert month_row(rows([plan | {"group_size": 1}]), "2023-02").net_eur == 28 * 21.0
+    assert month_row(rows([plan]), "2023-02").net_eur == 28 * 21.0  # no size: alone
 
 
 def test_weight_scales_amounts_and_cap():
@@ -203,7 +204,17 @@ def test_unknown_item_names_row():
 
 def test_missing_group_rate_names_group_size():
     with pytest.raises(InputError) as err:
-        rows([{"item": "GROUP", "start": "2023-01-01", "end": "2023-01-02", "qty_per_week": 1}])
+        rows(
+            [
+                {
+                    "item": "GROUP",
+                    "start": "2023-01-01",
+                    "end": "2023-01-02",
+                    "qty_per_week": 1,
+                    "group_size": 5,
+                }
+            ]
+        )
     assert err.value.column == "group_size" and err.value.row == 2
     assert "GROUP" in err.value.expected
 

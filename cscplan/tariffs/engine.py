@@ -4,7 +4,7 @@ Cost semantics (the reference oracle in ``tests/reference_engine.py`` walks them
 
 * a plan is active on every day from ``start`` to ``end`` inclusive, clipped to the year;
 * hour/day items: each active day carries ``qty_per_week / 7`` units at the rate in force on that
-  day (group rates when the item has group pricing and the plan a ``group_size``);
+  day (per-member group rates when the item has group pricing; no ``group_size`` = 1);
 * month items: rate × active days / days in month; week items: rate × active days / 7;
   package items: one unit at the rate of the start day, in the start month (start in the year);
 * uplift: rate × (1 + ``uplift``) when the plan's ``uplift`` flag is set and the item allows it;
@@ -251,13 +251,15 @@ def _run_plans(run: CostRun, index: int, year: int) -> pd.DataFrame:
 
 
 def _rate_keys(frame: pd.DataFrame, table: RateTable) -> np.ndarray:
-    """Rate key of every plan: its group's rates if priced by group, else the 'any' rates."""
+    """Rate key of every plan: its group's rates if priced by group (no size = 1, alone),
+    else the rates for any group size."""
     keys = table.keys
     lookup = pd.Series(
         np.arange(len(keys)),
         index=pd.MultiIndex.from_frame(keys[["run", "code", "group_size"]]),
     )
-    wanted = np.where(frame["group_pricing"].to_numpy(), frame["group_size"].to_numpy(), -1)
+    size = frame["group_size"].to_numpy()
+    wanted = np.where(frame["group_pricing"].to_numpy(), np.where(size < 0, 1, size), -1)
     combos = pd.DataFrame({"run": frame["run"], "code": frame["item"], "group_size": wanted})
     unique, inverse = _unique_rows(combos)
     exact = lookup.reindex(pd.MultiIndex.from_frame(unique)).to_numpy()

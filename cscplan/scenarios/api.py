@@ -1,0 +1,99 @@
+"""One call to cost a caseload under the baseline and any number of scenarios.
+
+>>> from cscplan import cost
+>>> monthly = cost("data/caseload_sample.csv", scenarios=["data/scenarios/saap_piu5_da_aprile.yaml"])
+
+The result is the ``costs_monthly`` table (see :mod:`cscplan.tariffs.engine`) with the baseline
+first and then each scenario in the order given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cscplan import paths
+from cscplan.errors import InputError
+from cscplan.scenarios.reforms import BASELINE, Reform, apply_reform, load_scenario, parse_scenario
+from cscplan.tariffs.engine import CostRun, cost_runs
+
+ScenarioSpec = str | Path | Mapping | Reform
+
+
+def cost(
+    caseload: pd.DataFrame | str | Path,
+    scenarios: Sequence[ScenarioSpec] | None = None,
+    year: int = 2023,
+    *,
+    schedule: Any = None,
+    tariffs: str | Path = paths.TARIFFS_2023,
+    benchmarks: dict[str, float] | None = None,
+) -> pd.DataFrame:
+    """``costs_monthly`` for the baseline and each scenario (paths, mappings or Reforms).
+
+    ``benchmarks`` are the Cremona volume multipliers used by scenarios with
+    ``volumes_from: cremona_growth``; when needed and not given they are computed from the
+    bundled service maps. A scenario's ``horizon_year`` overrides ``year``.
+    """
+    from cscplan.scenarios.caseload import load_caseload
+    from cscplan.tariffs.schedule import load_schedule
+
+    schedule = load_schedule(tariffs) if schedule is None else schedule
+    plans = load_caseload(caseload, schedule)
+    reforms = load_reforms(scenarios or [])
+    if benchmarks is None and any(r.volumes_from for r in reforms):
+        benchmarks = bundled_benchmarks()
+    runs: dict[int, list[CostRun]] = {year: [CostRun(BASELINE, plans, schedule)]}
+    for reform in reforms:
+        new_plans, new_schedule, options = apply_reform(plans, schedule, reform, benchmarks)
+        run_year = reform.horizon_year or year
+        run = CostRun(
+            reform.name,
+            new_plans,
+            new_schedule,
+            vat_rate=options["vat_rate"],
+            district_abatement=options["district_abatement"],
+        )
+        runs.setdefault(run_year, []).append(run)
+    frames = [cost_runs(group, run_year) for run_year, group in runs.items()]
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def load_reforms(scenarios: Sequence[ScenarioSpec]) -> list[Reform]:
+    """Scenario specs → validated Reforms; names must be unique."""
+    reforms = []
+    for index, spec in enumerate(scenarios):
+        if isinstance(spec, Reform):
+            reforms.append(spec)
+        elif isinstance(spec, Mapping):
+            reforms.append(parse_scenario(dict(spec), f"scenario[{index}]"))
+        else:
+            reforms.append(load_scenario(spec))
+    seen: dict[str, str] = {}
+    for reform in reforms:
+        if reform.name in seen:
+            raise InputError(
+                reform.source,
+                "un nome di scenario non già usato",
+                f"'{reform.name}' (anche in {seen[reform.name]})",
+                key="name",
+            )
+        seen[reform.name] = reform.source
+    return reforms
+
+
+def bundled_benchmarks() -> dict[str, float]:
+    """Cremona growth multipliers from the bundled service maps and mapping."""
+    from cscplan.scenarios.benchmarks import (
+        benchmark_volume_multipliers,
+        growth_table,
+        load_benchmark_map,
+    )
+    from cscplan.sources.service_maps import load_service_maps
+
+    maps = load_service_maps(paths.SERVICE_MAPS)
+    growth = growth_table(maps.values, load_benchmark_map(paths.BENCHMARK_MAP))
+    return benchmark_volume_multipliers(growth)
