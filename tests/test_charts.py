@@ -347,7 +347,7 @@ def test_treemap_sums_lines_bottom_up(figures):
 def test_sankey_flows_from_groups_to_objectives(figures):
     trace = figures["fonti_obiettivi"].data[0]
     labels = list(trace.node.label)
-    assert labels[:3] == ["Ats", "Comunali", "Fondi nazionali"]
+    assert labels[:3] == ["ATS", "Comunali", "Fondi nazionali"]
     flows = {
         (labels[s], labels[t]): v
         for s, t, v in zip(trace.link.source, trace.link.target, trace.link.value, strict=True)
@@ -362,7 +362,9 @@ def test_waterfall_goes_from_2019_to_2020(figures):
     trace = figures["preconsuntivo_budget"].data[0]
     assert list(trace.measure) == ["absolute", "relative", "relative", "total"]
     assert list(trace.y) == pytest.approx([350.0, 0.5, 50.25, 400.75])
-    assert trace.customdata[-1] == "400,75 €"
+    assert list(trace.customdata[-1]) == ["Budget 2020", "400,75 €"]
+    assert list(trace.x)[1:3] == ["Ob. 1", "Ob. 2"]
+    assert list(trace.text[1:3]) == ["0 €", "+50 €"]  # +0,50 € and +50,25 € to the euro
 
 
 def test_multiyear_one_trace_per_objective_and_totals(figures):

@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cscplan.fmt import eur, percent, signed_eur
+from cscplan.fmt import eur, number, percent, signed_eur
 
 PLAN_COLUMN_2020 = "PO 2020"
 BASELINE = "baseline"
@@ -76,8 +76,8 @@ def _layout(fig: go.Figure, title: str, **kwargs) -> go.Figure:
         hoverlabel={"align": "left"},
         **settings,
     )
-    fig.update_xaxes(gridcolor="#e8e8e8", zerolinecolor="#bbbbbb")
-    fig.update_yaxes(gridcolor="#e8e8e8", zerolinecolor="#bbbbbb")
+    fig.update_xaxes(gridcolor="#e8e8e8", zerolinecolor="#bbbbbb", automargin=True)
+    fig.update_yaxes(gridcolor="#e8e8e8", zerolinecolor="#bbbbbb", automargin=True)
     return fig
 
 
@@ -199,13 +199,12 @@ def funding_sankey(tables: dict[str, pd.DataFrame]) -> go.Figure:
     funding = funding[funding["amount"].notna() & (funding["amount"] > TOLERANCE)]
     if funding.empty:
         raise ChartDataMissing("nessun importo positivo in «funding_by_objective»")
-    groups = source_groups(tables)
-    frame = funding.assign(group=funding["source"].map(groups).fillna(funding["source"]))
+    frame = with_groups(funding, tables)
     flows = frame.groupby(["group", "objective_id"], as_index=False)["amount"].sum()
     group_names = sorted(flows["group"].unique())
     objective_ids = sorted(int(i) for i in flows["objective_id"].unique())
     labels = objective_labels(tables)
-    node_labels = [str(g).capitalize() for g in group_names] + [
+    node_labels = [str(g)[:1].upper() + str(g)[1:] for g in group_names] + [
         _objective_label(labels, i) for i in objective_ids
     ]
     index = {("g", g): n for n, g in enumerate(group_names)}
@@ -245,6 +244,14 @@ def source_groups(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     return dict(zip(pairs["source"], pairs["group"], strict=True))
 
 
+def with_groups(funding: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """``funding`` with a ``group`` column: its own, else from the funding map, else the source."""
+    if "group" in funding.columns and funding["group"].notna().all():
+        return funding
+    mapped = funding["source"].map(source_groups(tables))
+    return funding.assign(group=mapped.fillna(funding["source"]))
+
+
 def comparison_waterfall(tables: dict[str, pd.DataFrame]) -> go.Figure:
     """Waterfall from the 2019 pre-final total to the 2020 budget, one step per objective."""
     comparison = _table(tables, "comparison").sort_values("objective_id")
@@ -252,14 +259,17 @@ def comparison_waterfall(tables: dict[str, pd.DataFrame]) -> go.Figure:
     start = float(comparison["preconsuntivo_2019"].sum())
     end = float(comparison["budget_2020"].sum())
     steps = comparison["budget_2020"] - comparison["preconsuntivo_2019"]
-    names = (
-        ["Preconsuntivo 2019"]
-        + [_objective_label(labels, i) for i in comparison["objective_id"]]
-        + ["Budget 2020"]
-    )
+    ids = comparison["objective_id"]
+    names = ["Preconsuntivo 2019", *[f"Ob. {int(i)}" for i in ids], "Budget 2020"]
+    full = ["Preconsuntivo 2019", *[_objective_label(labels, i) for i in ids], "Budget 2020"]
     values = [start, *steps.astype(float).tolist(), end]
-    texts = [eur(start, 0), *[signed_eur(round(v)) for v in steps], eur(end, 0)]
-    hover = [eur(start), *[signed_eur(v) for v in steps], eur(end)]
+    texts = [eur(start, 0), *[_signed_whole(v) for v in steps], eur(end, 0)]
+    hover = [
+        [name, amount]
+        for name, amount in zip(
+            full, [eur(start), *[signed_eur(v) for v in steps], eur(end)], strict=True
+        )
+    ]
     fig = go.Figure(
         go.Waterfall(
             x=names,
@@ -268,7 +278,7 @@ def comparison_waterfall(tables: dict[str, pd.DataFrame]) -> go.Figure:
             text=texts,
             textposition="outside",
             customdata=hover,
-            hovertemplate="<b>%{x}</b><br>%{customdata}<extra></extra>",
+            hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
             increasing={"marker": {"color": "#3a9d5d"}},
             decreasing={"marker": {"color": "#b8404a"}},
             totals={"marker": {"color": "#1f5f8b"}},
@@ -276,9 +286,22 @@ def comparison_waterfall(tables: dict[str, pd.DataFrame]) -> go.Figure:
         )
     )
     _layout(fig, "Dal preconsuntivo 2019 al budget 2020: variazione per obiettivo")
-    fig.update_yaxes(title_text="Euro", tickformat=",.0f", ticksuffix=" €")
-    fig.update_xaxes(tickangle=-40)
+    levels = start + steps.cumsum()
+    low = min(start, end, float(levels.min()))
+    high = max(start, end, float(levels.max()))
+    fig.update_yaxes(
+        title_text="Euro",
+        tickformat=",.0f",
+        ticksuffix=" €",
+        range=[max(0.0, low - 0.25 * (high - low)), high + 0.1 * (high - low)],
+    )
     return fig
+
+
+def _signed_whole(value: float) -> str:
+    """``+1.234 €`` / ``−567 €``: a signed amount rounded to the euro, for bar labels."""
+    text = eur(abs(value), 0)
+    return text if round(value) == 0 else ("+" if value > 0 else "−") + text
 
 
 def multiyear_bars(tables: dict[str, pd.DataFrame]) -> go.Figure:
@@ -373,8 +396,9 @@ def validation_scatter(tables: dict[str, pd.DataFrame]) -> go.Figure:
             )
         )
     _layout(fig, "Totali dichiarati e ricalcolati: dove non tornano (area ∝ differenza)")
-    fig.update_xaxes(title_text="Calcolato dalle righe (€)", type="log")
-    fig.update_yaxes(title_text="Dichiarato nel documento (€)", type="log")
+    log_axis = {"type": "log", "dtick": 1, "tickformat": ",.0f", "ticksuffix": " €"}
+    fig.update_xaxes(title_text="Calcolato dalle righe", **log_axis)
+    fig.update_yaxes(title_text="Dichiarato nel documento", **log_axis)
     return fig
 
 
@@ -593,57 +617,46 @@ def csc_volumes(tables: dict[str, pd.DataFrame], growth: pd.DataFrame) -> pd.Ser
 
 
 def cremona_growth_chart(tables: dict[str, pd.DataFrame]) -> go.Figure:
-    """Cremona growth 2018–2020 per CSC service, and CSC baseline cases scaled by that growth."""
+    """Cremona growth 2018–2020 per CSC service and, when a caseload was costed, CSC baseline
+    cases beside the same cases scaled by one year of Cremona growth."""
     growth = _table(tables, "cremona_growth")
     services = growth[(growth["level"] == "servizio") & growth["growth_factor"].notna()]
     services = services.sort_values("csc_service")
     volumes = csc_volumes(tables, services).reindex(services["csc_service"]).fillna(0.0)
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        subplot_titles=("Crescita a Cremona", "Casi CSC e casi con la crescita di Cremona"),
-    )
+    with_cases = bool(volumes.sum() > 0)
+    titles = ("Crescita a Cremona", "Casi CSC e casi con la crescita di Cremona")
+    fig = make_subplots(rows=1, cols=1 + with_cases, subplot_titles=titles[: 1 + with_cases])
     x = services["csc_service"].tolist()
-    for n, (column, label) in enumerate(
-        (
-            ("yoy_2019", "2019 su 2018"),
-            ("yoy_2020", "2020 su 2019"),
-            ("cagr_2018_2020", "media annua"),
-        )
-    ):
-        values = services[column]
-        fig.add_trace(
-            go.Bar(
-                x=x,
-                y=values.tolist(),
-                name=label,
-                marker_color=PALETTE[n],
-                customdata=[percent(v) for v in values],
-                hovertemplate="%{x} · %{fullData.name}: %{customdata}<extra></extra>",
-            ),
-            row=1,
-            col=1,
-        )
-    projected = volumes.to_numpy() * services["growth_factor"].to_numpy()
-    for n, (values, label) in enumerate(
-        ((volumes.to_numpy(), "casi CSC (baseline)"), (projected, "casi × crescita Cremona"))
-    ):
-        fig.add_trace(
-            go.Bar(
-                x=x,
-                y=values.tolist(),
-                name=label,
-                marker_color=PALETTE[3 + n],
-                customdata=[f"{v:.1f}".replace(".", ",") for v in values],
-                hovertemplate="%{x} · %{fullData.name}: %{customdata}<extra></extra>",
-            ),
-            row=1,
-            col=2,
-        )
+    growth_series = (
+        ("yoy_2019", "2019 su 2018"),
+        ("yoy_2020", "2020 su 2019"),
+        ("cagr_2018_2020", "media annua"),
+    )
+    for n, (column, label) in enumerate(growth_series):
+        text = [percent(v) for v in services[column]]
+        fig.add_trace(_bar(x, services[column], label, PALETTE[n], text), row=1, col=1)
+    if with_cases:
+        projected = volumes * services["growth_factor"].to_numpy()
+        for n, (values, label) in enumerate(
+            ((volumes, "casi CSC (baseline)"), (projected, "casi × crescita Cremona"))
+        ):
+            text = [number(v, 1) for v in values]
+            fig.add_trace(_bar(x, values, label, PALETTE[3 + n], text), row=1, col=2)
+        fig.update_yaxes(row=1, col=2, title_text="Numero di casi")
     _layout(fig, "Benchmark Cremona 2018–2020 e volumi CSC", barmode="group")
     fig.update_yaxes(tickformat="+.0%", row=1, col=1, title_text="Crescita")
-    fig.update_yaxes(row=1, col=2, title_text="Numero di casi")
     return fig
+
+
+def _bar(x: list[str], values: pd.Series, name: str, color: str, text: list[str]) -> go.Bar:
+    return go.Bar(
+        x=x,
+        y=values.tolist(),
+        name=name,
+        marker_color=color,
+        customdata=text,
+        hovertemplate="%{x} · %{fullData.name}: %{customdata}<extra></extra>",
+    )
 
 
 # --------------------------------------------------------------------------- registry

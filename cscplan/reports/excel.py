@@ -110,6 +110,11 @@ def finish_sheet(block: Block, widths: dict[str, float] | None = None) -> None:
         ws.column_dimensions[letter].width = width
 
 
+def fill_row(block: Block, row: int, fill: PatternFill) -> None:
+    for letter in block.letters.values():
+        block.sheet[f"{letter}{row}"].fill = fill
+
+
 def total_row(
     block: Block, row: int, label_column: str, columns: list[str], label: str = "Totale"
 ) -> None:
@@ -197,8 +202,7 @@ def lines_sheet(ws: Worksheet, tables: dict[str, pd.DataFrame]) -> Block | None:
     block = write_table(ws, wide, money=tuple(amount_columns))
     for row_no, note in enumerate(wide["Note"], start=block.first):
         if note:
-            for letter in block.letters.values():
-                ws[f"{letter}{row_no}"].fill = MASKED_FILL
+            fill_row(block, row_no, MASKED_FILL)
     total_row(block, block.last + 1, "Voce", amount_columns)
     finish_sheet(block, {"Voce": 45, "Dettaglio": 40, "Azione": 35, "Note": 45})
     return block
@@ -392,10 +396,8 @@ def findings_sheet(ws: Worksheet, tables: dict[str, pd.DataFrame]) -> Block | No
     money = ("Dichiarato", "Calcolato", "Differenza (dichiarato − calcolato)")
     block = write_table(ws, frame, money=money)
     for row_no, severity in enumerate(findings["severity"], start=block.first):
-        fill = SEVERITY_FILLS.get(severity)
-        if fill is not None:
-            for letter in block.letters.values():
-                ws[f"{letter}{row_no}"].fill = fill
+        if severity in SEVERITY_FILLS:
+            fill_row(block, row_no, SEVERITY_FILLS[severity])
     finish_sheet(block, {"Messaggio": 90})
     return block
 

@@ -18,7 +18,7 @@ from cscplan.reports.charts import (
     failing_totals,
     objective_titles,
     scenario_label,
-    source_groups,
+    with_groups,
 )
 
 MONTHS = (
@@ -176,9 +176,8 @@ def _funding_sentences(tables: dict[str, pd.DataFrame]) -> list[str]:
     out: list[str] = []
     funding = _frame(tables, "funding_by_objective")
     if funding is not None:
-        groups = source_groups(tables)
         by_group = (
-            funding.assign(group=funding["source"].map(groups).fillna(funding["source"]))
+            with_groups(funding, tables)
             .groupby("group")["amount"]
             .sum()
             .sort_values(ascending=False, kind="stable")
