@@ -42,7 +42,7 @@ def service_row(growth: pd.DataFrame, service: str) -> pd.Series:
 
 
 def test_mapping_file_is_complete(mapping):
-    assert {"SAAP", "SAD-SADH", "CDD", "CSE", "SFA", "SIP", "AFFIDO", "ADM-ADEA"} <= set(
+    assert {"SAAP", "SAD", "SADH", "CDD", "CSE", "SFA", "SIP", "AFFIDO", "ADM-ADEA"} <= set(
         mapping.csc_service
     )
     assert (mapping.note.str.len() > 40).all()
@@ -60,15 +60,15 @@ def test_saap_growth_from_real_figures(growth):
     assert saap.source_lines == "1269"
 
 
-def test_sad_sadh_sums_two_maps(growth):
-    sad = service_row(growth, "SAD-SADH")
-    # SADH (Disabilità, line 1281) 68/80/76 + SAD (Anziani, line 1508) 330/309/331
-    assert (sad.value_2018, sad.value_2019, sad.value_2020) == (398.0, 389.0, 407.0)
-    assert sad.n_indicators == 2
-    assert sad.source_lines == "1281;1508"
-    assert sad.growth_factor == pytest.approx((407 / 398) ** 0.5)
-    indicators = growth[(growth.level == "indicatore") & (growth.csc_service == "SAD-SADH")]
-    assert sorted(indicators.service_no) == [14, 16]
+def test_sad_and_sadh_from_their_own_maps(growth):
+    sad = service_row(growth, "SAD")
+    sadh = service_row(growth, "SADH")
+    # SAD (Anziani, line 1508) 330/309/331; SADH (Disabilità, line 1281) 68/80/76
+    assert (sad.value_2018, sad.value_2019, sad.value_2020) == (330.0, 309.0, 331.0)
+    assert (sadh.value_2018, sadh.value_2019, sadh.value_2020) == (68.0, 80.0, 76.0)
+    assert sad.source_lines == "1508" and sadh.source_lines == "1281"
+    assert sad.growth_factor == pytest.approx((331 / 330) ** 0.5)
+    assert sadh.growth_factor == pytest.approx((76 / 68) ** 0.5)
 
 
 def test_multipliers_by_mode(growth):
@@ -203,3 +203,13 @@ def test_mapping_bad_service_number_names_row(tmp_path):
     with pytest.raises(InputError) as info:
         load_benchmark_map(path)
     assert (info.value.row, info.value.column) == (2, "service_no")
+
+
+def test_benchmark_map_names_real_tariff_services_and_codes():
+    from cscplan.tariffs.schedule import load_schedule
+
+    items = load_schedule(paths.TARIFFS_2023).items
+    mapping = load_benchmark_map(paths.BENCHMARK_MAP)
+    assert set(mapping["csc_service"]) <= set(items["service"])
+    codes = {code for cell in mapping["csc_items"] for code in cell.split(";") if code}
+    assert codes - set(items["code"]) == set()

@@ -137,7 +137,7 @@ BENCHMARK_MAP = pa.DataFrameSchema(
         "csc_service": pa.Column(
             str,
             pa.Check.str_length(min_value=1),
-            description="Servizio tariffario CSC (SAAP, SAD-SADH, CDD, ...).",
+            description="Servizio tariffario CSC (SAAP, SAD, SADH, CDD, ...).",
         ),
         "csc_items": pa.Column(
             str, description="Voci tariffarie CSC interessate, separate da ';'."
