@@ -14,7 +14,14 @@ lines. Sections are found by their markers/headers, never by line numbers:
   with ``Strumento<TAB>Indicatore`` are indicator tables (``kpis``) titled by the preceding
   ``OBIETTIVO n …`` line;
 * ``ENTRATE PREVISIONALI…`` → ``revenue_2020``; ``CONFRONTO BUDGET…`` → ``comparison``;
-  ``BUDGET PLURIENNALE…`` → ``multiyear``. Their TOTALE rows go to ``stated_totals``.
+  ``BUDGET PLURIENNALE…`` → ``multiyear``. Their TOTALE rows go to ``stated_totals``
+  (table entrate/confronto/pluriennale, objective_id NA). Revenue rows labelled ``Totale …``
+  are kept in ``revenue_2020`` too (row_kind subtotal; the last row is the total) and a line's
+  ``group`` is the label of the subtotal that follows it. Each of these tables must end with
+  its TOTALE row (else: truncated).
+
+The parser reports what the document states; it never corrects it. Sums that disagree with
+their TOTALE row (e.g. objective 5, PO 2020) are left to the validation step.
 
 Cell rules (budget sheets): one row per amount cell present; an empty cell produces no row;
 ``€ -`` is 0.0; ``#####`` is ``masked`` with amount NaN; text merged with an amount
@@ -22,7 +29,9 @@ Cell rules (budget sheets): one row per amount cell present; an empty cell produ
 is a label (``Azione …`` rows set the current action). A row whose label cells are all empty
 continues the previous line's item (a merged cell in the PDF). A row with more non-empty
 cells than its header, an unreadable amount, a missing or repeated ``TOTALE OBIETTIVO n``, a
-table header without rows or a missing section raise :class:`InputError` naming line/column.
+table header without rows, a table row cut off from its header by a blank line or a missing
+section raise :class:`InputError` naming line/column. Section content is checked in document
+order before missing sections are reported.
 """
 
 from __future__ import annotations
