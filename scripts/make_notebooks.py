@@ -1,0 +1,287 @@
+"""Write the four notebooks in notebooks/ (outputs empty, as committed).
+
+The notebooks are thin: each cell calls the package and the markdown explains. Edit here and run
+``.venv/bin/python scripts/make_notebooks.py`` rather than editing the JSON by hand.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+SETUP = """import pandas as pd
+from IPython.display import display
+from cscplan.fmt import eur
+from cscplan.pipeline import BuildInputs
+from cscplan.reports import charts
+
+pd.set_option("display.max_rows", 60)
+inputs = BuildInputs()"""
+
+
+def notebook(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
+    made = [
+        new_markdown_cell(text) if kind == "md" else new_code_cell(text) for kind, text in cells
+    ]
+    nb = new_notebook(cells=made)
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.metadata["language_info"] = {"name": "python"}
+    return nb
+
+
+RICOSTRUZIONE = [
+    (
+        "md",
+        "# 01 · Ricostruzione del budget 2020–2022\n\n"
+        "Il Piano Programma viene letto dal testo originale (`data/raw/002_…txt`): ogni importo "
+        "porta con sé la riga del documento da cui proviene (`source_line`). Le celle `#####` "
+        "(importi troppo larghi per la colonna del foglio di calcolo) sono ricostruite dall'identità "
+        "della riga e segnate come `imputed`.",
+    ),
+    ("code", SETUP + "\nfrom cscplan.pipeline import plan_stage\n\ntables = plan_stage(inputs)"),
+    ("md", "## Le righe di budget, in forma ordinata\nUna riga per voce e per colonna di importo."),
+    ("code", 'tables["budget_lines"].head(12)'),
+    (
+        "md",
+        "## Obiettivo × fonte di finanziamento (2020)\nRicostruito dal basso, con il totale "
+        "dichiarato accanto a quello calcolato.",
+    ),
+    (
+        "code",
+        "from cscplan.budget import views\n\n"
+        "wide = views.by_objective_source_wide(\n"
+        '    tables["budget_lines"], tables["funding_sources"], tables["stated_totals"]\n)\n'
+        "wide",
+    ),
+    ("code", "charts.budget_treemap(tables)"),
+    ("code", "charts.funding_sankey(tables)"),
+    ("md", "## Azioni e voci\nOgni voce con PO 2019 e PO 2020 e la riga del documento."),
+    ("code", 'tables["budget_by_action"].head(20)'),
+    ("md", "## Budget pluriennale 2020–2022 e confronto con il preconsuntivo 2019"),
+    ("code", 'tables["multiyear_view"]'),
+    ("code", "charts.multiyear_bars(tables)"),
+    ("code", "charts.comparison_waterfall(tables)"),
+    (
+        "md",
+        "## Controlli\nIl totale 2020 ricostruito dalle righe coincide con il totale generale del "
+        "pluriennale dichiarato nel documento; l'Obiettivo 5 vale 6.643.674,94 € dalle righe.",
+    ),
+    (
+        "code",
+        'lines = tables["budget_lines"]\n'
+        'po2020 = lines.loc[lines["column"] == "PO 2020", "amount"].sum()\n'
+        'stated = tables["stated_totals"]\n'
+        'grand = stated[(stated["table"] == "pluriennale") & stated["objective_id"].isna()'
+        ' & (stated["column"] == "2020")]["amount"].iloc[0]\n'
+        "print(eur(po2020), eur(grand))\n"
+        "assert abs(po2020 - grand) < 0.01\n"
+        "assert abs(po2020 - 12_236_661.01) < 0.01\n"
+        'obj5 = lines[(lines["column"] == "PO 2020") & (lines["objective_id"] == 5)]["amount"].sum()\n'
+        "assert abs(obj5 - 6_643_674.94) < 0.01\n"
+        'assert sorted(lines["objective_id"].unique()) == list(range(1, 16))',
+    ),
+]
+
+VERIFICA = [
+    (
+        "md",
+        "# 02 · Verifica dei totali\n\n"
+        "Ogni totale, subtotale e cifra ripetuta tra tabelle viene ricalcolato. Ogni differenza è "
+        "riportata con il luogo (tabella, obiettivo, colonna, riga del documento), la misura "
+        "(dichiarato − calcolato) e una spiegazione; nessun dato dichiarato viene corretto.\n\n"
+        "Gravità: **error** = differenza aritmetica; **warning** = problema strutturale (es. colonna "
+        "assente dalla riga di totale); **info** = osservazione.",
+    ),
+    (
+        "code",
+        SETUP + "\nfrom cscplan.pipeline import validate_plan\n"
+        "from cscplan.validation.checks import CHECKS\n"
+        "from cscplan.validation.report import summary_text\n\n"
+        "findings = validate_plan(inputs.plan)",
+    ),
+    ("md", "## Il catalogo dei controlli"),
+    (
+        "code",
+        "pd.DataFrame([(name, c.description) for name, c in CHECKS.items()], "
+        'columns=["controllo", "descrizione"])',
+    ),
+    ("md", "## Il riepilogo, come lo stampa `cscplan validate`"),
+    ("code", "print(summary_text(findings))"),
+    ("code", 'findings[["check", "severity", "objective_id", "column", "source_line", "delta"]]'),
+    ("code", 'charts.validation_scatter({"findings": findings})'),
+    (
+        "md",
+        "## La cella mascherata e il bilancio per fonte\nLa cella `#####` dell'Obiettivo 5 (colonna "
+        "ATS) è ricostruita dalla sua riga; con quel valore la fonte ATS quadra con le entrate.",
+    ),
+    (
+        "code",
+        "from cscplan.budget.funding import funding_balance, load_funding_map\n"
+        "from cscplan.sources.piano_programma import load_plan\n"
+        "from cscplan.validation.masked import masked_recoveries, recover_masked\n\n"
+        "plan = load_plan(inputs.plan)\n"
+        "recovered = masked_recoveries(plan.budget_lines, plan.stated_totals)\n"
+        "display(recovered)\n"
+        "balance = funding_balance(recover_masked(plan.budget_lines), plan.revenue_2020,"
+        " load_funding_map(inputs.funding_map))\n"
+        "balance",
+    ),
+    ("md", "## Controlli sui numeri chiave"),
+    (
+        "code",
+        'obj5 = findings[(findings["check"] == "column_totals") & (findings["objective_id"] == 5)'
+        ' & (findings["column"] == "PO 2020")]\n'
+        'assert len(obj5) == 1 and abs(obj5["delta"].iloc[0] - (-320_000)) < 0.01\n'
+        'assert (findings["severity"] == "error").sum() >= 1\n'
+        'assert abs(recovered["value"].iloc[0] - 300_000) < 0.01\n'
+        'ats = balance[balance["source"].str.contains("ATS")]\n'
+        'assert (ats["difference"].abs() < 0.01).all()',
+    ),
+]
+
+SCENARI = [
+    (
+        "md",
+        "# 03 · Scenari tariffari 2023\n\n"
+        "La casistica di esempio (`data/caseload_sample.csv`) è **sintetica**: volumi ricavati dalle "
+        "righe del budget 2020 divise per le tariffe 2023. Ogni scenario è una *riforma* (file YAML in "
+        "`data/scenarios/`) applicata alla baseline.",
+    ),
+    (
+        "code",
+        SETUP + "\nfrom cscplan.pipeline import cost_stage, maps_stage\n\n"
+        "maps = maps_stage(inputs)\n"
+        'tables = cost_stage(inputs, maps["cremona_growth"])\n'
+        'tables["cremona_growth"] = maps["cremona_growth"]',
+    ),
+    ("md", "## Costo annuo per scenario e servizio"),
+    (
+        "code",
+        'tables["costs_summary"].pivot(index="service", columns="scenario", values="gross_eur")',
+    ),
+    ("code", "charts.scenario_by_service(tables)"),
+    ("code", "charts.scenario_by_payer(tables)"),
+    ("md", "## Differenze rispetto alla baseline per comune e per mese"),
+    ("code", 'tables["scenario_delta_comune"].head(15)'),
+    ("code", "charts.cumulative_spend(tables)"),
+    (
+        "md",
+        "## Incertezza\nMonte Carlo sull'effettiva fruizione (ore erogate / ore assegnate) di ogni "
+        "piano: P10, P50, P90 del costo annuo, probabilità di superare l'impegno e mese in cui si "
+        "raggiunge l'80% dell'impegno (soglia di allerta del monitoraggio trimestrale).",
+    ),
+    ("code", 'tables["montecarlo"]'),
+    ("code", "charts.montecarlo_fan(tables)"),
+    ("code", "charts.tornado(tables)"),
+    (
+        "md",
+        "## Benchmark Cremona\nCrescita 2018→2020 dei servizi corrispondenti a Cremona: un ordine di "
+        "grandezza da un'altra città, non una previsione.",
+    ),
+    ("code", 'tables["cremona_growth"].query("level == \'servizio\'")'),
+    ("code", "charts.cremona_growth_chart(tables)"),
+    ("md", "## Collegamento al budget 2020"),
+    ("code", 'tables["budget_link"]'),
+    (
+        "md",
+        "## Prova tu\nScegli il servizio, la variazione di tariffa, il moltiplicatore dei volumi e la "
+        "quota di ore SAAP che passa da educatore (D1) a educatore professionale (D2): il confronto "
+        "si ricalcola subito.",
+    ),
+    (
+        "code",
+        "from cscplan.reports.interactive import explore, scenario_explorer\n\n"
+        'caseload, schedule = tables["caseload"], None\n'
+        "from cscplan.tariffs.schedule import load_schedule\n"
+        "schedule = load_schedule(inputs.tariffs)\n"
+        'scenario_explorer(caseload, schedule, sorted(schedule.items["service"].unique()))',
+    ),
+    ("md", "## Controlli sui numeri chiave"),
+    (
+        "code",
+        'summary = tables["costs_summary"]\n'
+        'totals = summary.groupby("scenario")["gross_eur"].sum()\n'
+        'assert {"baseline", "cremona_crescita", "saap_piu5_da_aprile"} <= set(totals.index)\n'
+        'assert totals["saap_piu5_da_aprile"] > totals["baseline"]\n'
+        'monthly = tables["costs_monthly"]\n'
+        'gap = (monthly["comune_eur"] + monthly["district_eur"] - monthly["gross_eur"]).abs().max()\n'
+        "assert gap < 0.011\n"
+        'same = explore(caseload, schedule, "SAAP", 0, 1.0, 0.0)\n'
+        'assert abs(same.loc["Totale", "differenza"]) < 0.01\n'
+        'up = explore(caseload, schedule, "SAAP", 10, 1.0, 0.0)\n'
+        'assert up.loc["SAAP", "differenza"] > 0 and abs(up.loc["SAD", "differenza"]) < 0.01\n'
+        'mc = tables["montecarlo"]\n'
+        'assert (mc["p10"] <= mc["p50"]).all() and (mc["p50"] <= mc["p90"]).all()',
+    ),
+]
+
+ASSEMBLEA = [
+    (
+        "md",
+        "# 04 · Presentazione all'Assemblea dei Sindaci\n\n"
+        "I grafici nell'ordine della presentazione: dove vanno le risorse, da dove vengono, cosa è "
+        "cambiato dal 2019, il triennio, i totali da correggere, quanto costa una decisione "
+        "tariffaria. Gli stessi grafici sono nel report HTML (`outputs/report.html`).",
+    ),
+    (
+        "code",
+        SETUP + "\nfrom cscplan.pipeline import compute_build\n"
+        "from cscplan.reports.narrative import summary_paragraphs\n\n"
+        "result = compute_build(inputs)\n"
+        "figures = charts.build_charts(result.tables)",
+    ),
+    ("md", "## Sintesi"),
+    ("code", 'print("\\n\\n".join(summary_paragraphs(result.tables)))'),
+    ("md", "## Dove vanno le risorse (2020)"),
+    ("code", 'figures["budget_obiettivi"]'),
+    ("md", "## Da dove vengono"),
+    ("code", 'figures["fonti_obiettivi"]'),
+    ("md", "## Cosa cambia dal preconsuntivo 2019"),
+    ("code", 'figures["preconsuntivo_budget"]'),
+    ("md", "## Il triennio 2020–2022"),
+    ("code", 'figures["pluriennale"]'),
+    ("md", "## Totali da correggere prima dell'approvazione"),
+    ("code", 'figures["verifiche"]'),
+    ("md", "## Quanto costa una decisione tariffaria"),
+    ("code", 'figures["scenari_servizi"]'),
+    ("code", 'figures["scenari_pagatori"]'),
+    ("code", 'figures["spesa_cumulata"]'),
+    ("code", 'figures["montecarlo"]'),
+    ("code", 'figures["sensibilita"]'),
+    ("md", "## Benchmark Cremona"),
+    ("code", 'figures["crescita_cremona"]'),
+    ("md", "## Controlli"),
+    (
+        "code",
+        "import plotly.graph_objects as go\n\n"
+        "missing = {name: f for name, f in figures.items() if not isinstance(f, go.Figure)}\n"
+        "assert missing == {}, missing\n"
+        "assert len(figures) == len(charts.CHARTS)\n"
+        "assert all(f.layout.title.text for f in figures.values())",
+    ),
+]
+
+
+def main() -> None:
+    books = {
+        "01_ricostruzione_budget.ipynb": RICOSTRUZIONE,
+        "02_verifica_totali.ipynb": VERIFICA,
+        "03_scenari_tariffari.ipynb": SCENARI,
+        "04_presentazione_assemblea.ipynb": ASSEMBLEA,
+    }
+    for name, cells in books.items():
+        nb = notebook(cells)
+        for index, cell in enumerate(nb.cells):
+            cell["id"] = f"{name[:2]}-{index:02d}"
+        nbformat.write(nb, NOTEBOOKS / name)
+
+
+if __name__ == "__main__":
+    main()
