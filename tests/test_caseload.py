@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from cscplan import paths
 from cscplan.errors import InputError
+from cscplan.scenarios import sample_caseload
 from cscplan.scenarios.caseload import CASELOAD_COLUMNS, load_caseload, validate_caseload
 from cscplan.tariffs.schedule import load_schedule
 
@@ -196,3 +197,93 @@ def test_overlap_detection_matches_pairwise_check(starts, lengths):
 @functools.cache
 def _shared_schedule():
     return load_schedule(paths.TARIFFS_2023)
+
+
+# --- synthetic sample and reference data ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def link():
+    return pd.read_csv(sample_caseload.LINK_PATH)
+
+
+@pytest.fixture(scope="module")
+def sample(schedule):
+    return load_caseload(paths.SAMPLE_CASELOAD, schedule)
+
+
+def test_sample_regenerates_byte_for_byte(tmp_path):
+    out = sample_caseload.main(tmp_path / "sample.csv")
+    assert out.read_bytes() == paths.SAMPLE_CASELOAD.read_bytes()
+
+
+def test_sample_readme_says_synthetic():
+    readme = paths.DATA_DIR / "caseload_sample.md"
+    assert readme.read_text(encoding="utf-8").startswith("SINTETICO")
+
+
+def test_sample_size_and_features(sample):
+    assert 300 <= len(sample) <= 2500
+    assert (sample["second_comune"] != "").any() and sample["placed_minor"].any()
+    assert sample["uplift"].any() and sample["group_size"].notna().any()
+    isd = sample[sample["item"].str.startswith("ISD")]
+    days = (isd["end"] - isd["start"]).dt.days + 1
+    assert len(isd) > 0 and days.between(21, 42).all()
+
+
+def _independent_gross(plan, schedule) -> float:
+    """Gross cost by walking the rate periods (not the sampler's daily arrays)."""
+    items = schedule.items.set_index("code")
+    unit, vat = items.at[plan.item, "unit"], items.at[plan.item, "vat"]
+    rates = schedule.rates[schedule.rates["code"] == plan.item]
+    if items.at[plan.item, "group_pricing"]:
+        size = 1 if pd.isna(plan.group_size) else int(plan.group_size)
+        rates = rates[rates["group_size"] == size]
+    factor = (1 + schedule.parameters["vat_rate"]) if vat == "added" else 1.0
+    factor *= (1 + schedule.parameters["uplift"]) if plan.uplift else 1.0
+    total = 0.0
+    for rate in rates.itertuples():
+        lo, hi = max(rate.valid_from, plan.start), min(rate.valid_to, plan.end)
+        if unit == "package":
+            total += rate.rate if rate.valid_from <= plan.start <= rate.valid_to else 0.0
+        elif hi >= lo:
+            days = pd.date_range(lo, hi, freq="D")
+            if unit in ("hour", "day"):
+                total += len(days) * plan.qty_per_week / 7 * rate.rate
+            elif unit == "week":
+                total += len(days) / 7 * rate.rate
+            else:
+                total += float((rate.rate / days.days_in_month.to_numpy()).sum())
+    return total * factor
+
+
+def test_sample_volume_matches_2020_amount_at_2023_rates(sample, link, schedule):
+    gross = pd.Series(
+        [_independent_gross(p, schedule) for p in sample.itertuples()], index=sample.index
+    )
+    for row in link.itertuples():
+        implied = gross[sample["item"].isin(row.item_code.split(";"))].sum()
+        assert implied == pytest.approx(row.amount_2020, rel=0.05), row.service
+
+
+def test_budget_link_provenance(link, schedule):
+    lines = paths.PIANO_PROGRAMMA.read_text(encoding="utf-8").splitlines()
+    codes = set(schedule.items["code"])
+    for row in link.itertuples():
+        line = lines[row.source_line - 1]
+        amount = f"{row.amount_2020:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
+        assert amount in line and row.budget_item_label in line, row.source_line
+        assert set(row.item_code.split(";")) <= codes
+    assert set(link["column"]) == {"PO 2020"}
+    saap = link.set_index("budget_item_label").loc["SAAP"]
+    assert (saap["amount_2020"], saap["source_line"], saap["objective_id"]) == (2_950_000.0, 583, 5)
+
+
+def test_comuni_reference():
+    comuni = pd.read_csv(paths.DATA_DIR / "comuni.csv")
+    assert len(comuni) == 48 and comuni["comune"].is_unique
+    assert comuni["fonte"].str.len().gt(0).all()
+    lines = paths.PIANO_PROGRAMMA.read_text(encoding="utf-8").splitlines()
+    assert "48 Comuni" in lines[71]
+    for row in comuni.drop_duplicates("sub_ambito").itertuples():
+        assert f"Sub Ambito {row.sub_ambito}" in lines[row.sub_ambito_source_line - 1]

@@ -1,0 +1,255 @@
+"""SYNTHETIC sample caseload: 2020 budget lines re-expressed as individual plans at 2023 tariffs.
+
+For every row of data/service_budget_link.csv the 2020 amount (PO 2020) is split over the row's
+items by the synthetic ``ITEM_MIX`` weights; each item's share is then filled with plausible
+individual plans (hours or days per week, full-year or part-year, school terms for SAAP) until the
+plans' gross annual cost at the 2023 tariffs equals that share, the last plan being trimmed.
+ISD has no 2020 line (new service): ``ISD_PLANS`` illustrative plans of 3–6 weeks are added.
+Every random choice comes from ``numpy.random.default_rng(seed)``: same seed, same file.
+None of these plans is real: the file exists to exercise the engine at a realistic scale.
+
+Run ``python -m cscplan.scenarios.sample_caseload`` to regenerate data/caseload_sample.csv.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cscplan import paths
+from cscplan.io import write_csv
+from cscplan.scenarios.caseload import CASELOAD_COLUMNS
+from cscplan.tariffs.schedule import TariffSchedule, load_schedule
+
+LINK_PATH = paths.DATA_DIR / "service_budget_link.csv"
+COMUNI_PATH = paths.DATA_DIR / "comuni.csv"
+
+# Synthetic assumptions (not from the sources): share of a budget line per item ...
+ITEM_MIX = {
+    "SAAP_D2": 0.35, "SAAP_D1": 0.45, "SAAP_ASA_OSS": 0.05, "SAAP_SUPERIORI": 0.15,
+    "SAD_FERIALE": 0.80, "SAD_FESTIVO": 0.05, "SADH_FERIALE": 0.13, "SADH_FESTIVO": 0.02,
+    "ADM": 1.0, "SIP": 0.6, "AID": 0.4,
+    "AFFIDO_FULL": 0.6, "AFFIDO_PRONTO": 0.1, "AFFIDO_PARZIALE_SETTIMANA": 0.1,
+    "AFFIDO_PARZIALE_WEEKEND": 0.1, "AFFIDO_PATTO": 0.1,
+    "CDM_SPAZIO": 1.0,
+    "CDD_FULL": 0.35, "CDD_PART": 0.05, "CSE_FULL": 0.35, "CSE_PART": 0.05,
+    "SFA_FULL": 0.15, "SFA_PART": 0.05,
+    "QSFP_EDU_BASSA": 0.1, "QSFP_EDU_MEDIA": 0.3, "QSFP_EDU_ALTA": 0.35,
+    "QSFP_DOM_BASSA": 0.05, "QSFP_DOM_ALTA": 0.2,
+    "MEDIAZIONE_CULTURALE": 1.0,
+}  # fmt: skip
+# ... weekly quantity range (hours or days, step 0.5) by item prefix ...
+QTY_RANGE = {
+    "SAAP": (6.0, 20.0), "SAD_FERIALE": (3.0, 10.0), "SADH_FERIALE": (3.0, 10.0),
+    "SAD_FESTIVO": (1.0, 3.0), "SADH_FESTIVO": (1.0, 3.0), "ADM": (3.0, 8.0), "SIP": (1.0, 3.0),
+    "AID": (2.0, 8.0), "CDD_FULL": (5.0, 5.0), "CSE_FULL": (5.0, 5.0), "SFA_FULL": (5.0, 5.0),
+    "CDD_PART": (2.0, 5.0), "CSE_PART": (2.0, 5.0), "SFA_PART": (2.0, 5.0),
+    "CDM": (3.0, 5.0), "AFFIDO_PARZIALE_SETTIMANA": (2.0, 4.0), "MEDIAZIONE": (1.0, 4.0),
+}  # fmt: skip
+# ... and plan shapes.
+SCHOOL_TERMS = (("2023-01-09", "2023-06-10"), ("2023-09-12", "2023-12-22"))
+FULL_YEAR_SHARE = 0.7
+GROUP_SHARE = 0.3
+SECOND_COMUNE_SHARE = 0.08
+PLACED_MINOR_SHARE = 0.4
+UPLIFT_SHARE = 0.15
+PRONTO_DAYS = 91
+PACKAGE_DAYS = 60
+ISD_PLANS = 12
+
+
+def derive_sample_caseload(
+    link: pd.DataFrame, schedule: TariffSchedule, comuni: pd.DataFrame, seed: int = 2023
+) -> pd.DataFrame:
+    """Plans whose gross 2023 cost per budget line matches the line's 2020 amount."""
+    rng = np.random.default_rng(seed)
+    daily = _daily_values(schedule)
+    names = comuni["comune"].to_numpy()
+    plans: list[dict] = []
+    for row in link.itertuples():
+        codes = row.item_code.split(";")
+        weights = np.array([ITEM_MIX[c] for c in codes])
+        for code, weight in zip(codes, weights / weights.sum(), strict=True):
+            plans += _fill(code, row.amount_2020 * weight, schedule, daily, names, rng)
+    plans += _isd_plans(names, rng, schedule)
+    frame = pd.DataFrame(plans, columns=CASELOAD_COLUMNS)
+    return frame.sort_values(["item", "beneficiary_id", "start"], kind="stable").reset_index(
+        drop=True
+    )
+
+
+def plan_gross(plan: dict, schedule: TariffSchedule, daily: dict | None = None) -> float:
+    """Gross annual cost (VAT and uplift included) of one plan, by daily values."""
+    daily = daily if daily is not None else _daily_values(schedule)
+    year_start = pd.Timestamp(schedule.parameters["year"], 1, 1)
+    first = (pd.Timestamp(plan["start"]) - year_start).days
+    last = (pd.Timestamp(plan["end"]) - year_start).days
+    key = (plan["item"], _size(plan["group_size"]))
+    values, unit = daily[key if key in daily else (plan["item"], 1)]
+    factor = 1.0 + schedule.parameters["uplift"] if plan["uplift"] else 1.0
+    if unit == "package":
+        return float(values[first]) * factor
+    qty = plan["qty_per_week"] / 7.0 if unit in ("hour", "day") else 1.0
+    return float(values[first : last + 1].sum()) * qty * factor
+
+
+def to_csv_frame(plans: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as written in data/caseload_sample.csv."""
+    out = plans.copy()
+    for name in ("start", "end"):
+        out[name] = pd.to_datetime(out[name]).dt.strftime("%Y-%m-%d")
+    out["qty_per_week"] = [_number(q) for q in out["qty_per_week"]]
+    out["group_size"] = ["" if pd.isna(g) else str(int(g)) for g in out["group_size"]]
+    for name in ("uplift", "placed_minor"):
+        out[name] = np.where(out[name].astype(bool), "true", "false")
+    return out
+
+
+def main(out: Path = paths.SAMPLE_CASELOAD, seed: int = 2023) -> Path:
+    schedule = load_schedule(paths.TARIFFS_2023)
+    link = pd.read_csv(LINK_PATH)
+    comuni = pd.read_csv(COMUNI_PATH)
+    plans = derive_sample_caseload(link, schedule, comuni, seed=seed)
+    return write_csv(out, to_csv_frame(plans))
+
+
+# --- plan generation ----------------------------------------------------------------------------
+
+
+def _fill(code, target, schedule, daily, names, rng) -> list[dict]:
+    """Plans for one item until their gross cost reaches ``target`` (last plan trimmed)."""
+    unit = schedule.items.set_index("code").at[code, "unit"]
+    plans, total, number = [], 0.0, 0
+    while total < target - 0.005:
+        number += 1
+        rows = _beneficiary_plans(code, number, unit, names, rng)
+        cost = sum(plan_gross(p, schedule, daily) for p in rows)
+        if total + cost > target and unit in ("hour", "day"):
+            rows = _trimmed(rows, (target - total) / cost)
+            cost = sum(plan_gross(p, schedule, daily) for p in rows)
+        elif total + cost > target and total + cost / 2 > target:
+            break
+        plans += rows
+        total += cost
+    return plans
+
+
+def _beneficiary_plans(code, number, unit, names, rng) -> list[dict]:
+    comune = str(rng.choice(names))
+    base = _blank(f"{code}-{number:04d}", comune, code)
+    if code.startswith("SAAP"):
+        qty = _qty(code, rng)
+        return [{**base, "start": s, "end": e, "qty_per_week": qty} for s, e in SCHOOL_TERMS]
+    start, end = _period(code, unit, rng)
+    plan = {**base, "start": start, "end": end}
+    if unit in ("hour", "day"):
+        plan["qty_per_week"] = _qty(code, rng)
+    if code in ("AID", "QSFP_EDU_BASSA", "QSFP_EDU_MEDIA", "QSFP_EDU_ALTA"):
+        if rng.random() < GROUP_SHARE:
+            plan["group_size"] = int(rng.integers(2, 5 if code == "AID" else 9))
+    if code == "ADM" and rng.random() < SECOND_COMUNE_SHARE:
+        plan["second_comune"] = str(rng.choice(names[names != comune]))
+    if code == "SIP":
+        plan["placed_minor"] = bool(rng.random() < PLACED_MINOR_SHARE)
+    if code.startswith("AFFIDO"):
+        plan["uplift"] = bool(rng.random() < UPLIFT_SHARE)
+    return [plan]
+
+
+def _blank(beneficiary: str, comune: str, code: str) -> dict:
+    return {
+        "beneficiary_id": beneficiary,
+        "comune": comune,
+        "item": code,
+        "start": "",
+        "end": "",
+        "qty_per_week": np.nan,
+        "second_comune": "",
+        "group_size": pd.NA,
+        "uplift": False,
+        "placed_minor": False,
+    }
+
+
+def _period(code: str, unit: str, rng) -> tuple[str, str]:
+    year_end = dt.date(2023, 12, 31)
+    if code == "AFFIDO_PRONTO" or unit == "package":
+        days = PRONTO_DAYS if code == "AFFIDO_PRONTO" else PACKAGE_DAYS
+        start = dt.date(2023, 1, 1) + dt.timedelta(days=int(rng.integers(0, 365 - days)))
+        return start.isoformat(), (start + dt.timedelta(days=days - 1)).isoformat()
+    if rng.random() < FULL_YEAR_SHARE:
+        return "2023-01-01", year_end.isoformat()
+    start = dt.date(2023, 1, 1) + dt.timedelta(days=int(rng.integers(0, 300)))
+    end = min(start + dt.timedelta(days=int(rng.integers(60, 300))), year_end)
+    return start.isoformat(), end.isoformat()
+
+
+def _qty(code: str, rng) -> float:
+    key = next(k for k in sorted(QTY_RANGE, key=len, reverse=True) if code.startswith(k))
+    low, high = QTY_RANGE[key]
+    return float(rng.integers(int(low * 2), int(high * 2) + 1)) / 2.0
+
+
+def _trimmed(rows: list[dict], fraction: float) -> list[dict]:
+    """Scale the weekly quantity down (to 0.01) so the last plan closes the target."""
+    return [{**p, "qty_per_week": max(round(p["qty_per_week"] * fraction, 2), 0.01)} for p in rows]
+
+
+def _isd_plans(names, rng, schedule) -> list[dict]:
+    items = schedule.items.set_index("code")
+    plans = []
+    for number in range(1, ISD_PLANS + 1):
+        code = f"ISD_P{int(rng.integers(1, 7))}"
+        weeks = int(rng.integers(items.at[code, "min_weeks"], items.at[code, "max_weeks"] + 1))
+        start = dt.date(2023, 1, 1) + dt.timedelta(days=int(rng.integers(0, 300)))
+        end = start + dt.timedelta(days=7 * weeks - 1)
+        plan = _blank(f"ISD-{number:04d}", str(rng.choice(names)), code)
+        plans.append({**plan, "start": start.isoformat(), "end": end.isoformat()})
+    return plans
+
+
+# --- daily values -------------------------------------------------------------------------------
+
+
+def _daily_values(schedule: TariffSchedule) -> dict[tuple[str, int], tuple[np.ndarray, str]]:
+    """Per (item, group size): gross value of one unit on each day of the year, and the unit.
+
+    hour/day: gross rate of the day (× qty/7 later); week: rate/7; month: rate/days in month;
+    package: the rate (charged once, on the start day).
+    """
+    year = schedule.parameters["year"]
+    days = pd.date_range(f"{year}-01-01", f"{year}-12-31", freq="D")
+    vat = 1.0 + schedule.parameters["vat_rate"]
+    items = schedule.items.set_index("code")
+    out: dict[tuple[str, int], tuple[np.ndarray, str]] = {}
+    for (code, size), rates in schedule.rates.groupby(
+        ["code", schedule.rates["group_size"].fillna(0)]
+    ):
+        unit, tax = items.at[code, "unit"], items.at[code, "vat"]
+        values = np.zeros(len(days))
+        for rate in rates.itertuples():
+            mask = (days >= rate.valid_from) & (days <= rate.valid_to)
+            values[mask] = rate.rate * (vat if tax == "added" else 1.0)
+        if unit == "week":
+            values = values / 7.0
+        elif unit == "month":
+            values = values / days.days_in_month.to_numpy()
+        out[(code, int(size))] = (values, unit)
+    return out
+
+
+def _size(group_size) -> int:
+    return 0 if group_size is None or pd.isna(group_size) else int(group_size)
+
+
+def _number(value) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return f"{value:g}"
+
+
+if __name__ == "__main__":
+    print(main())
