@@ -14,11 +14,14 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cscplan import paths
 from cscplan.reports import charts
 from cscplan.scenarios.benchmarks import growth_table, load_benchmark_map
 from cscplan.sources.service_maps import load_service_maps
+from cscplan.tariffs.engine import COSTS_MONTHLY_COLUMNS
 from cscplan.validation.findings import Finding, findings_frame
 
 LINE_COLUMNS = [
@@ -158,23 +161,7 @@ def costs_monthly() -> pd.DataFrame:
                         district,
                     ]
                 )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "scenario",
-            "beneficiary_id",
-            "comune",
-            "service",
-            "item",
-            "month",
-            "quantity",
-            "net_eur",
-            "vat_eur",
-            "gross_eur",
-            "comune_eur",
-            "district_eur",
-        ],
-    )
+    return pd.DataFrame(rows, columns=COSTS_MONTHLY_COLUMNS)
 
 
 @functools.cache
@@ -442,3 +429,47 @@ def test_missing_tables_are_skipped_with_an_italian_note(tables):
 def test_no_failing_totals_gives_a_note_not_a_chart(tables):
     ok = dict(tables, findings=tables["findings"].iloc[2:])
     assert "tornano" in charts.skipped_charts(ok)["verifiche"]
+
+
+def test_scenario_labels_from_the_optional_scenarios_table(tables):
+    labelled = dict(
+        tables,
+        scenarios=pd.DataFrame({"scenario": ["saap_piu5"], "label": ["SAAP +5% da aprile"]}),
+    )
+    names = [t.name for t in charts.scenario_by_service(labelled).data]
+    assert names == ["Situazione attuale (baseline)", "SAAP +5% da aprile"]
+    assert charts.scenario_label("iva_10") == "Iva 10"
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 4),
+            st.sampled_from(["", "Azione 1", "Azione 2"]),
+            st.floats(0.01, 1e6, allow_nan=False),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_treemap_parents_equal_the_sum_of_their_children(rows):
+    lines = pd.DataFrame(
+        {
+            "objective_id": [r[0] for r in rows],
+            "objective": [f"Obiettivo {r[0]}" for r in rows],
+            "line_id": [f"L{n}" for n in range(len(rows))],
+            "action": [r[1] for r in rows],
+            "item": [f"voce {n}" for n in range(len(rows))],
+            "column": "PO 2020",
+            "amount": [r[2] for r in rows],
+        }
+    )
+    trace = charts.budget_treemap({"budget_lines": lines}).data[0]
+    values = dict(zip(trace.ids, trace.values, strict=True))
+    children: dict[str, float] = {}
+    for node, parent in zip(trace.ids, trace.parents, strict=True):
+        children[parent] = children.get(parent, 0.0) + values[node]
+    for parent, total in children.items():
+        expected = sum(r[2] for r in rows) if parent == "" else values[parent]
+        assert total == pytest.approx(expected, rel=1e-9)

@@ -6,6 +6,8 @@ import io
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_charts import sample_tables
 
 from cscplan.reports.excel import EURO_FORMAT, build_workbook, sum_of_cells
@@ -152,3 +154,18 @@ def test_missing_tables_give_note_sheets():
 )
 def test_sum_of_cells_compresses_runs(rows, expected):
     assert sum_of_cells("D", rows) == expected
+
+
+def _expand(formula: str) -> list[int]:
+    rows: list[int] = []
+    for part in formula.removeprefix("=SUM(").removesuffix(")").split(","):
+        first, _, last = part.partition(":")
+        start, end = int(first[1:]), int((last or first)[1:])
+        rows.extend(range(start, end + 1))
+    return rows
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sets(st.integers(min_value=2, max_value=60), min_size=1, max_size=25))
+def test_sum_of_cells_covers_exactly_the_rows(rows):
+    assert _expand(sum_of_cells("F", sorted(rows))) == sorted(rows)

@@ -115,8 +115,14 @@ def _objective_label(labels: dict[int, str], objective_id: int) -> str:
     return labels.get(int(objective_id), f"Ob. {int(objective_id)}")
 
 
-def scenario_label(name: str) -> str:
-    """``saap_piu5_da_aprile`` → ``Saap piu5 da aprile``; the baseline is ``Situazione attuale``."""
+def scenario_label(name: str, tables: dict[str, pd.DataFrame] | None = None) -> str:
+    """Italian label of a scenario: from the optional ``scenarios`` table (scenario, label),
+    else the file name made readable (``saap_piu5`` → ``Saap piu5``); baseline is named."""
+    labels = (tables or {}).get("scenarios")
+    if labels is not None and {"scenario", "label"} <= set(labels.columns):
+        found = labels.loc[labels["scenario"] == name, "label"]
+        if len(found) and str(found.iloc[0]).strip():
+            return str(found.iloc[0]).strip()
     if name == BASELINE:
         return "Situazione attuale (baseline)"
     text = str(name).replace("_", " ").strip()
@@ -420,7 +426,7 @@ def scenario_by_service(tables: dict[str, pd.DataFrame]) -> go.Figure:
             go.Bar(
                 x=wide.index.tolist(),
                 y=values.tolist(),
-                name=scenario_label(scenario),
+                name=scenario_label(scenario, tables),
                 marker_color=PALETTE[n % len(PALETTE)],
                 customdata=[[eur(v), signed_eur(d)] for v, d in zip(values, deltas, strict=True)],
                 hovertemplate="<b>%{x}</b> · %{fullData.name}<br>%{customdata[0]}"
@@ -438,7 +444,7 @@ def scenario_by_payer(tables: dict[str, pd.DataFrame]) -> go.Figure:
     totals = summary.groupby("scenario")[list(PAYER_LABELS)].sum()
     order = _scenario_order(totals.index)
     totals = totals.reindex(order)
-    x = [scenario_label(s) for s in order]
+    x = [scenario_label(s, tables) for s in order]
     fig = go.Figure()
     for n, (column, label) in enumerate(PAYER_LABELS.items()):
         values = totals[column]
@@ -509,7 +515,7 @@ def cumulative_spend(tables: dict[str, pd.DataFrame]) -> go.Figure:
                 x=x,
                 y=values.tolist(),
                 mode="lines+markers",
-                name=scenario_label(scenario),
+                name=scenario_label(scenario, tables),
                 line={"color": PALETTE[n % len(PALETTE)], "width": 2.5 if n == 0 else 1.8},
                 customdata=[eur(v) for v in values],
                 hovertemplate="%{fullData.name}<br>%{x}: %{customdata}<extra></extra>",

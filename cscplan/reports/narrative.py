@@ -273,7 +273,7 @@ def scenario_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
     out = [f"Situazione attuale alle tariffe 2023: {eur(base)} l'anno."]
     for name, value in totals.drop(BASELINE).items():
         out.append(
-            f"Scenario «{scenario_label(name)}»: {eur(value)}, "
+            f"Scenario «{scenario_label(name, tables)}»: {eur(value)}, "
             f"{signed_eur(value - base)} ({_change(value, base)}) rispetto alla situazione attuale."
         )
     summary = _frame(tables, "costs_summary")
@@ -310,7 +310,7 @@ def _uncertainty_sentences(tables: dict[str, pd.DataFrame]) -> list[str]:
         worst = risks.loc[risks["prob_exceed"].idxmax()]
         out.append(
             f"Probabilità più alta di superare l'impegno: {percent(worst['prob_exceed'])} "
-            f"({worst['service']}, {worst['payer']}, scenario «{scenario_label(worst['scenario'])}»)."
+            f"({worst['service']}, {worst['payer']}, scenario «{scenario_label(worst['scenario'], tables)}»)."
         )
     sens = _frame(tables, "sensitivity")
     if sens is not None:
