@@ -1,0 +1,338 @@
+"""Monte Carlo on delivery (uptake) and a tornado of scenario parameters.
+
+**Uptake model.** Each plan delivers a random share ``u`` of what is assigned (hours actually
+worked, days actually attended): ``u ~ Beta(a, b)``, independent across plans and draws, default
+``Beta(9, 1)`` (mean 0.9, i.e. 10 % of assigned volume typically not delivered; P10 ≈ 0.77).
+Because costs are linear in ``u`` except the capped district abatement, the engine runs **once**:
+per plan-month gross and district amounts are precomputed and every draw rescales them
+(``draws × plans`` matrices); the abatement ``min(share × u × comune part, cap)`` is recomputed
+per draw for the few plan-months that carry it. Draws come from ``numpy.random.default_rng(seed)``:
+the same seed gives identical figures.
+
+**Outputs.** P10/P50/P90 of the annual cost per service and payer (comune / distretto); the
+probability that the annual gross exceeds the committed budget (by default the baseline cost at
+full delivery, which uptake ≤ 1 can never exceed: pass ``commitment`` to test a smaller budget);
+and the month in which the median cumulative spend reaches 80 % of the commitment — the
+guidelines' quarterly-monitoring alert threshold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cscplan.scenarios.reforms import apply_reform, parse_scenario
+from cscplan.tariffs.engine import BASELINE, CostRun, PlanMonths, months_frame, plan_months
+
+DEFAULT_BETA = (9.0, 1.0)
+ALERT_SHARE = 0.8
+QUANTILES = {"p10_eur": 0.10, "p50_eur": 0.50, "p90_eur": 0.90}
+TOTAL = "TOTALE"
+PAYERS = ("comune", "distretto")
+CHUNK = 100  # draws per block: bounds memory (block × plans floats)
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """Annual totals per draw and the monthly cumulative path (all unrounded)."""
+
+    services: list[str]
+    gross: np.ndarray  # draws × services
+    district: np.ndarray  # draws × services
+    monthly: np.ndarray  # draws × 12, total gross per month
+    baseline_gross: np.ndarray  # services, full delivery
+    baseline_district: np.ndarray
+    baseline_monthly: np.ndarray  # 12, full delivery
+    year: int
+    draws: int
+    seed: int
+    beta: tuple[float, float]
+
+
+def simulate(
+    caseload: pd.DataFrame,
+    schedule: Any,
+    year: int = 2023,
+    *,
+    draws: int = 1000,
+    seed: int = 2023,
+    beta: tuple[float, float] = DEFAULT_BETA,
+    vat_rate: float | None = None,
+    district_abatement: bool = True,
+) -> Simulation:
+    """Draw uptake for every plan and return annual totals per draw (see module docstring)."""
+    run = CostRun(BASELINE, caseload, schedule, vat_rate, district_abatement)
+    months = plan_months([run], year)
+    return simulate_months(months, draws=draws, seed=seed, beta=beta)
+
+
+def simulate_months(
+    months: PlanMonths, *, draws: int = 1000, seed: int = 2023, beta=DEFAULT_BETA
+) -> Simulation:
+    """Monte Carlo over precomputed plan-months (one engine run, draws as a matrix axis)."""
+    n_plans = len(months.plans.run)
+    services, service_of_plan = np.unique(
+        months.plans.labels["service"].to_numpy(dtype=str), return_inverse=True
+    )
+    per_plan = _per_plan(months, n_plans, len(services), service_of_plan)
+    abat = np.flatnonzero(months.plans.abatement_share[months.plan] > 0)
+    rng = np.random.default_rng(seed)
+    gross = np.zeros((draws, len(services)))
+    district = np.zeros((draws, len(services)))
+    monthly = np.zeros((draws, 12))
+    for lo in range(0, draws, CHUNK):
+        uptake = rng.beta(beta[0], beta[1], size=(min(CHUNK, draws - lo), n_plans))
+        block = slice(lo, lo + len(uptake))
+        gross[block] = uptake @ per_plan["gross"]
+        district[block] = uptake @ per_plan["district_linear"]
+        monthly[block] = uptake @ per_plan["monthly"]
+        district[block] += _abatement(months, abat, uptake, service_of_plan, len(services))
+    baseline = _rounded_baseline(months, services)
+    return Simulation(
+        services=[str(s) for s in services],
+        gross=gross,
+        district=district,
+        monthly=monthly,
+        baseline_gross=baseline["gross_eur"].to_numpy(),
+        baseline_district=baseline["district_eur"].to_numpy(),
+        baseline_monthly=per_plan["monthly"].sum(axis=0),
+        year=months.year,
+        draws=draws,
+        seed=seed,
+        beta=(float(beta[0]), float(beta[1])),
+    )
+
+
+def _rounded_baseline(months: PlanMonths, services: np.ndarray) -> pd.DataFrame:
+    """Full-delivery totals per service summed from the cent-rounded costs_monthly rows, so
+    that they equal ``costs_summary`` exactly."""
+    frame = months_frame(months, rounded=True)
+    totals = frame.groupby("service")[["gross_eur", "district_eur"]].sum()
+    return totals.reindex(services.astype(str), fill_value=0.0)
+
+
+def _per_plan(months: PlanMonths, n_plans: int, n_services: int, service_of_plan) -> dict:
+    """Plans × services (annual) and plans × months matrices at full delivery."""
+    column = service_of_plan[months.plan]
+    out = {}
+    for name, values in (("gross", months.gross), ("district_linear", months.district_linear)):
+        matrix = np.zeros((n_plans, n_services))
+        np.add.at(matrix, (months.plan, column), values)
+        out[name] = matrix
+    monthly = np.zeros((n_plans, 12))
+    np.add.at(monthly, (months.plan, months.month), months.gross)
+    out["monthly"] = monthly
+    return out
+
+
+def _abatement(months: PlanMonths, rows, uptake, service_of_plan, n_services) -> np.ndarray:
+    """District abatement per draw and service for the plan-months that carry it."""
+    result = np.zeros((len(uptake), n_services))
+    if len(rows) == 0:
+        return result
+    plan = months.plan[rows]
+    share = months.plans.abatement_share[plan]
+    comune_part = months.gross[rows] - months.district_linear[rows]
+    abatement = np.minimum(share * uptake[:, plan] * comune_part, months.cap[rows])
+    column = service_of_plan[plan]
+    for k in np.unique(column):
+        result[:, k] = abatement[:, column == k].sum(axis=1)
+    return result
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def quantile_table(sim: Simulation) -> pd.DataFrame:
+    """P10/P50/P90 of the annual cost per service and payer, plus a TOTALE row per payer."""
+    amounts = {"comune": sim.gross - sim.district, "distretto": sim.district}
+    baseline = {
+        "comune": sim.baseline_gross - sim.baseline_district,
+        "distretto": sim.baseline_district,
+    }
+    rows = []
+    for payer in PAYERS:
+        columns = [*sim.services, TOTAL]
+        draws = np.column_stack([amounts[payer], amounts[payer].sum(axis=1)])
+        base = np.append(baseline[payer], baseline[payer].sum())
+        for j, service in enumerate(columns):
+            row = {"service": service, "payer": payer, "baseline_eur": base[j]}
+            row |= {name: np.quantile(draws[:, j], q) for name, q in QUANTILES.items()}
+            rows.append(row)
+    table = pd.DataFrame(rows)
+    money = ["baseline_eur", *QUANTILES]
+    table[money] = table[money].round(2)
+    return table
+
+
+def path_table(sim: Simulation, commitment: float | None = None) -> pd.DataFrame:
+    """Cumulative spend by month: full delivery and P10/P50/P90 across draws."""
+    commitment = _commitment(sim, commitment)
+    cumulative = np.cumsum(sim.monthly, axis=1)
+    full = np.cumsum(sim.baseline_monthly)
+    table = pd.DataFrame(
+        {
+            "month": [f"{sim.year}-{m:02d}" for m in range(1, 13)],
+            "baseline_cum_eur": full,
+            **{name: np.quantile(cumulative, q, axis=0) for name, q in QUANTILES.items()},
+        }
+    )
+    table["alert_threshold_eur"] = ALERT_SHARE * commitment
+    money = [c for c in table.columns if c.endswith("_eur")]
+    table[money] = table[money].round(2)
+    return table
+
+
+def summary_table(sim: Simulation, commitment: float | None = None) -> pd.DataFrame:
+    """One row: the run's settings, the commitment, P(exceed) and the 80 % alert month."""
+    commitment = _commitment(sim, commitment)
+    total = sim.gross.sum(axis=1)
+    median_path = np.quantile(np.cumsum(sim.monthly, axis=1), 0.5, axis=0)
+    reached = np.flatnonzero(median_path >= ALERT_SHARE * commitment)
+    a, b = sim.beta
+    return pd.DataFrame(
+        [
+            {
+                "draws": sim.draws,
+                "seed": sim.seed,
+                "beta_a": a,
+                "beta_b": b,
+                "uptake_mean": a / (a + b),
+                "commitment_eur": round(commitment, 2),
+                "p10_eur": round(float(np.quantile(total, 0.1)), 2),
+                "p50_eur": round(float(np.quantile(total, 0.5)), 2),
+                "p90_eur": round(float(np.quantile(total, 0.9)), 2),
+                "prob_exceed": float(np.mean(total > commitment)),
+                "alert_share": ALERT_SHARE,
+                "alert_month": f"{sim.year}-{reached[0] + 1:02d}" if len(reached) else "",
+            }
+        ]
+    )
+
+
+def _commitment(sim: Simulation, commitment: float | None) -> float:
+    return float(sim.baseline_gross.sum()) if commitment is None else float(commitment)
+
+
+def montecarlo_tables(
+    caseload: pd.DataFrame,
+    schedule: Any,
+    year: int = 2023,
+    *,
+    seed: int = 2023,
+    draws: int = 1000,
+    commitment: float | None = None,
+    beta: tuple[float, float] = DEFAULT_BETA,
+) -> dict[str, pd.DataFrame]:
+    """``montecarlo_quantiles``, ``montecarlo_path`` and ``montecarlo_summary`` tables."""
+    sim = simulate(caseload, schedule, year, draws=draws, seed=seed, beta=beta)
+    return {
+        "montecarlo_quantiles": quantile_table(sim),
+        "montecarlo_path": path_table(sim, commitment),
+        "montecarlo_summary": summary_table(sim, commitment),
+    }
+
+
+# --------------------------------------------------------------------------- tornado
+
+MIX_SHIFT = {"service": "SAAP", "from_item": "SAAP_D1", "to_item": "SAAP_D2", "share": 0.30}
+
+
+def sensitivity_reforms(schedule: Any, mix_shift: dict | None = MIX_SHIFT) -> list[dict]:
+    """(parameter, label, low scenario, high scenario) as scenario mappings."""
+    services = sorted(set(schedule.items["service"]))
+
+    def tariffs(percent: float) -> list[dict]:
+        return [{"service": s, "percent": percent} for s in services]
+
+    def volumes(factor: float) -> dict:
+        return dict.fromkeys(services, factor)
+
+    rows = [
+        ("tariffe", "Tariffe ±5%", {"tariff_changes": tariffs(-5)}, {"tariff_changes": tariffs(5)}),
+        ("iva", "IVA dal 5% al 10%", {}, {"vat_rate": 0.10}),
+        (
+            "volumi",
+            "Volumi ±10%",
+            {"volume_multipliers": volumes(0.9)},
+            {"volume_multipliers": volumes(1.1)},
+        ),
+        (
+            "abbattimento",
+            "Abbattimento distrettuale sì/no",
+            {},
+            {"flags": {"district_abatement": False}},
+        ),
+    ]
+    codes = set(schedule.items["code"])
+    if mix_shift and {mix_shift["from_item"], mix_shift["to_item"]} <= codes:
+        back = mix_shift | {"from_item": mix_shift["to_item"], "to_item": mix_shift["from_item"]}
+        label = (
+            f"Mix operatori {mix_shift['from_item']}↔{mix_shift['to_item']} "
+            f"{round(mix_shift['share'] * 100)}%"
+        )
+        rows.append(("mix", label, {"operator_mix": [back]}, {"operator_mix": [mix_shift]}))
+    return [
+        {"parameter": p, "label": label, "low": low, "high": high} for p, label, low, high in rows
+    ]
+
+
+def parameter_sensitivity(
+    caseload: pd.DataFrame,
+    schedule: Any,
+    year: int = 2023,
+    *,
+    mix_shift: dict | None = MIX_SHIFT,
+) -> pd.DataFrame:
+    """Tornado data: annual gross and comune cost at the low/high value of each parameter.
+
+    All variants are costed in one engine call (scenarios stacked as runs).
+    """
+    specs = sensitivity_reforms(schedule, mix_shift)
+    runs = [CostRun(BASELINE, caseload, schedule)]
+    for spec in specs:
+        for side in ("low", "high"):
+            reform = parse_scenario(
+                {"name": f"{spec['parameter']}_{side}"} | spec[side], "sensibilità"
+            )
+            plans, new_schedule, options = apply_reform(caseload, schedule, reform)
+            runs.append(
+                CostRun(
+                    reform.name,
+                    plans,
+                    new_schedule,
+                    vat_rate=options["vat_rate"],
+                    district_abatement=options["district_abatement"],
+                )
+            )
+    costs = months_frame(plan_months(runs, year))
+    totals = costs.groupby("scenario")[["gross_eur", "comune_eur"]].sum()
+    totals = totals.reindex([run.scenario for run in runs])
+    gross, comune = totals["gross_eur"].to_numpy(), totals["comune_eur"].to_numpy()
+    rows = []
+    for i, spec in enumerate(specs):
+        low, high = 1 + 2 * i, 2 + 2 * i
+        rows.append(
+            {
+                "parameter": spec["parameter"],
+                "label": spec["label"],
+                "baseline_eur": gross[0],
+                "low_eur": gross[low],
+                "high_eur": gross[high],
+                "delta_low_eur": gross[low] - gross[0],
+                "delta_high_eur": gross[high] - gross[0],
+                "comune_delta_low_eur": comune[low] - comune[0],
+                "comune_delta_high_eur": comune[high] - comune[0],
+            }
+        )
+    table = pd.DataFrame(rows)
+    money = [c for c in table.columns if c.endswith("_eur")]
+    table[money] = table[money].round(2)
+    swing = np.maximum(
+        (table["delta_high_eur"] - table["delta_low_eur"]).abs(),
+        (table["comune_delta_high_eur"] - table["comune_delta_low_eur"]).abs(),
+    )
+    return table.iloc[np.argsort(-swing.to_numpy(), kind="stable")].reset_index(drop=True)
