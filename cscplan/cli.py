@@ -26,6 +26,16 @@ OutOption = Annotated[Path, typer.Option("--out", help="Cartella di destinazione
 RawOption = Annotated[
     Path, typer.Option("--plan", help="Testo del Piano Programma (default: data/raw/002_…txt).")
 ]
+MapsOption = Annotated[
+    Path, typer.Option("--service-maps", help="Testo delle mappe dei servizi di Cremona.")
+]
+TariffsOption = Annotated[Path, typer.Option("--tariffs", help="Tariffario (YAML).")]
+FundingOption = Annotated[
+    Path, typer.Option("--funding-map", help="Mappa colonne → fonti di finanziamento (CSV).")
+]
+ScenarioOption = Annotated[
+    list[Path] | None, typer.Option("--scenario", help="File YAML di scenario (ripetibile).")
+]
 
 
 @app.callback()
@@ -42,20 +52,30 @@ def build(
     caseload: Annotated[
         Path, typer.Option(help="Casistica (CSV) da costare; default: campione sintetico.")
     ] = paths.SAMPLE_CASELOAD,
+    scenario: ScenarioOption = None,
+    service_maps: MapsOption = paths.SERVICE_MAPS,
+    tariffs: TariffsOption = paths.TARIFFS_2023,
+    funding_map: FundingOption = paths.FUNDING_SOURCES,
     screenshot: Annotated[bool, typer.Option(help="Scatta lo screenshot del report.")] = True,
 ) -> None:
     """Costruisce tutti gli output dai sorgenti inclusi (tabelle, verifiche, scenari, report)."""
-    from cscplan.pipeline import BuildInputs, run_build
+    from cscplan.pipeline import BuildInputs, default_scenarios, run_build
 
-    summary = run_build(
-        BuildInputs(plan=plan, caseload=caseload), out=out, screenshot=screenshot, echo=typer.echo
+    inputs = BuildInputs(
+        plan=plan,
+        caseload=caseload,
+        scenarios=tuple(scenario) if scenario else default_scenarios(),
+        service_maps=service_maps,
+        tariffs=tariffs,
+        funding_map=funding_map,
     )
-    typer.echo(summary)
+    typer.echo(run_build(inputs, out=out, screenshot=screenshot, echo=typer.echo))
 
 
 @app.command()
 def validate(
     plan: RawOption = paths.PIANO_PROGRAMMA,
+    funding_map: FundingOption = paths.FUNDING_SOURCES,
     fail_on: Annotated[
         str, typer.Option("--fail-on", help="Soglia di uscita: error | warning | never.")
     ] = "error",
@@ -68,7 +88,7 @@ def validate(
         raise InputError(
             None, "--fail-on tra error, warning, never", repr(fail_on), key="--fail-on"
         )
-    findings = validate_plan(plan)
+    findings = validate_plan(plan, funding_map)
     typer.echo(summary_text(findings))
     raise typer.Exit(exit_code_for(findings, fail_on))
 
@@ -76,16 +96,15 @@ def validate(
 @app.command()
 def cost(
     caseload: Annotated[Path, typer.Argument(help="Casistica CSV (un piano per riga).")],
-    scenario: Annotated[
-        list[Path] | None, typer.Option("--scenario", help="File YAML di scenario (ripetibile).")
-    ] = None,
+    scenario: ScenarioOption = None,
     year: Annotated[int, typer.Option(help="Anno da costare.")] = 2023,
+    tariffs: TariffsOption = paths.TARIFFS_2023,
     out: OutOption = paths.DEFAULT_OUT,
 ) -> None:
     """Costa una casistica alle tariffe 2023 (baseline + scenari) e scrive costs_*.csv."""
     from cscplan.pipeline import run_cost
 
-    typer.echo(run_cost(caseload, scenario or [], year=year, out=out))
+    typer.echo(run_cost(caseload, scenario or [], year=year, out=out, tariffs=tariffs))
 
 
 @app.command()

@@ -252,14 +252,18 @@ def validate_plan(plan: Path, funding_map: Path = paths.FUNDING_SOURCES) -> pd.D
 
 
 def run_cost(
-    caseload: Path, scenarios: Sequence[Path], year: int = 2023, out: Path = paths.DEFAULT_OUT
+    caseload: Path,
+    scenarios: Sequence[Path],
+    year: int = 2023,
+    out: Path = paths.DEFAULT_OUT,
+    tariffs: Path = paths.TARIFFS_2023,
 ) -> str:
     """Cost a caseload (baseline + scenarios) and write costs_monthly.csv and costs_summary.csv."""
     from cscplan.fmt import eur
     from cscplan.scenarios import compare
     from cscplan.scenarios.api import cost
 
-    monthly = cost(caseload, scenarios=list(scenarios), year=year)
+    monthly = cost(caseload, scenarios=list(scenarios), year=year, tariffs=tariffs)
     summary = compare.summarise(monthly)
     tables = {"costs_monthly": monthly, "costs_summary": summary}
     tables.update(compare.compare_scenarios(monthly))
