@@ -250,34 +250,44 @@ def sample_tables() -> dict[str, pd.DataFrame]:
         ),
         "costs_monthly": monthly,
         "costs_summary": summary,
-        "montecarlo": pd.DataFrame(
+        "montecarlo_quantiles": pd.DataFrame(
             {
-                "scenario": ["baseline"] * 2,
-                "payer": ["comune", "distretto"],
-                "service": ["(tutti)"] * 2,
-                "p10": [450.0, 150.0],
-                "p50": [480.0, 160.0],
-                "p90": [500.0, 170.0],
-                "commitment": [495.0, 165.0],
-                "prob_exceed": [0.12, 0.2],
-                "month_80": ["2023-03", "2023-03"],
+                "service": ["SAAP", "TOTALE"],
+                "payer": ["comune", "comune"],
+                "baseline_eur": [315.0, 450.0],
+                "p10_eur": [280.0, 400.0],
+                "p50_eur": [300.0, 430.0],
+                "p90_eur": [312.0, 445.0],
             }
         ),
-        "montecarlo_monthly": pd.DataFrame(
+        "montecarlo_path": pd.DataFrame(
             {
                 "month": ["2023-01", "2023-02", "2023-03"],
-                "p10": [190.0, 390.0, 590.0],
-                "p50": [200.0, 400.0, 600.0],
-                "p90": [210.0, 410.0, 610.0],
-                "commitment": [600.0] * 3,
+                "baseline_cum_eur": [200.0, 400.0, 600.0],
+                "p10_eur": [190.0, 390.0, 590.0],
+                "p50_eur": [200.0, 400.0, 600.0],
+                "p90_eur": [210.0, 410.0, 610.0],
+                "alert_threshold_eur": [480.0] * 3,
+            }
+        ),
+        "montecarlo_summary": pd.DataFrame(
+            {
+                "draws": [100],
+                "commitment_eur": [600.0],
+                "p10_eur": [590.0],
+                "p50_eur": [600.0],
+                "p90_eur": [610.0],
+                "prob_exceed": [0.42],
+                "alert_month": ["2023-03"],
             }
         ),
         "sensitivity": pd.DataFrame(
             {
-                "parameter": ["tariffe ±5%", "IVA 5→10%", "volumi ±10%"],
+                "parameter": ["tariffe", "iva", "volumi"],
+                "label": ["Tariffe ±5%", "IVA dal 5% al 10%", "Volumi ±10%"],
+                "baseline_eur": [600.0] * 3,
                 "low_eur": [570.0, 600.0, 540.0],
                 "high_eur": [630.0, 628.0, 660.0],
-                "base_eur": [600.0] * 3,
             }
         ),
         "cremona_growth": cremona_growth(),
@@ -403,7 +413,7 @@ def test_montecarlo_fan_band(figures):
 
 def test_tornado_widest_parameter_on_top(figures):
     fig = figures["sensibilita"]
-    assert list(fig.data[0].y)[-1] == "volumi ±10%"
+    assert list(fig.data[0].y)[-1] == "Volumi ±10%"
     assert list(fig.data[0].x)[-1] == pytest.approx(-60.0)
     assert list(fig.data[1].x)[-1] == pytest.approx(60.0)
 
@@ -418,7 +428,7 @@ def test_cremona_chart_uses_real_growth_and_csc_volumes(figures, tables):
 
 
 def test_missing_tables_are_skipped_with_an_italian_note(tables):
-    partial = {k: v for k, v in tables.items() if k not in ("montecarlo_monthly", "sensitivity")}
+    partial = {k: v for k, v in tables.items() if k not in ("montecarlo_path", "sensitivity")}
     assert "montecarlo" not in charts.all_charts(partial)
     notes = charts.skipped_charts(partial)
     assert set(notes) == {"montecarlo", "sensibilita"}

@@ -66,7 +66,9 @@ def test_narrative_numbers_come_from_the_tables(report):
     assert "2 errori, 1 avviso, 1 nota" in report
     assert "Scenario «Saap piu5»: 621,00 €, +21,00 € (+3,5%)" in report
     assert "Fonte Comuni: assegnati alle righe 280,50 €" in report
-    assert "marzo 2023" in report
+    assert "probabilità di superarlo: 42,0%" in report
+    assert "si raggiunge a marzo 2023" in report
+    assert "«Volumi ±10%»: da −60,00 € a +60,00 €" in report
 
 
 def test_findings_table_rows_coloured_by_severity(report):

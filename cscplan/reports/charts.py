@@ -492,9 +492,9 @@ def _with_commitment(fig: go.Figure, x: list[str], level: float, title: str) -> 
 
 def commitment(tables: dict[str, pd.DataFrame], costs_monthly: pd.DataFrame) -> float:
     """The committed annual budget: Monte Carlo's commitment if given, else the baseline total."""
-    monthly = tables.get("montecarlo_monthly")
-    if monthly is not None and not monthly.empty and "commitment" in monthly.columns:
-        return float(monthly["commitment"].iloc[0])
+    summary = tables.get("montecarlo_summary")
+    if summary is not None and not summary.empty and "commitment_eur" in summary.columns:
+        return float(summary["commitment_eur"].iloc[0])
     base = costs_monthly[costs_monthly["scenario"] == BASELINE]
     return float((base if not base.empty else costs_monthly)["gross_eur"].sum())
 
@@ -527,14 +527,14 @@ def cumulative_spend(tables: dict[str, pd.DataFrame]) -> go.Figure:
 
 def montecarlo_fan(tables: dict[str, pd.DataFrame]) -> go.Figure:
     """Fan chart: P10–P90 band and median of cumulative spend from the Monte Carlo draws."""
-    monthly = _table(tables, "montecarlo_monthly").sort_values("month")
+    monthly = _table(tables, "montecarlo_path").sort_values("month")
     x = [_month_label(m) for m in monthly["month"]]
-    band = [[eur(a), eur(b)] for a, b in zip(monthly["p10"], monthly["p90"], strict=True)]
+    band = [[eur(a), eur(b)] for a, b in zip(monthly["p10_eur"], monthly["p90_eur"], strict=True)]
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
             x=x,
-            y=monthly["p90"].tolist(),
+            y=monthly["p90_eur"].tolist(),
             mode="lines",
             line={"width": 0, "color": "#1f5f8b"},
             name="P90",
@@ -545,7 +545,7 @@ def montecarlo_fan(tables: dict[str, pd.DataFrame]) -> go.Figure:
     fig.add_trace(
         go.Scatter(
             x=x,
-            y=monthly["p10"].tolist(),
+            y=monthly["p10_eur"].tolist(),
             mode="lines",
             fill="tonexty",
             fillcolor="rgba(31,95,139,0.25)",
@@ -558,15 +558,15 @@ def montecarlo_fan(tables: dict[str, pd.DataFrame]) -> go.Figure:
     fig.add_trace(
         go.Scatter(
             x=x,
-            y=monthly["p50"].tolist(),
+            y=monthly["p50_eur"].tolist(),
             mode="lines+markers",
             line={"color": "#1f5f8b", "width": 2.5},
             name="mediana (P50)",
-            customdata=[eur(v) for v in monthly["p50"]],
+            customdata=[eur(v) for v in monthly["p50_eur"]],
             hovertemplate="%{x}<br>mediana %{customdata}<extra></extra>",
         )
     )
-    level = float(monthly["commitment"].iloc[0])
+    level = float(monthly["alert_threshold_eur"].iloc[0]) / ALERT_SHARE
     title = "Incertezza sulla spesa cumulata (simulazione Monte Carlo, P10–P90)"
     return _with_commitment(fig, x, level, title)
 
@@ -574,11 +574,12 @@ def montecarlo_fan(tables: dict[str, pd.DataFrame]) -> go.Figure:
 def tornado(tables: dict[str, pd.DataFrame]) -> go.Figure:
     """Tornado: change of the annual total when each parameter moves to its low/high value."""
     sens = _table(tables, "sensitivity").copy()
-    sens["low_delta"] = sens["low_eur"] - sens["base_eur"]
-    sens["high_delta"] = sens["high_eur"] - sens["base_eur"]
+    sens["low_delta"] = sens["low_eur"] - sens["baseline_eur"]
+    sens["high_delta"] = sens["high_eur"] - sens["baseline_eur"]
     sens["width"] = (sens["high_delta"] - sens["low_delta"]).abs()
     sens = sens.sort_values(["width", "parameter"], ascending=[True, False], kind="stable")
-    base = float(sens["base_eur"].iloc[0])
+    base = float(sens["baseline_eur"].iloc[0])
+    names = sens["label"] if "label" in sens.columns else sens["parameter"]
     fig = go.Figure()
     for column, label, color in (
         ("low_delta", "valore basso", "#b8404a"),
@@ -586,7 +587,7 @@ def tornado(tables: dict[str, pd.DataFrame]) -> go.Figure:
     ):
         fig.add_trace(
             go.Bar(
-                y=sens["parameter"].astype(str).tolist(),
+                y=names.astype(str).tolist(),
                 x=sens[column].tolist(),
                 orientation="h",
                 name=label,
@@ -709,7 +710,7 @@ CHARTS: tuple[ChartSpec, ...] = (
         cumulative_spend,
     ),
     ChartSpec(
-        "montecarlo", "scenari", "Incertezza (Monte Carlo)", ("montecarlo_monthly",), montecarlo_fan
+        "montecarlo", "scenari", "Incertezza (Monte Carlo)", ("montecarlo_path",), montecarlo_fan
     ),
     ChartSpec("sensibilita", "scenari", "Sensibilità ai parametri", ("sensitivity",), tornado),
     ChartSpec(

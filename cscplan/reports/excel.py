@@ -452,16 +452,18 @@ COLUMN_LABELS = {
     "scenario": "Scenario",
     "payer": "Pagatore",
     "service": "Servizio",
-    "p10": "P10",
-    "p50": "P50 (mediana)",
-    "p90": "P90",
-    "commitment": "Impegno",
-    "prob_exceed": "Probabilità di superare l'impegno",
-    "month_80": "Mese in cui si raggiunge l'80% dell'impegno",
     "parameter": "Parametro",
+    "label": "Descrizione",
+    "baseline_eur": "Costo annuo di riferimento",
+    "p10_eur": "P10",
+    "p50_eur": "P50 (mediana)",
+    "p90_eur": "P90",
     "low_eur": "Costo annuo con valore basso",
     "high_eur": "Costo annuo con valore alto",
-    "base_eur": "Costo annuo di riferimento",
+    "delta_low_eur": "Effetto valore basso",
+    "delta_high_eur": "Effetto valore alto",
+    "comune_delta_low_eur": "Effetto sui comuni, valore basso",
+    "comune_delta_high_eur": "Effetto sui comuni, valore alto",
 }
 
 
@@ -546,7 +548,7 @@ def build_workbook(tables: dict[str, pd.DataFrame]) -> bytes:
         "findings": findings_sheet(wb.create_sheet("Verifiche"), tables),
         "scenarios": scenarios_sheet(wb.create_sheet("Scenari"), tables),
     }
-    optional_sheet(wb, tables, "montecarlo", "Monte Carlo", percent=("prob_exceed",))
+    optional_sheet(wb, tables, "montecarlo_quantiles", "Monte Carlo")
     optional_sheet(wb, tables, "sensitivity", "Sensibilità")
     summary_sheet(summary, blocks)
     wb.properties.creator = "cscplan"

@@ -289,37 +289,30 @@ def scenario_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
 
 def _uncertainty_sentences(tables: dict[str, pd.DataFrame]) -> list[str]:
     out: list[str] = []
-    monthly = _frame(tables, "montecarlo_monthly")
-    if monthly is not None:
-        monthly = monthly.sort_values("month")
-        last = monthly.iloc[-1]
+    summary = _frame(tables, "montecarlo_summary")
+    if summary is not None:
+        row = summary.iloc[0]
         text = (
-            f"Con la presa in carico incerta, la spesa annua sta tra {eur(last['p10'])} (P10) "
-            f"e {eur(last['p90'])} (P90), mediana {eur(last['p50'])}, "
-            f"contro un impegno di {eur(last['commitment'])}."
+            f"Con la presa in carico incerta, la spesa annua sta tra {eur(row['p10_eur'])} (P10) "
+            f"e {eur(row['p90_eur'])} (P90), mediana {eur(row['p50_eur'])}, contro un impegno "
+            f"di {eur(row['commitment_eur'])}; probabilità di superarlo: "
+            f"{percent(row['prob_exceed'])}."
         )
-        alert = monthly[monthly["p50"] >= ALERT_SHARE * monthly["commitment"]]
-        if not alert.empty:
+        if str(row.get("alert_month", "")).strip():
             text += (
                 f" Sul percorso mediano la soglia di allerta ({percent(ALERT_SHARE, 0)} "
-                f"dell'impegno) si raggiunge a {month_name(alert['month'].iloc[0])}."
+                f"dell'impegno) si raggiunge a {month_name(row['alert_month'])}."
             )
         out.append(text)
-    risks = _frame(tables, "montecarlo")
-    if risks is not None:
-        worst = risks.loc[risks["prob_exceed"].idxmax()]
-        out.append(
-            f"Probabilità più alta di superare l'impegno: {percent(worst['prob_exceed'])} "
-            f"({worst['service']}, {worst['payer']}, scenario «{scenario_label(worst['scenario'], tables)}»)."
-        )
     sens = _frame(tables, "sensitivity")
     if sens is not None:
         width = (sens["high_eur"] - sens["low_eur"]).abs()
         top = sens.loc[width.idxmax()]
+        name = top["label"] if "label" in sens.columns else top["parameter"]
         out.append(
-            f"Il parametro che sposta di più il costo annuo è «{top['parameter']}»: "
-            f"da {signed_eur(top['low_eur'] - top['base_eur'])} a "
-            f"{signed_eur(top['high_eur'] - top['base_eur'])}."
+            f"Il parametro che sposta di più il costo annuo è «{name}»: "
+            f"da {signed_eur(top['low_eur'] - top['baseline_eur'])} a "
+            f"{signed_eur(top['high_eur'] - top['baseline_eur'])}."
         )
     return out
 
