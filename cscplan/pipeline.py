@@ -95,22 +95,23 @@ def maps_stage(inputs: BuildInputs) -> dict[str, pd.DataFrame]:
 def cost_stage(inputs: BuildInputs, growth: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Cost the caseload at the tariffs (baseline + scenarios), compare, Monte Carlo, budget link."""
     from cscplan.scenarios import budget_link, compare, montecarlo
-    from cscplan.scenarios.api import cost
+    from cscplan.scenarios.api import cost, load_reforms
     from cscplan.scenarios.benchmarks import benchmark_volume_multipliers
     from cscplan.scenarios.caseload import load_caseload
     from cscplan.tariffs.schedule import load_schedule
 
     schedule = load_schedule(inputs.tariffs)
     caseload = load_caseload(inputs.caseload, schedule)
-    multipliers = benchmark_volume_multipliers(growth)
+    reforms = load_reforms(list(inputs.scenarios))
     monthly = cost(
         caseload,
-        scenarios=list(inputs.scenarios),
+        scenarios=reforms,
         year=inputs.year,
         schedule=schedule,
-        benchmarks=multipliers,
+        benchmarks=benchmark_volume_multipliers(growth),
     )
     tables = {"costs_monthly": monthly, "costs_summary": compare.summarise(monthly)}
+    tables["scenarios"] = scenario_table(reforms)
     tables.update(compare.compare_scenarios(monthly))
     tables.update(
         montecarlo.montecarlo_tables(
@@ -119,9 +120,16 @@ def cost_stage(inputs: BuildInputs, growth: pd.DataFrame) -> dict[str, pd.DataFr
     )
     tables["sensitivity"] = montecarlo.parameter_sensitivity(caseload, schedule, year=inputs.year)
     link = budget_link.load_budget_link(inputs.budget_link)
-    tables["budget_link"] = budget_link.budget_link_table(link, monthly)
+    tables["budget_link"] = budget_link.budget_link_table(link, monthly, schedule)
     tables["caseload"] = caseload
     return tables
+
+
+def scenario_table(reforms) -> pd.DataFrame:
+    """Name, Italian label and source file of the baseline and of each scenario."""
+    rows = [("baseline", "Baseline (tariffe 2023)", "")]
+    rows += [(r.name, r.label or r.name, _relative(Path(r.source))) for r in reforms]
+    return pd.DataFrame(rows, columns=["scenario", "label", "source"])
 
 
 def compute_build(inputs: BuildInputs) -> BuildResult:

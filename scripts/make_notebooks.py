@@ -177,7 +177,8 @@ SCENARI = [
         "piano: P10, P50, P90 del costo annuo, probabilità di superare l'impegno e mese in cui si "
         "raggiunge l'80% dell'impegno (soglia di allerta del monitoraggio trimestrale).",
     ),
-    ("code", 'tables["montecarlo"]'),
+    ("code", 'tables["montecarlo_summary"]'),
+    ("code", 'tables["montecarlo_quantiles"]'),
     ("code", "charts.montecarlo_fan(tables)"),
     ("code", "charts.tornado(tables)"),
     (
@@ -217,8 +218,10 @@ SCENARI = [
         'assert abs(same.loc["Totale", "differenza"]) < 0.01\n'
         'up = explore(caseload, schedule, "SAAP", 10, 1.0, 0.0)\n'
         'assert up.loc["SAAP", "differenza"] > 0 and abs(up.loc["SAD", "differenza"]) < 0.01\n'
-        'mc = tables["montecarlo"]\n'
-        'assert (mc["p10"] <= mc["p50"]).all() and (mc["p50"] <= mc["p90"]).all()',
+        'mc = tables["montecarlo_quantiles"]\n'
+        'assert (mc["p10_eur"] <= mc["p50_eur"]).all() and (mc["p50_eur"] <= mc["p90_eur"]).all()\n'
+        'summary_mc = tables["montecarlo_summary"].iloc[0]\n'
+        'assert 0 <= summary_mc["prob_exceed"] <= 1 and summary_mc["alert_month"].startswith("2023-")',
     ),
 ]
 

@@ -1,0 +1,149 @@
+"""End to end: `cscplan build` writes the public files, atomically and reproducibly; CLI exit codes."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cscplan import paths
+from cscplan.cli import main
+from cscplan.pipeline import BuildInputs, run_build
+
+PUBLIC_FILES = [
+    "budget_lines.csv",
+    "stated_totals.csv",
+    "revenue_2020.csv",
+    "comparison.csv",
+    "multiyear.csv",
+    "staff.csv",
+    "hiring_plan.csv",
+    "strategic_objectives.csv",
+    "kpis.csv",
+    "findings.csv",
+    "funding_by_objective.csv",
+    "funding_balance_2020.csv",
+    "service_maps.csv",
+    "service_map_values.csv",
+    "cremona_growth.csv",
+    "costs_monthly.csv",
+    "costs_summary.csv",
+    "datapackage.json",
+    "report.html",
+    "piano_programma_2020_2022.xlsx",
+    "run_metadata.json",
+]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("build")
+    run_build(BuildInputs(), out=out, screenshot=False, echo=lambda _: None)
+    return out
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_build_writes_every_public_file(built):
+    missing = [name for name in PUBLIC_FILES if not (built / name).is_file()]
+    assert missing == []
+    assert not list(built.glob(".*.tmp")), "temporary files left behind"
+
+
+def test_budget_lines_contract(built):
+    lines = pd.read_csv(built / "budget_lines.csv")
+    expected = ["objective_id", "objective", "action", "item", "detail", "column", "kind"]
+    expected += ["amount", "masked", "imputed", "source_line"]
+    assert set(expected) <= set(lines.columns)
+    assert sorted(lines["objective_id"].unique()) == list(range(1, 16))
+    assert set(lines["kind"]) == {"plan", "source"}
+
+
+def test_costs_contract_has_baseline_and_scenarios(built):
+    summary = pd.read_csv(built / "costs_summary.csv")
+    assert list(summary.columns[:5]) == [
+        "scenario",
+        "service",
+        "gross_eur",
+        "comune_eur",
+        "district_eur",
+    ]
+    scenarios = set(summary["scenario"])
+    assert "baseline" in scenarios and len(scenarios) >= 3
+    assert (
+        summary["comune_eur"] + summary["district_eur"] - summary["gross_eur"]
+    ).abs().max() < 0.05
+
+
+def test_two_builds_are_byte_identical(built, tmp_path):
+    again = tmp_path / "again"
+    run_build(BuildInputs(), out=again, screenshot=False, echo=lambda _: None)
+    for path in sorted(built.iterdir()):
+        if path.suffix in {".csv", ".json", ".html"} and path.name != "run_metadata.json":
+            assert digest(path) == digest(again / path.name), path.name
+
+
+def test_failed_run_leaves_previous_outputs_intact(built, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    shutil.copytree(built, out)
+    before = {p.name: digest(p) for p in out.iterdir()}
+
+    def broken_workbook(tables):
+        raise RuntimeError("simulated failure in a late step")
+
+    monkeypatch.setattr("cscplan.reports.excel.build_workbook", broken_workbook)
+    with pytest.raises(RuntimeError):
+        run_build(BuildInputs(), out=out, screenshot=False, echo=lambda _: None)
+    assert {p.name: digest(p) for p in out.iterdir()} == before
+
+
+def test_corrupted_plan_exits_2_and_writes_nothing(tmp_path, capsys):
+    text = paths.PIANO_PROGRAMMA.read_text(encoding="utf-8").splitlines(keepends=True)
+    target = next(i for i, line in enumerate(text) if "TOTALE OBIETTIVO 3" in line)
+    row = next(i for i in range(target - 1, 0, -1) if "€" in text[i])
+    text[row] = text[row].replace("€", "€ 12x", 1)
+    plan = tmp_path / "plan.txt"
+    plan.write_text("".join(text), encoding="utf-8")
+    out = tmp_path / "out"
+    rc = main(["build", "--plan", str(plan), "--out", str(out), "--no-screenshot"])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert str(row + 1) in err and "plan.txt" in err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_validate_exit_codes(capsys):
+    rc_never = main(["validate", "--fail-on", "never"])
+    summary = capsys.readouterr().out
+    assert rc_never == 0 and "Verifica dei totali" in summary
+    rc_error = main(["validate", "--fail-on", "error"])
+    has_errors = "Errori (" in capsys.readouterr().out
+    assert rc_error == (1 if has_errors else 0)
+
+
+def test_bad_fail_on_is_bad_input(capsys):
+    assert main(["validate", "--fail-on", "sometimes"]) == 2
+    assert "--fail-on" in capsys.readouterr().err
+
+
+def test_cost_command_writes_costs(tmp_path):
+    scenario = sorted(paths.SCENARIOS_DIR.glob("*.yaml"))[0]
+    rc = main(
+        ["cost", str(paths.SAMPLE_CASELOAD), "--scenario", str(scenario), "--out", str(tmp_path)]
+    )
+    assert rc == 0
+    monthly = pd.read_csv(tmp_path / "costs_monthly.csv")
+    assert len(set(monthly["scenario"])) == 2 and "baseline" in set(monthly["scenario"])
+    assert monthly["month"].str.match(r"^2023-\d\d$").all()
+
+
+def test_cost_command_bad_caseload_exits_2(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("beneficiary_id,comune\nB1,Crema\n", encoding="utf-8")
+    assert main(["cost", str(bad), "--out", str(tmp_path / "o")]) == 2
+    assert "bad.csv" in capsys.readouterr().err
