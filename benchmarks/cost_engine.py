@@ -1,0 +1,218 @@
+"""Benchmark of the cost engine, the Monte Carlo and the full build.
+
+    .venv/bin/python benchmarks/cost_engine.py            # 1k, 10k, 100k, 1M plans + MC + build
+    .venv/bin/python benchmarks/cost_engine.py --quick    # 1k, 10k, 100k plans + MC, no build
+
+Each caseload size runs in a fresh subprocess so that its peak memory (``ru_maxrss``) is its own.
+Caseloads are synthetic and seeded: every item of the bundled 2023 schedule, random start within
+Oct 2022–Dec 2023, random durations, hours/days per week where the unit needs them, some uplift,
+placed minors and second comuni. The per-day reference oracle (``tests/reference_engine.py``) is
+timed on 1 000 plans and scaled linearly to estimate the speed-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from cscplan import paths  # noqa: E402
+from cscplan.tariffs.schedule import load_schedule  # noqa: E402
+
+SIZES = (1_000, 10_000, 100_000, 1_000_000)
+QUICK_SIZES = (1_000, 10_000, 100_000)
+REFERENCE_PLANS = 1_000
+MC_DRAWS, MC_PLANS = 1_000, 10_000
+TARGETS = {
+    "100k plans": ("< 1 s", 1.0),
+    "speed-up vs reference": ("≥ 100×", 100.0),
+    "1M plans time": ("< 15 s", 15.0),
+    "1M plans memory": ("< 16 GiB", 16 * 1024.0),
+    "MC 1000×10000": ("< 10 s", 10.0),
+}
+
+
+def synthetic_caseload(n: int, schedule, seed: int = 42) -> pd.DataFrame:
+    """A valid caseload of ``n`` plans over the schedule's items (seeded)."""
+    rng = np.random.default_rng(seed)
+    items = schedule.items
+    codes = items["code"].to_numpy()
+    chosen = rng.integers(0, len(codes), n)
+    unit = items["unit"].to_numpy()[chosen]
+    service = items["service"].to_numpy()[chosen]
+    start = np.datetime64("2022-10-01") + rng.integers(0, 456, n).astype("timedelta64[D]")
+    end = start + rng.integers(0, 365, n).astype("timedelta64[D]")
+    qty = np.where(unit == "hour", rng.integers(1, 41, n) / 2, rng.integers(1, 6, n))
+    second = np.where(
+        np.isin(service, ("ADM-ADEA", "SIP")) & (rng.random(n) < 0.2), "Offanengo", ""
+    )
+    group = np.where(items["group_pricing"].to_numpy()[chosen], rng.integers(1, 4, n), -1)
+    return pd.DataFrame(
+        {
+            "beneficiary_id": np.char.add("B", np.arange(n).astype(str)),
+            "comune": np.array(["Crema", "Soncino", "Castelleone", "Pandino"])[
+                rng.integers(0, 4, n)
+            ],
+            "item": codes[chosen],
+            "start": start.astype("datetime64[ns]"),
+            "end": end.astype("datetime64[ns]"),
+            "qty_per_week": np.where(np.isin(unit, ("hour", "day")), qty, np.nan),
+            "second_comune": second,
+            "group_size": pd.array(np.where(group > 0, group, 0), dtype="Int64").astype("Int64"),
+            "uplift": rng.random(n) < 0.2,
+            "placed_minor": (service == "SIP") & (rng.random(n) < 0.5),
+        }
+    ).assign(group_size=lambda f: f["group_size"].where(f["group_size"] > 0))
+
+
+def run_engine(n: int) -> dict:
+    """Cost ``n`` synthetic plans once (inside a fresh process): time and peak memory."""
+    from cscplan.tariffs.engine import cost_plans
+
+    schedule = load_schedule(paths.TARIFFS_2023)
+    plans = synthetic_caseload(n, schedule)
+    before = _peak_mib()
+    start = time.perf_counter()
+    rows = len(cost_plans(plans, schedule))
+    seconds = time.perf_counter() - start
+    return {
+        "plans": n,
+        "seconds": seconds,
+        "rows": rows,
+        "peak_mib": _peak_mib(),
+        "base_mib": before,
+    }
+
+
+def run_reference() -> float:
+    """Seconds per plan of the day-by-day oracle on REFERENCE_PLANS plans."""
+    from reference_engine import reference_costs
+
+    schedule = load_schedule(paths.TARIFFS_2023)
+    plans = synthetic_caseload(REFERENCE_PLANS, schedule)
+    start = time.perf_counter()
+    reference_costs(plans, schedule)
+    return (time.perf_counter() - start) / REFERENCE_PLANS
+
+
+def run_montecarlo(draws: int, n: int) -> dict:
+    from cscplan.scenarios.montecarlo import simulate
+
+    schedule = load_schedule(paths.TARIFFS_2023)
+    plans = synthetic_caseload(n, schedule)
+    start = time.perf_counter()
+    simulate(plans, schedule, draws=draws, seed=1)
+    return {
+        "draws": draws,
+        "plans": n,
+        "seconds": time.perf_counter() - start,
+        "peak_mib": _peak_mib(),
+    }
+
+
+def run_build() -> float | str:
+    exe = ROOT / ".venv" / "bin" / "cscplan"
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        done = subprocess.run(
+            [str(exe), "build", "--out", out], capture_output=True, text=True, cwd=ROOT
+        )
+        seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["?"]
+        return f"saltato: build terminata con codice {done.returncode} ({last[0][:120]})"
+    return seconds
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+
+
+def _in_subprocess(task: str, *args) -> dict:
+    env = os.environ | {"PYTHONHASHSEED": "0"}
+    done = subprocess.run(
+        [sys.executable, __file__, "--task", task, *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="no 1M plans, no full build")
+    parser.add_argument("--task", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.task:
+        name, *values = args.task
+        tasks = {"engine": run_engine, "montecarlo": run_montecarlo}
+        result = (
+            {"per_plan": run_reference()} if name == "reference" else tasks[name](*map(int, values))
+        )
+        print(json.dumps(result))
+        return
+    report(args.quick)
+
+
+def report(quick: bool) -> None:
+    per_plan = _in_subprocess("reference")["per_plan"]
+    lines = [
+        "| plans | wall time (s) | peak memory (MiB) | plans/s | speed-up vs per-day reference |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    results = {}
+    for n in QUICK_SIZES if quick else SIZES:
+        r = _in_subprocess("engine", n)
+        results[n] = r
+        speedup = per_plan * n / r["seconds"]
+        lines.append(
+            f"| {n:,} | {r['seconds']:.3f} | {r['peak_mib']:.0f} | {n / r['seconds']:,.0f} | "
+            f"{speedup:,.0f}× |"
+        )
+    print(f"Reference (day by day, {REFERENCE_PLANS:,} plans): {per_plan * 1e3:.2f} ms/plan\n")
+    print("\n".join(lines))
+    mc = _in_subprocess("montecarlo", MC_DRAWS, MC_PLANS)
+    print(
+        f"\nMonte Carlo {mc['draws']:,} draws × {mc['plans']:,} plans: {mc['seconds']:.2f} s, "
+        f"peak {mc['peak_mib']:.0f} MiB"
+    )
+    build = "saltato (--quick)" if quick else run_build()
+    print(f"Full `cscplan build`: {build if isinstance(build, str) else f'{build:.1f} s'}")
+    print("\n| target | goal | measured | met |\n|---|---|---|---|")
+    hundred_k = results[100_000]["seconds"]
+    checks = [
+        ("100k plans", f"{hundred_k:.3f} s", hundred_k < 1.0),
+        (
+            "speed-up vs reference",
+            f"{per_plan * 100_000 / hundred_k:,.0f}×",
+            per_plan * 100_000 / hundred_k >= 100,
+        ),
+        ("MC 1000×10000", f"{mc['seconds']:.2f} s", mc["seconds"] < 10),
+    ]
+    if 1_000_000 in results:
+        big = results[1_000_000]
+        checks.insert(1, ("1M plans time", f"{big['seconds']:.2f} s", big["seconds"] < 15))
+        checks.insert(
+            2, ("1M plans memory", f"{big['peak_mib'] / 1024:.2f} GiB", big["peak_mib"] < 16 * 1024)
+        )
+    for name, measured, met in checks:
+        print(f"| {name} | {TARGETS[name][0]} | {measured} | {'sì' if met else 'NO'} |")
+
+
+if __name__ == "__main__":
+    main()
