@@ -282,3 +282,49 @@ def test_cost_monotone_in_hours(plan, extra_half_hours):
     base, bigger = rows([plan]), rows([more])
     assert bigger.gross_eur.sum() >= base.gross_eur.sum()
     assert bigger.comune_eur.sum() >= base.comune_eur.sum() - 0.01
+
+
+# --------------------------------------------------------------------------- real schedule
+
+
+def test_real_schedule_sad_and_cse_figures():
+    from cscplan import paths
+    from cscplan.tariffs.schedule import load_schedule
+
+    real = load_schedule(paths.TARIFFS_2023)
+    plans = [
+        {"item": "SAD_FERIALE", "start": "2023-01-01", "end": "2023-12-31", "qty_per_week": 7},
+        {"item": "CSE_FULL", "start": "2023-03-01", "end": "2023-03-31", "qty_per_week": 7},
+    ]
+    frame = rows(plans, real)
+    sad = frame[frame.item == "SAD_FERIALE"]
+    # 1 h/day: 90 days at 19.20 (lines 1365) and 275 days at 20.20 (line 1350), + 5 % VAT.
+    assert sad.net_eur.sum() == pytest.approx(90 * 19.20 + 275 * 20.20, abs=0.05)
+    assert month_row(sad, "2023-03").net_eur == 595.20  # 31 × 19.20
+    assert month_row(sad, "2023-04").net_eur == 606.00  # 30 × 20.20
+    # CSE full time (line 1479): 31 days × 53 €, FUD 21 €/day.
+    cse = month_row(frame[frame.item == "CSE_FULL"], "2023-03")
+    assert (cse.gross_eur, cse.district_eur, cse.comune_eur) == (1643.0, 651.0, 992.0)
+
+
+def test_stacked_scenario_runs_equal_separate_runs():
+    from cscplan.tariffs.engine import CostRun, cost_runs
+
+    plans = caseload(
+        [
+            {"item": "HOUR", "start": "2023-02-10", "end": "2023-08-31", "qty_per_week": 6},
+            {"item": "AFFIDO", "start": "2023-01-01", "end": "2023-12-31", "uplift": True},
+        ]
+    )
+    other = toy_schedule(uplift=0.5)
+    stacked = cost_runs(
+        [
+            CostRun("baseline", plans, SCHEDULE),
+            CostRun("alt", plans, other, vat_rate=0.1, district_abatement=False),
+        ]
+    )
+    alone = cost_plans(plans, other, vat_rate=0.1, district_abatement=False, scenario="alt")
+    pd.testing.assert_frame_equal(stacked[stacked.scenario == "alt"].reset_index(drop=True), alone)
+    pd.testing.assert_frame_equal(
+        stacked[stacked.scenario == "baseline"].reset_index(drop=True), cost_plans(plans, SCHEDULE)
+    )
