@@ -134,12 +134,14 @@ def scenario_table(reforms) -> pd.DataFrame:
 
 def compute_build(inputs: BuildInputs) -> BuildResult:
     """Every table and document of a build, in memory (nothing is written here)."""
+    from cscplan.schemas.outputs import validate_outputs
     from cscplan.validation.findings import concat_findings
 
     tables = plan_stage(inputs)
     tables.update(maps_stage(inputs))
     tables.update(cost_stage(inputs, tables["cremona_growth"]))
     tables["findings"] = concat_findings([tables.pop("findings_plan"), tables.pop("findings_maps")])
+    validate_outputs(tables)
     return BuildResult(tables=tables, documents=render_documents(tables, inputs))
 
 

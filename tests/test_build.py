@@ -147,3 +147,27 @@ def test_cost_command_bad_caseload_exits_2(tmp_path, capsys):
     bad.write_text("beneficiary_id,comune\nB1,Crema\n", encoding="utf-8")
     assert main(["cost", str(bad), "--out", str(tmp_path / "o")]) == 2
     assert "bad.csv" in capsys.readouterr().err
+
+
+def test_datapackage_describes_every_field(built):
+    import json
+
+    package = json.loads((built / "datapackage.json").read_text(encoding="utf-8"))
+    csvs = {p.name for p in built.glob("*.csv")}
+    assert {r["path"] for r in package["resources"]} == csvs
+    undocumented = [
+        (r["name"], f["name"])
+        for r in package["resources"]
+        for f in r["schema"]["fields"]
+        if not f.get("description")
+    ]
+    assert undocumented == []
+
+
+def test_output_contract_violation_is_reported(monkeypatch):
+    from cscplan.errors import InputError
+    from cscplan.schemas.outputs import validate_outputs
+
+    frame = pd.DataFrame({"scenario": ["baseline"], "service": ["SAD"], "gross_eur": ["x"]})
+    with pytest.raises(InputError, match="costs_summary"):
+        validate_outputs({"costs_summary": frame})
