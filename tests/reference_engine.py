@@ -15,6 +15,8 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from cscplan.tariffs.engine import COSTS_MONTHLY_COLUMNS  # the contract's columns only
+
 try:  # the real dataclass once helper B1's loader is in place
     from cscplan.tariffs.schedule import TariffSchedule
 except ImportError:  # pragma: no cover - only before schedule.py exists
@@ -159,20 +161,7 @@ def reference_costs(
             rest = {k: round(full[k] - part[k], 6 if k == "quantity" else 2) for k in full}
             out.append(_with_totals(base | {"comune": plan["comune"]} | rest))
             out.append(_with_totals(base | {"comune": second} | part))
-    columns = [
-        "scenario",
-        "beneficiary_id",
-        "comune",
-        "service",
-        "item",
-        "month",
-        "quantity",
-        "net_eur",
-        "vat_eur",
-        "gross_eur",
-        "comune_eur",
-        "district_eur",
-    ]
+    columns = COSTS_MONTHLY_COLUMNS
     frame = pd.DataFrame(out, columns=columns)
     numeric = columns[6:]
     frame[numeric] = frame[numeric].astype(float)
