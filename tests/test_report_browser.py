@@ -34,10 +34,21 @@ def _sync_playwright():
     return sync_playwright
 
 
-def test_report_renders_offline_in_chromium(tmp_path):
+def real_report() -> str:
+    """The report of the real build on the bundled data (what `make run` writes)."""
+    from cscplan.pipeline import REPORT_NAME, BuildInputs, compute_build
+
+    return compute_build(BuildInputs()).documents[REPORT_NAME].decode("utf-8")
+
+
+@pytest.mark.parametrize("source", ["real", "fixture"])
+def test_report_renders_offline_in_chromium(tmp_path, source):
     sync_playwright = _sync_playwright()
-    report = write_text(tmp_path / "report.html", render_report(sample_tables()))
+    html = real_report() if source == "real" else render_report(sample_tables())
+    report = write_text(tmp_path / "report.html", html)
     screenshot = Path(os.environ.get("CSCPLAN_SCREENSHOT") or tmp_path / "report.png")
+    if source == "fixture":
+        screenshot = tmp_path / "fixture.png"
     blocked: list[str] = []
     console_errors: list[str] = []
 
