@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 
 from cscplan.tariffs.engine import COSTS_MONTHLY_COLUMNS  # the contract's columns only
@@ -147,16 +148,16 @@ def reference_costs(
                 "item": item["code"],
                 "month": f"{year}-{month:02d}",
             }
-            full = {"quantity": round(qty, 6), "net_eur": round(net, 2), "vat_eur": round(vat, 2)}
-            full["district_eur"] = round(district, 2)
+            full = {"quantity": _round(qty, 6), "net_eur": _round(net), "vat_eur": _round(vat)}
+            full["district_eur"] = _round(district)
             if not second:
                 out.append(_with_totals(base | {"comune": plan["comune"]} | full))
                 continue
             part = {
-                "quantity": round(qty * share2, 6),
-                "net_eur": round(net * share2, 2),
-                "vat_eur": round(vat * share2, 2),
-                "district_eur": round(district * share2, 2),
+                "quantity": _round(qty * share2, 6),
+                "net_eur": _round(net * share2),
+                "vat_eur": _round(vat * share2),
+                "district_eur": _round(district * share2),
             }
             rest = {k: round(full[k] - part[k], 6 if k == "quantity" else 2) for k in full}
             out.append(_with_totals(base | {"comune": plan["comune"]} | rest))
@@ -166,6 +167,11 @@ def reference_costs(
     numeric = columns[6:]
     frame[numeric] = frame[numeric].astype(float)
     return frame
+
+
+def _round(value: float, decimals: int = 2) -> float:
+    """The documented rounding rule: snap to 1e-9, then NumPy half-to-even."""
+    return float(np.round(np.round(value, 9), decimals))
 
 
 def _with_totals(row: dict) -> dict:

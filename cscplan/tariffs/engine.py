@@ -18,7 +18,8 @@ Cost semantics (the reference oracle in ``tests/reference_engine.py`` walks them
   the second carrying ``adm_second_comune_share`` of every amount (quantity too) and the first
   the remainder, so that the ``comune`` column can be summed;
 * money is kept unrounded and rounded to cents per output row only: ``net`` and ``vat`` are
-  rounded, ``gross = net + vat``, ``district`` rounded, ``comune = gross − district``.
+  rounded, ``gross = net + vat``, ``district`` rounded, ``comune = gross − district`` (rounding
+  is NumPy's half-to-even after snapping to 1e-9, see :func:`round_to`).
 
 Optional caseload column ``weight`` (default 1) multiplies a plan: quantities, costs and the
 abatement cap (it counts plans fractionally, as scenario volume multipliers do). ``uptake``
@@ -484,8 +485,14 @@ def _split_amounts(
     """Amounts of the first rows (all plan-months) followed by the second-comune rows."""
     if decimals is None:
         return np.concatenate([values * (1.0 - share2), values[split] * share2[split]])
-    total = values.round(decimals)
-    second = (values[split] * share2[split]).round(decimals)
+    total = round_to(values, decimals)
+    second = round_to(values[split] * share2[split], decimals)
     first = total.copy()
     first[split] = (first[split] - second).round(decimals)
     return np.concatenate([first, second])
+
+
+def round_to(values: np.ndarray, decimals: int) -> np.ndarray:
+    """Round to ``decimals`` after snapping to 1e-9: sums of the same amounts taken in a
+    different order (segments vs days) then round the same way at exact half-cents."""
+    return np.round(np.round(values, 9), decimals)
