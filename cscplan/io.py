@@ -36,6 +36,19 @@ def read_source_text(path: str | Path) -> str:
     return text
 
 
+def read_yaml(path: str | Path):
+    """Parse a YAML source file; a syntax error raises InputError with the file and line."""
+    import yaml
+
+    text = read_source_text(path)
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = mark.line + 1 if mark is not None else None
+        raise InputError(path, "YAML valido", str(getattr(exc, "problem", exc)), row=row) from None
+
+
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp_path)`` on a temporary file beside ``path``, then rename it into place.
 

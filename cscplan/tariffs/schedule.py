@@ -17,10 +17,9 @@ from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
-import yaml
 
 from cscplan.errors import InputError
-from cscplan.io import read_source_text
+from cscplan.io import read_yaml
 from cscplan.schemas.tariffs import CODE_PATTERN, TARIFF_ITEMS, TARIFF_RATES, UNITS, VAT
 
 QTY_UNITS = ("hour", "day")
@@ -78,14 +77,7 @@ class TariffSchedule:
 
 def load_schedule(path: str | Path) -> TariffSchedule:
     """Read and validate a tariff YAML file; any defect raises InputError."""
-    text = read_source_text(path)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        row = mark.line + 1 if mark is not None else None
-        raise InputError(path, "YAML valido", str(getattr(exc, "problem", exc)), row=row) from None
-    return parse_schedule(data, str(path))
+    return parse_schedule(read_yaml(path), str(path))
 
 
 def parse_schedule(data: Any, source: str) -> TariffSchedule:
