@@ -2,7 +2,7 @@
 
 Needs Debian's chromium at /usr/bin/chromium (``make browser`` installs it when root) and the
 playwright Python package; otherwise the test is skipped with a message saying so.
-The full-page screenshot goes to $CSCPLAN_SCREENSHOT, or to pytest's tmp_path.
+The real report's full-page screenshot goes to $CSCPLAN_SCREENSHOT, or to outputs/report.png.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from test_charts import sample_tables
 
+from cscplan import paths
 from cscplan.io import write_text
 from cscplan.reports.html import render_report
 
@@ -46,7 +47,7 @@ def test_report_renders_offline_in_chromium(tmp_path, source):
     sync_playwright = _sync_playwright()
     html = real_report() if source == "real" else render_report(sample_tables())
     report = write_text(tmp_path / "report.html", html)
-    screenshot = Path(os.environ.get("CSCPLAN_SCREENSHOT") or tmp_path / "report.png")
+    screenshot = Path(os.environ.get("CSCPLAN_SCREENSHOT") or paths.DEFAULT_OUT / "report.png")
     if source == "fixture":
         screenshot = tmp_path / "fixture.png"
     blocked: list[str] = []
