@@ -137,7 +137,9 @@ def reference_costs(
             gross = net + vat
             if item["abatement"] and district_abatement:
                 dim = calendar.monthrange(year, month)[1]
-                cap = _param(schedule, "abatement_cap_month") * weight * days / dim
+                capped = item.get("abatement_capped", True)
+                cap_month = _param(schedule, "abatement_cap_month") if capped else math.inf
+                cap = cap_month * weight * days / dim
                 district += min(_param(schedule, "abatement_share") * (gross - district), cap)
             second = plan.get("second_comune") or ""
             share2 = _param(schedule, "adm_second_comune_share") if second else 0.0
@@ -184,6 +186,7 @@ def _with_totals(row: dict) -> dict:
 ITEM_DEFAULTS = {
     "district_share": 0.0,
     "abatement": False,
+    "abatement_capped": True,
     "uplift_allowed": False,
     "group_pricing": False,
     "min_weeks": pd.NA,
@@ -229,6 +232,14 @@ def toy_schedule(**parameters) -> TariffSchedule:
         {"code": "SIP", "service": "SIP", "unit": "hour", "vat": "added"},
         {"code": "DAY_FUD", "service": "CSE", "unit": "day", "vat": "none"},
         {"code": "CDM", "service": "CDM", "unit": "day", "vat": "included", "abatement": True},
+        {
+            "code": "CDM_NOCAP",
+            "service": "CDM",
+            "unit": "day",
+            "vat": "included",
+            "abatement": True,
+            "abatement_capped": False,
+        },
         {"code": "ISD", "service": "ISD", "unit": "week", "vat": "included", "district_share": 0.8},
         {
             "code": "AFFIDO",
@@ -257,6 +268,7 @@ def toy_schedule(**parameters) -> TariffSchedule:
         {"code": "SIP", "valid_from": "2023-02-01", "valid_to": "2023-12-31", "rate": 22.70},
         _year("DAY_FUD", 53.0, district_rate=21.0),
         _year("CDM", 60.0),
+        _year("CDM_NOCAP", 60.0),
         _year("ISD", 120.0),
         {"code": "AFFIDO", "valid_from": "2023-01-01", "valid_to": "2023-07-19", "rate": 400.0},
         {"code": "AFFIDO", "valid_from": "2023-07-20", "valid_to": "2023-12-31", "rate": 450.0},

@@ -125,6 +125,25 @@ def test_day_item_vat_included_with_capped_abatement():
     )
 
 
+def test_uncapped_abatement_day_item():
+    # Same CDM month, abatement without cap (the document caps only affido, line 1525):
+    # district = 50 % × 1285.714… = 642.857… → 642.86; comune = 1285.71 − 642.86.
+    frame = rows(
+        [{"item": "CDM_NOCAP", "start": "2023-06-01", "end": "2023-06-30", "qty_per_week": 5}]
+    )
+    june = month_row(frame, "2023-06")
+    assert (june.gross_eur, june.district_eur, june.comune_eur) == (1285.71, 642.86, 642.85)
+
+
+def test_real_cdm_is_uncapped_and_affido_capped():
+    from cscplan import paths
+    from cscplan.tariffs.schedule import load_schedule
+
+    items = load_schedule(paths.TARIFFS_2023).items.set_index("code")
+    assert items.loc["CDM_SPAZIO", "abatement"] and not items.loc["CDM_SPAZIO", "abatement_capped"]
+    assert items.loc["AFFIDO_FULL", "abatement"] and items.loc["AFFIDO_FULL", "abatement_capped"]
+
+
 def test_package_charged_once_in_start_month():
     frame = rows(
         [

@@ -38,8 +38,10 @@ TARIFF_ITEMS = pa.DataFrameSchema(
             _SHARE,
             description="Quota di ogni euro pagata dal fondo distrettuale (FUD) per default.",
         ),
-        "abatement": pa.Column(
-            bool, description="Ammessa all'abbattimento distrettuale 50% con tetto mensile."
+        "abatement": pa.Column(bool, description="Ammessa all'abbattimento distrettuale del 50%."),
+        "abatement_capped": pa.Column(
+            bool,
+            description="L'abbattimento ha il tetto mensile (affidi, riga 1525); falso per CDM.",
         ),
         "uplift_allowed": pa.Column(
             bool, description="Ammesso l'incremento +20% (minori disabili o sotto i due anni)."

@@ -13,7 +13,8 @@ Cost semantics (the reference oracle in ``tests/reference_engine.py`` walks them
   otherwise ``gross × district_share`` (SIP plans of placed minors: the
   ``sip_placed_minor_district_share`` parameter instead). For abatement items (affido, CDM), when
   the ``district_abatement`` flag is on, the district also takes ``abatement_share`` of the comune
-  part of each month, capped at ``abatement_cap_month × active days / days in month``;
+  part of each month, capped at ``abatement_cap_month × active days / days in month`` for items
+  with ``abatement_capped`` (affido: the guidelines cap only affido, line 1525; CDM is uncapped);
 * the comune of residence pays the rest; a plan with a ``second_comune`` is emitted as two rows,
   the second carrying ``adm_second_comune_share`` of every amount (quantity too) and the first
   the remainder, so that the ``comune`` column can be summed;
@@ -242,7 +243,15 @@ def _run_plans(run: CostRun, index: int, year: int) -> pd.DataFrame:
                 attrs["district_share"].to_numpy(float),
             ),
             "abatement_share": np.where(abatement, parameter(schedule, "abatement_share"), 0.0),
-            "abatement_cap": np.where(abatement, parameter(schedule, "abatement_cap_month"), 0.0),
+            "abatement_cap": np.where(
+                abatement,
+                np.where(
+                    attrs["abatement_capped"].to_numpy(bool),
+                    parameter(schedule, "abatement_cap_month"),
+                    np.inf,
+                ),
+                0.0,
+            ),
             "second_share": np.where(
                 second != "", parameter(schedule, "adm_second_comune_share"), 0.0
             ),

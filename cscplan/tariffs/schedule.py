@@ -43,6 +43,7 @@ ITEM_KEYS = {
     "vat": True,
     "district_share": False,
     "abatement": False,
+    "abatement_capped": False,
     "uplift_allowed": False,
     "min_weeks": False,
     "max_weeks": False,
@@ -187,6 +188,9 @@ def _parse_item(raw: Any, key: str, source: str) -> tuple[dict, list[dict]]:
         "vat": _choice(raw["vat"], VAT, f"{key}.vat", source),
         "district_share": _district_share(raw, rates, key, source),
         "abatement": _flag(raw.get("abatement", False), f"{key}.abatement", source),
+        "abatement_capped": _flag(
+            raw.get("abatement_capped", True), f"{key}.abatement_capped", source
+        ),
         "uplift_allowed": _flag(raw.get("uplift_allowed", False), f"{key}.uplift_allowed", source),
         "qty_required": unit in QTY_UNITS,
         "min_weeks": _optional_int(raw.get("min_weeks"), f"{key}.min_weeks", source),
@@ -327,7 +331,13 @@ def _items_frame(items: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(items)[ITEM_COLUMNS]
     for column in ("code", "service", "label", "unit", "vat", "note"):
         frame[column] = frame[column].astype(str).astype(object)
-    for column in ("abatement", "uplift_allowed", "qty_required", "group_pricing"):
+    for column in (
+        "abatement",
+        "abatement_capped",
+        "uplift_allowed",
+        "qty_required",
+        "group_pricing",
+    ):
         frame[column] = frame[column].astype(bool)
     frame["district_share"] = frame["district_share"].astype(float)
     frame["min_weeks"] = frame["min_weeks"].astype("Int64")
