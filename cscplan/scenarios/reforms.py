@@ -39,10 +39,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from cscplan.errors import InputError
-from cscplan.io import read_source_text
+from cscplan.io import read_yaml
 
 BASELINE = "baseline"
 NAME = re.compile(r"^[a-z0-9_]+$")
@@ -110,14 +109,7 @@ BASELINE_REFORM = Reform(name=BASELINE, label="Baseline (tariffe 2023)")
 
 def load_scenario(path: str | Path) -> Reform:
     """Read and validate a scenario YAML file."""
-    text = read_source_text(path)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        row = mark.line + 1 if mark is not None else None
-        raise InputError(path, "YAML valido", str(getattr(exc, "problem", exc)), row=row) from None
-    return parse_scenario(data, str(path))
+    return parse_scenario(read_yaml(path), str(path))
 
 
 def parse_scenario(mapping: Any, source: str) -> Reform:
