@@ -213,3 +213,36 @@ def test_benchmark_map_names_real_tariff_services_and_codes():
     assert set(mapping["csc_service"]) <= set(items["service"])
     codes = {code for cell in mapping["csc_items"] for code in cell.split(";") if code}
     assert codes - set(items["code"]) == set()
+
+
+def test_cremona_size_scenario_scales_to_cremona_users():
+    import cscplan
+    from cscplan.scenarios.compare import summarise
+
+    scenario = paths.SCENARIOS_DIR / "cremona_dimensione_disabilita.yaml"
+    caseload = pd.read_csv(paths.SAMPLE_CASELOAD)
+    cdd_people = caseload[caseload["item"].str.startswith("CDD_")]["beneficiary_id"].nunique()
+    summary = summarise(cscplan.cost(paths.SAMPLE_CASELOAD, scenarios=[scenario]))
+    gross = summary.set_index(["scenario", "service"])["gross_eur"]
+    expected = gross[("baseline", "CDD")] * 48 / cdd_people  # Cremona: 48 CDD users in 2020
+    assert gross[("cremona_dimensione_disabilita", "CDD")] == pytest.approx(expected, rel=1e-5)
+    assert gross[("cremona_dimensione_disabilita", "SAAP")] == gross[("baseline", "SAAP")]
+
+
+@pytest.mark.parametrize(
+    ("extra", "key"),
+    [
+        ({"volumes_from": "cremona_size", "benchmark_year": 2017}, "benchmark_year"),
+        ({"volumes_from": "milano"}, "volumes_from"),
+        (
+            {"volumes_from": "cremona_size", "benchmark_services": ["TELESOCCORSO"]},
+            "benchmark_services",
+        ),
+    ],
+)
+def test_bad_benchmark_options(extra, key):
+    import cscplan
+
+    with pytest.raises(InputError) as info:
+        cscplan.cost(paths.SAMPLE_CASELOAD, scenarios=[{"name": "prova", **extra}])
+    assert info.value.key == key

@@ -44,11 +44,12 @@ def cost(
     schedule = load_schedule(tariffs) if schedule is None else schedule
     plans = load_caseload(caseload, schedule)
     reforms = load_reforms(scenarios or [])
-    if benchmarks is None and any(r.volumes_from for r in reforms):
+    if benchmarks is None and any(r.volumes_from == "cremona_growth" for r in reforms):
         benchmarks = bundled_benchmarks()
     runs: dict[int, list[CostRun]] = {year: [CostRun(BASELINE, plans, schedule)]}
     for reform in reforms:
-        new_plans, new_schedule, options = apply_reform(plans, schedule, reform, benchmarks)
+        factors = reform_benchmarks(reform, plans, schedule, benchmarks)
+        new_plans, new_schedule, options = apply_reform(plans, schedule, reform, factors)
         run_year = reform.horizon_year or year
         run = CostRun(
             reform.name,
@@ -83,6 +84,48 @@ def load_reforms(scenarios: Sequence[ScenarioSpec]) -> list[Reform]:
             )
         seen[reform.name] = reform.source
     return reforms
+
+
+def reform_benchmarks(
+    reform: Reform, plans: pd.DataFrame, schedule: Any, growth: dict[str, float] | None
+) -> dict[str, float] | None:
+    """The volume factors a reform's ``volumes_from`` asks for, limited to its services."""
+    if reform.volumes_from == "cremona_size":
+        factors = cremona_size_factors(plans, schedule, reform)
+    else:
+        factors = growth
+    if factors is None or not reform.benchmark_services:
+        return factors
+    unknown = sorted(set(reform.benchmark_services) - set(factors))
+    if unknown:
+        raise InputError(
+            reform.source,
+            f"servizi con un benchmark di Cremona ({sorted(factors)})",
+            str(unknown),
+            key="benchmark_services",
+        )
+    return {s: f for s, f in factors.items() if s in reform.benchmark_services}
+
+
+def cremona_size_factors(plans: pd.DataFrame, schedule: Any, reform: Reform) -> dict[str, float]:
+    """Per service: Cremona's users in the benchmark year / CSC beneficiaries in the caseload.
+
+    Computed for every service with both figures; ``reform_benchmarks`` then keeps the
+    reform's ``benchmark_services``.
+    """
+    from cscplan.scenarios.benchmarks import cremona_sized_volumes, load_benchmark_map
+    from cscplan.sources.service_maps import load_service_maps
+
+    services = plans["item"].map(schedule.items.set_index("code")["service"])
+    people = pd.DataFrame({"beneficiary_id": plans["beneficiary_id"], "service": services})
+    people = people.drop_duplicates()
+    maps = load_service_maps(paths.SERVICE_MAPS)
+    return cremona_sized_volumes(
+        maps.values,
+        load_benchmark_map(paths.BENCHMARK_MAP),
+        people,
+        year=reform.benchmark_year,
+    )
 
 
 def bundled_benchmarks() -> dict[str, float]:

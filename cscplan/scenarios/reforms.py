@@ -16,6 +16,10 @@ YAML keys (all optional except ``name``)::
     flags: {district_abatement: false}
     horizon_year: 2023
     volumes_from: cremona_growth      # Cremona 2018→2020 growth, one year (benchmarks.py)
+    # or: volumes_from: cremona_size  → each listed service gets as many beneficiaries as
+    #     Cremona had users in benchmark_year (default 2020)
+    benchmark_services: [CDD, CSE]    # restricts volumes_from to these services (default: all)
+    benchmark_year: 2020
 
 Rules:
 
@@ -56,11 +60,14 @@ TOP_KEYS = {
     "flags",
     "horizon_year",
     "volumes_from",
+    "benchmark_services",
+    "benchmark_year",
 }
 CHANGE_KEYS = {"item", "service", "percent", "absolute", "from", "to"}
 MIX_KEYS = {"service", "from_item", "to_item", "share"}
 FLAGS = {"district_abatement"}
-VOLUME_SOURCES = ("cremona_growth",)
+VOLUME_SOURCES = ("cremona_growth", "cremona_size")
+BENCHMARK_YEARS = (2018, 2019, 2020)
 QTY_UNITS = ("hour", "day")
 
 
@@ -98,6 +105,8 @@ class Reform:
     flags: dict[str, bool] = field(default_factory=dict)
     horizon_year: int | None = None
     volumes_from: str | None = None
+    benchmark_services: tuple[str, ...] = ()
+    benchmark_year: int = 2020
     source: str = ""
 
 
@@ -161,8 +170,23 @@ def parse_scenario(mapping: Any, source: str) -> Reform:
         flags={k: _flag(v, f"flags.{k}", source) for k, v in flags.items()},
         horizon_year=None if horizon is None else _year(horizon, source),
         volumes_from=volumes_from,
+        benchmark_services=tuple(
+            _text(s, f"benchmark_services[{i}]", source)
+            for i, s in enumerate(
+                _list(mapping.get("benchmark_services", []), "benchmark_services", source)
+            )
+        ),
+        benchmark_year=_benchmark_year(mapping.get("benchmark_year", 2020), source),
         source=source,
     )
+
+
+def _benchmark_year(value: Any, source: str) -> int:
+    if value not in BENCHMARK_YEARS:
+        raise InputError(
+            source, f"un anno tra {list(BENCHMARK_YEARS)}", repr(value), key="benchmark_year"
+        )
+    return int(value)
 
 
 def _change(raw: Any, key: str, source: str) -> TariffChange:
