@@ -56,11 +56,24 @@ def build(
     service_maps: MapsOption = paths.SERVICE_MAPS,
     tariffs: TariffsOption = paths.TARIFFS_2023,
     funding_map: FundingOption = paths.FUNDING_SOURCES,
+    impegno: Annotated[
+        float | None,
+        typer.Option(
+            "--impegno",
+            help="Impegno di spesa annuo (€) per il Monte Carlo; default: costo baseline pieno.",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seme del Monte Carlo.")] = 2023,
+    draws: Annotated[int, typer.Option(help="Estrazioni del Monte Carlo.")] = 1000,
     screenshot: Annotated[bool, typer.Option(help="Scatta lo screenshot del report.")] = True,
 ) -> None:
     """Costruisce tutti gli output dai sorgenti inclusi (tabelle, verifiche, scenari, report)."""
     from cscplan.pipeline import BuildInputs, default_scenarios, run_build
 
+    if impegno is not None and impegno < 0:
+        raise InputError(None, "un importo non negativo in euro", str(impegno), key="--impegno")
+    if draws < 1:
+        raise InputError(None, "almeno 1 estrazione", str(draws), key="--draws")
     inputs = BuildInputs(
         plan=plan,
         caseload=caseload,
@@ -68,6 +81,9 @@ def build(
         service_maps=service_maps,
         tariffs=tariffs,
         funding_map=funding_map,
+        commitment=impegno,
+        seed=seed,
+        draws=draws,
     )
     typer.echo(run_build(inputs, out=out, screenshot=screenshot, echo=typer.echo))
 
@@ -133,15 +149,13 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except SystemExit as exc:  # pragma: no cover - click's own exits
         return int(exc.code or 0)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            return 2
-        if isinstance(exc, click.exceptions.Abort):
-            return 130
-        raise
+    except typer.Abort:
+        return 130
+    except Exception as exc:  # usage errors of the (vendored) click: unknown command, bad value
+        if debug or not (hasattr(exc, "show") and hasattr(exc, "exit_code")):
+            raise
+        exc.show()
+        return 2
     return rc if isinstance(rc, int) else 0
 
 

@@ -43,6 +43,7 @@ class BuildInputs:
     year: int = 2023
     seed: int = 2023
     draws: int = 1000
+    commitment: float | None = None  # € committed; None = the baseline at full delivery
 
 
 @dataclass
@@ -115,7 +116,12 @@ def cost_stage(inputs: BuildInputs, growth: pd.DataFrame) -> dict[str, pd.DataFr
     tables.update(compare.compare_scenarios(monthly))
     tables.update(
         montecarlo.montecarlo_tables(
-            caseload, schedule, year=inputs.year, seed=inputs.seed, draws=inputs.draws
+            caseload,
+            schedule,
+            year=inputs.year,
+            seed=inputs.seed,
+            draws=inputs.draws,
+            commitment=inputs.commitment,
         )
     )
     tables["sensitivity"] = montecarlo.parameter_sensitivity(caseload, schedule, year=inputs.year)
@@ -207,6 +213,7 @@ def run_metadata(inputs: BuildInputs) -> dict:
         },
         "seed": inputs.seed,
         "draws": inputs.draws,
+        "commitment": inputs.commitment,
     }
 
 

@@ -75,3 +75,18 @@ def test_debug_shows_the_traceback(tmp_path):
 def test_missing_file_is_bad_input(tmp_path, capsys):
     assert main(["validate", "--plan", str(tmp_path / "nope.txt")]) == 2
     assert "nope.txt" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["nope"],
+        ["build", "--draws", "abc"],
+        ["cost", str(paths.SAMPLE_CASELOAD), "--year", "duemila"],
+        ["build", "--draws", "0"],
+    ],
+)
+def test_usage_errors_exit_2_without_traceback(argv, capsys):
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err + captured.out

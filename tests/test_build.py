@@ -171,3 +171,13 @@ def test_output_contract_violation_is_reported(monkeypatch):
     frame = pd.DataFrame({"scenario": ["baseline"], "service": ["SAD"], "gross_eur": ["x"]})
     with pytest.raises(InputError, match="costs_summary"):
         validate_outputs({"costs_summary": frame})
+
+
+def test_commitment_option_drives_the_monte_carlo(tmp_path):
+    out = tmp_path / "out"
+    args = ["build", "--out", str(out), "--no-screenshot", "--draws", "50", "--seed", "7"]
+    assert main([*args, "--impegno", "1000"]) == 0
+    summary = pd.read_csv(out / "montecarlo_summary.csv").iloc[0]
+    assert summary["commitment_eur"] == 1000 and summary["prob_exceed"] == 1.0
+    assert summary["alert_month"] == "2023-01" and summary["draws"] == 50
+    assert main([*args, "--impegno", "-5"]) == 2
