@@ -181,3 +181,14 @@ def test_commitment_option_drives_the_monte_carlo(tmp_path):
     assert summary["commitment_eur"] == 1000 and summary["prob_exceed"] == 1.0
     assert summary["alert_month"] == "2023-01" and summary["draws"] == 50
     assert main([*args, "--impegno", "-5"]) == 2
+
+
+def test_report_has_budget_link_and_funding_balance(built):
+    html = (built / "report.html").read_text(encoding="utf-8")
+    assert "Voci del budget 2020 alle tariffe 2023" in html
+    assert "Bilancio per fonte di finanziamento" in html
+    link = pd.read_csv(built / "budget_link.csv")
+    first = link[link["scenario"] == "baseline"].iloc[0]
+    from cscplan.fmt import eur
+
+    assert eur(first["amount_2020"]) in html

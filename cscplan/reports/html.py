@@ -18,7 +18,7 @@ from plotly.offline import get_plotlyjs
 from cscplan import __version__, paths
 from cscplan.fmt import eur, signed_eur
 from cscplan.reports import narrative
-from cscplan.reports.charts import CHARTS, SEVERITY_LABELS, build_charts
+from cscplan.reports.charts import CHARTS, SEVERITY_LABELS, build_charts, scenario_label
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d"]}
 
@@ -84,14 +84,68 @@ def findings_table_html(tables: dict[str, pd.DataFrame]) -> str:
     )
 
 
+def _plain_table(head: list[str], rows: list[str], summary: str) -> str:
+    header = "".join(f"<th>{escape(h)}</th>" for h in head)
+    return (
+        f"<details><summary>{escape(summary)}</summary>"
+        f'<div class="scroll"><table class="findings"><thead><tr>{header}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div></details>"
+    )
+
+
+def funding_balance_html(tables: dict[str, pd.DataFrame]) -> str:
+    """Per funding source: allocated by the 2020 lines, available in the revenue table."""
+    balance = tables.get("funding_balance_2020")
+    if balance is None or balance.empty:
+        return ""
+    rows = [
+        "<tr>"
+        + _cell(row.source)
+        + _cell(row.allocated, money=True)
+        + _cell(row.available, money=True)
+        + _cell(row.difference, money=True, signed=True)
+        + "</tr>"
+        for row in balance.itertuples(index=False)
+    ]
+    head = ["Fonte", "Assegnato dalle schede", "Disponibile (entrate)", "Differenza"]
+    return _plain_table(head, rows, f"Bilancio per fonte di finanziamento ({len(rows)} fonti)")
+
+
+def budget_link_html(tables: dict[str, pd.DataFrame]) -> str:
+    """Per 2020 budget line: its amount, the same volume at 2023 tariffs, each scenario's effect."""
+    link = tables.get("budget_link")
+    if link is None or link.empty:
+        return ""
+    scenarios = [s for s in dict.fromkeys(link["scenario"]) if s != "baseline"]
+    first = link[link["scenario"] == "baseline"]
+    effects = link.pivot_table(
+        index="source_line", columns="scenario", values="effect_eur", aggfunc="sum"
+    )
+    rows = []
+    for row in first.itertuples(index=False):
+        cells = [
+            _cell(row.budget_item_label),
+            _cell(int(row.source_line)),
+            _cell(row.amount_2020, money=True),
+            _cell(row.amount_2020_at_2023_tariffs, money=True),
+        ]
+        cells += [_cell(effects.at[row.source_line, s], money=True, signed=True) for s in scenarios]
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    head = ["Voce di budget 2020", "Riga", "PO 2020", "Alle tariffe 2023"]
+    head += [f"Effetto: {scenario_label(s, tables)}" for s in scenarios]
+    return _plain_table(head, rows, f"Voci del budget 2020 alle tariffe 2023 ({len(rows)} voci)")
+
+
 SECTIONS: tuple[Section, ...] = (
     Section("sintesi", "Sintesi", narrative.summary_paragraphs, _key_figures_html),
-    Section("budget", "Budget per obiettivo e fonte", narrative.budget_paragraphs),
+    Section(
+        "budget", "Budget per obiettivo e fonte", narrative.budget_paragraphs, funding_balance_html
+    ),
     Section("pluriennale", "Pluriennale 2020–2022", narrative.multiyear_paragraphs),
     Section(
         "verifiche", "Verifiche dei totali", narrative.validation_paragraphs, findings_table_html
     ),
-    Section("scenari", "Scenari tariffari", narrative.scenario_paragraphs),
+    Section("scenari", "Scenari tariffari", narrative.scenario_paragraphs, budget_link_html),
     Section("benchmark", "Benchmark Cremona", narrative.benchmark_paragraphs),
 )
 
