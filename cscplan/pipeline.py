@@ -73,6 +73,7 @@ def plan_stage(inputs: BuildInputs) -> dict[str, pd.DataFrame]:
     tables["funding_by_objective"] = views.funding_by_objective(lines, fmap)
     tables["funding_balance_2020"] = funding.funding_balance(lines, plan.revenue_2020, fmap)
     tables["budget_by_action"] = views.by_action(lines)
+    tables["budget_by_objective"] = views.objective_summary(lines, plan.stated_totals, fmap)
     tables["multiyear_view"] = views.multiyear_view(plan.multiyear, plan.stated_totals)
     tables["comparison_view"] = views.comparison_view(plan.comparison, lines)
     tables["funding_sources"] = fmap

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandera.pandas as pa
 
+from cscplan.budget.funding import GROUPS
 from cscplan.errors import InputError
 from cscplan.validation.findings import SEVERITIES
 
@@ -129,6 +130,18 @@ VIEWS = {
         po_2020="PO 2020 (euro, celle ##### ricostruite).",
         has_imputed="Vero se la voce contiene un importo ricostruito.",
         source_line=LINE,
+    ),
+    "budget_by_objective": described(
+        objective_id=OBJ,
+        objective="Titolo dell'obiettivo.",
+        po_2019_stated="PO 2019 dichiarato nella riga TOTALE OBIETTIVO (euro).",
+        po_2019_computed="PO 2019 ricalcolato dalle righe (euro).",
+        po_2020_stated="PO 2020 dichiarato nella riga TOTALE OBIETTIVO (euro).",
+        po_2020_computed="PO 2020 ricalcolato dalle righe, celle ##### ricostruite (euro).",
+        **{
+            f"fonti {group}": f"Finanziamento 2020 dal gruppo di fonti '{group}' (euro)."
+            for group in GROUPS
+        },
     ),
     "comparison_view": described(
         objective_id=OBJ,
