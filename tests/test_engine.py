@@ -347,3 +347,22 @@ def test_stacked_scenario_runs_equal_separate_runs():
     pd.testing.assert_frame_equal(
         stacked[stacked.scenario == "baseline"].reset_index(drop=True), cost_plans(plans, SCHEDULE)
     )
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 12), st.integers(1, 31), st.integers(1, 31), st.booleans(), st.booleans())
+def test_pro_rata_never_exceeds_the_full_month(month, a, b, uplift, abatement):
+    import calendar
+
+    dim = calendar.monthrange(2023, month)[1]
+    first, last = sorted((min(a, dim), min(b, dim)))
+    label = f"2023-{month:02d}"
+
+    def cost(start: int, end: int) -> pd.Series:
+        plan = {"item": "AFFIDO", "start": f"{label}-{start:02d}", "end": f"{label}-{end:02d}"}
+        return month_row(rows([plan | {"uplift": uplift}], district_abatement=abatement), label)
+
+    part, full = cost(first, last), cost(1, dim)
+    assert part.gross_eur <= full.gross_eur
+    assert part.district_eur <= full.district_eur
+    assert part.district_eur <= 200 * (last - first + 1) / dim + 0.005  # the pro-rated cap
