@@ -90,3 +90,16 @@ def test_usage_errors_exit_2_without_traceback(argv, capsys):
     assert main(argv) == 2
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err + captured.out
+
+
+def test_one_bad_row_in_100000_through_the_cli(tmp_path, capsys):
+    header = "beneficiary_id,comune,item,start,end,qty_per_week"
+    lines = [header] + [f"B{i},Crema,SAAP_D1,2023-01-09,2023-06-10,12" for i in range(100_000)]
+    lines[50_001] = "B50000,Crema,SAAP_D1,2023-01-09,2023-06-10,12;5"
+    path = tmp_path / "casistica_grande.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["cost", str(path), "--out", str(tmp_path / "out")]) == 2
+    message = capsys.readouterr().err
+    assert "casistica_grande.csv" in message and "riga 50002" in message
+    assert "qty_per_week" in message and "12;5" in message
+    assert not (tmp_path / "out").exists()
