@@ -10,6 +10,8 @@ from reference_engine import caseload, toy_schedule
 from cscplan import paths
 from cscplan.scenarios import compare
 from cscplan.scenarios.montecarlo import (
+    DEFAULT_COMMON,
+    draw_uptake,
     montecarlo_tables,
     parameter_sensitivity,
     simulate,
@@ -34,7 +36,7 @@ PLANS = caseload(
 
 def test_each_draw_equals_an_engine_run_with_that_uptake():
     sim = simulate(PLANS, TOY, draws=4, seed=11)
-    uptake = np.random.default_rng(11).beta(9.0, 1.0, size=(4, len(PLANS)))
+    uptake = draw_uptake(np.random.default_rng(11), (9.0, 1.0), DEFAULT_COMMON, 4, len(PLANS))
     for d in range(4):
         costs = cost_plans(PLANS, TOY, uptake=uptake[d], rounded=False)
         by_service = costs.groupby("service")[["gross_eur", "district_eur"]].sum()
@@ -43,6 +45,25 @@ def test_each_draw_equals_an_engine_run_with_that_uptake():
         assert np.allclose(sim.district[d], by_service["district_eur"], atol=1e-6)
         monthly = costs.groupby("month")["gross_eur"].sum().to_numpy()
         assert np.allclose(sim.monthly[d], monthly, atol=1e-6)
+
+
+def test_independent_draws_are_plain_beta():
+    sim = simulate(PLANS, TOY, draws=3, seed=4, common=None)
+    uptake = np.random.default_rng(4).beta(9.0, 1.0, size=(3, len(PLANS)))
+    costs = cost_plans(PLANS, TOY, uptake=uptake[0], rounded=False)
+    assert np.isclose(sim.gross[0].sum(), costs["gross_eur"].sum(), atol=1e-6)
+
+
+def test_common_shock_widens_the_district_band_and_keeps_the_mean():
+    plans = caseload(
+        [{"item": "HOUR", "start": "2023-01-01", "end": "2023-12-31", "qty_per_week": 5}] * 300
+    )
+    shared = simulate(plans, TOY, draws=400, seed=9).gross.sum(axis=1)
+    alone = simulate(plans, TOY, draws=400, seed=9, common=None).gross.sum(axis=1)
+    full = simulate(plans, TOY, draws=1, seed=9, beta=(1e9, 1.0), common=None).gross.sum()
+    assert shared.std() > 3 * alone.std()
+    assert shared.mean() / full == pytest.approx(0.9, abs=0.01)
+    assert alone.mean() / full == pytest.approx(0.9, abs=0.005)
 
 
 def test_same_seed_same_figures_other_seed_differs():

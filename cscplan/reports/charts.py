@@ -199,6 +199,11 @@ def budget_treemap(tables: dict[str, pd.DataFrame]) -> go.Figure:
     return _layout(fig, f"Budget 2020 per obiettivo, azione e voce (totale {eur(total)})")
 
 
+def _translucent(hex_color: str, alpha: float = 0.35) -> str:
+    red, green, blue = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
 def funding_sankey(tables: dict[str, pd.DataFrame]) -> go.Figure:
     """Sankey funding groups → objectives, 2020 bottom-up (canonical sources mapped to groups)."""
     funding = _table(tables, "funding_by_objective")
@@ -229,6 +234,9 @@ def funding_sankey(tables: dict[str, pd.DataFrame]) -> go.Figure:
                 "hovertemplate": "<b>%{label}</b><br>%{customdata}<extra></extra>",
             },
             link={
+                "color": [
+                    _translucent(PALETTE[index[("g", g)] % len(PALETTE)]) for g in flows["group"]
+                ],
                 "source": [index[("g", g)] for g in flows["group"]],
                 "target": [index[("o", int(o))] for o in flows["objective_id"]],
                 "value": flows["amount"].tolist(),

@@ -107,7 +107,8 @@ def key_figures(tables: dict[str, pd.DataFrame]) -> list[tuple[str, str]]:
         figures.append(("Preconsuntivo 2019", eur(comparison["preconsuntivo_2019"].sum())))
     findings = _frame(tables, "findings")
     if findings is not None:
-        figures.append(("Totali che non tornano", number(len(failing_totals(findings)))))
+        errors = int((findings["severity"] == "error").sum())
+        figures.append(("Errori nei totali da correggere", number(errors)))
     totals = scenario_totals(tables)
     if BASELINE in totals.index:
         figures.append(("Costo annuo casistica (tariffe 2023)", eur(totals[BASELINE])))
@@ -115,6 +116,17 @@ def key_figures(tables: dict[str, pd.DataFrame]) -> list[tuple[str, str]]:
 
 
 # --------------------------------------------------------------------------- sections
+
+
+def _unfunded_note(by_objective: pd.Series) -> str:
+    """' (gli obiettivi 12, 13 e 14 non hanno stanziamenti 2020)' or ''."""
+    empty = [str(int(i)) for i, v in by_objective.items() if not v > 0]
+    if not empty:
+        return ""
+    listed = empty[0] if len(empty) == 1 else ", ".join(empty[:-1]) + " e " + empty[-1]
+    subject = "l'obiettivo" if len(empty) == 1 else "gli obiettivi"
+    verb = "non ha" if len(empty) == 1 else "non hanno"
+    return f" ({subject} {listed} {verb} stanziamenti 2020)"
 
 
 def summary_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
@@ -127,7 +139,9 @@ def summary_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
         total = by_objective.sum()
         text = (
             f"Il budget 2020 ricostruito dalle righe delle schede vale {eur(total)}, "
-            f"distribuito su {number((by_objective > 0).sum())} obiettivi."
+            f"distribuito su {number((by_objective > 0).sum())} obiettivi"
+            + _unfunded_note(by_objective)
+            + "."
         )
         comparison = _frame(tables, "comparison")
         if comparison is not None:

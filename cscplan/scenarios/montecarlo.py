@@ -1,8 +1,16 @@
 """Monte Carlo on delivery (uptake) and a tornado of scenario parameters.
 
 **Uptake model.** Each plan delivers a random share ``u`` of what is assigned (hours actually
-worked, days actually attended): ``u ~ Beta(a, b)``, independent across plans and draws, default
-``Beta(9, 1)`` (mean 0.9, i.e. 10 % of assigned volume typically not delivered; P10 ≈ 0.77).
+worked, days actually attended). The model is hierarchical, because delivery is not independent
+across plans (a hard winter, a strike, an epidemic move every plan of the district together):
+
+* per draw, a district-wide mean uptake ``μ ~ Beta(c·m, c·(1 − m))`` with ``m = a / (a + b)``
+  and ``c`` the *common concentration* (default 100: standard deviation of μ ≈ 3 points);
+* per plan, ``u ~ Beta(κ·μ, κ·(1 − μ))`` with ``κ = a + b``.
+
+Defaults ``Beta(9, 1)`` (mean 0.9, i.e. 10 % of assigned volume typically not delivered; a single
+plan's P10 ≈ 0.77) and ``c = 100``. With ``common=None`` plans are independent, ``u ~ Beta(a, b)``:
+the district total then barely varies (the law of large numbers), which understates the risk.
 Because costs are linear in ``u`` except the capped district abatement, the engine runs **once**:
 per plan-month gross and district amounts are precomputed and every draw rescales them
 (``draws × plans`` matrices); the abatement ``min(share × u × comune part, cap)`` is recomputed
@@ -32,6 +40,7 @@ ALERT_SHARE = 0.8
 QUANTILES = {"p10_eur": 0.10, "p50_eur": 0.50, "p90_eur": 0.90}
 TOTAL = "TOTALE"
 PAYERS = ("comune", "distretto")
+DEFAULT_COMMON = 100.0  # concentration of the district-wide mean uptake (None = independent)
 CHUNK = 100  # draws per block: bounds memory (block × plans floats)
 
 
@@ -50,6 +59,7 @@ class Simulation:
     draws: int
     seed: int
     beta: tuple[float, float]
+    common: float | None = DEFAULT_COMMON
 
 
 def simulate(
@@ -60,17 +70,23 @@ def simulate(
     draws: int = 1000,
     seed: int = 2023,
     beta: tuple[float, float] = DEFAULT_BETA,
+    common: float | None = DEFAULT_COMMON,
     vat_rate: float | None = None,
     district_abatement: bool = True,
 ) -> Simulation:
     """Draw uptake for every plan and return annual totals per draw (see module docstring)."""
     run = CostRun(BASELINE, caseload, schedule, vat_rate, district_abatement)
     months = plan_months([run], year)
-    return simulate_months(months, draws=draws, seed=seed, beta=beta)
+    return simulate_months(months, draws=draws, seed=seed, beta=beta, common=common)
 
 
 def simulate_months(
-    months: PlanMonths, *, draws: int = 1000, seed: int = 2023, beta=DEFAULT_BETA
+    months: PlanMonths,
+    *,
+    draws: int = 1000,
+    seed: int = 2023,
+    beta=DEFAULT_BETA,
+    common: float | None = DEFAULT_COMMON,
 ) -> Simulation:
     """Monte Carlo over precomputed plan-months (one engine run, draws as a matrix axis)."""
     n_plans = len(months.plans.run)
@@ -84,7 +100,7 @@ def simulate_months(
     district = np.zeros((draws, len(services)))
     monthly = np.zeros((draws, 12))
     for lo in range(0, draws, CHUNK):
-        uptake = rng.beta(beta[0], beta[1], size=(min(CHUNK, draws - lo), n_plans))
+        uptake = draw_uptake(rng, beta, common, min(CHUNK, draws - lo), n_plans)
         block = slice(lo, lo + len(uptake))
         gross[block] = uptake @ per_plan["gross"]
         district[block] = uptake @ per_plan["district_linear"]
@@ -103,7 +119,26 @@ def simulate_months(
         draws=draws,
         seed=seed,
         beta=(float(beta[0]), float(beta[1])),
+        common=common,
     )
+
+
+def draw_uptake(
+    rng: np.random.Generator,
+    beta: tuple[float, float],
+    common: float | None,
+    draws: int,
+    plans: int,
+) -> np.ndarray:
+    """``draws × plans`` uptake shares (see the module docstring for the model)."""
+    a, b = float(beta[0]), float(beta[1])
+    if common is None:
+        return rng.beta(a, b, size=(draws, plans))
+    mean = a / (a + b)
+    district = rng.beta(common * mean, common * (1 - mean), size=(draws, 1))
+    district = np.clip(district, 1e-12, 1 - 1e-12)  # a mean of exactly 0 or 1 has no Beta
+    kappa = a + b
+    return rng.beta(kappa * district, kappa * (1 - district), size=(draws, plans))
 
 
 def _rounded_baseline(months: PlanMonths, services: np.ndarray) -> pd.DataFrame:
@@ -200,6 +235,7 @@ def summary_table(sim: Simulation, commitment: float | None = None) -> pd.DataFr
                 "seed": sim.seed,
                 "beta_a": a,
                 "beta_b": b,
+                "common_concentration": np.nan if sim.common is None else sim.common,
                 "uptake_mean": a / (a + b),
                 "commitment_eur": round(commitment, 2),
                 "p10_eur": round(float(np.quantile(total, 0.1)), 2),
@@ -226,9 +262,10 @@ def montecarlo_tables(
     draws: int = 1000,
     commitment: float | None = None,
     beta: tuple[float, float] = DEFAULT_BETA,
+    common: float | None = DEFAULT_COMMON,
 ) -> dict[str, pd.DataFrame]:
     """``montecarlo_quantiles``, ``montecarlo_path`` and ``montecarlo_summary`` tables."""
-    sim = simulate(caseload, schedule, year, draws=draws, seed=seed, beta=beta)
+    sim = simulate(caseload, schedule, year, draws=draws, seed=seed, beta=beta, common=common)
     return {
         "montecarlo_quantiles": quantile_table(sim),
         "montecarlo_path": path_table(sim, commitment),

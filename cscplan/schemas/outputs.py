@@ -204,6 +204,7 @@ VIEWS = {
         seed="Seme del generatore.",
         beta_a="Parametro a della Beta della fruizione.",
         beta_b="Parametro b della Beta della fruizione.",
+        common_concentration="Concentrazione della fruizione media distrettuale (vuota: piani indipendenti).",
         uptake_mean="Fruizione media attesa.",
         commitment_eur="Impegno di spesa (euro).",
         p10_eur="10° percentile del costo annuo (euro).",
