@@ -115,7 +115,7 @@ def cost(
     scenario: ScenarioOption = None,
     year: Annotated[int, typer.Option(help="Anno da costare.")] = 2023,
     tariffs: TariffsOption = paths.TARIFFS_2023,
-    out: OutOption = paths.DEFAULT_OUT,
+    out: OutOption = paths.DEFAULT_OUT / "costi",
 ) -> None:
     """Costa una casistica alle tariffe 2023 (baseline + scenari) e scrive costs_*.csv."""
     from cscplan.pipeline import run_cost

@@ -49,6 +49,12 @@ def read_yaml(path: str | Path):
         raise InputError(path, "YAML valido", str(getattr(exc, "problem", exc)), row=row) from None
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp_path)`` on a temporary file beside ``path``, then rename it into place.
 
@@ -59,6 +65,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
+    os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp's 0600 would hide outputs from colleagues
     try:
         write(tmp_path)
         os.replace(tmp_path, path)
@@ -77,7 +84,15 @@ def write_bytes(path: str | Path, data: bytes) -> Path:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A table as deterministic CSV bytes (UTF-8, '\\n', '.' decimals, no index)."""
+    """A table as deterministic CSV bytes (UTF-8, '\\n', '.' decimals, no index).
+
+    Floats are written to 6 decimals (euro sums lose their binary noise, e.g. 12236661.010000002
+    → 12236661.01; ratios keep ample precision) and negative zero is written as 0.
+    """
+    floats = frame.select_dtypes(include="float").columns
+    if len(floats):
+        frame = frame.copy()
+        frame[floats] = frame[floats].round(6) + 0.0
     return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 

@@ -8,6 +8,7 @@ run's date goes only into ``run_metadata.json``.
 
 from __future__ import annotations
 
+import errno
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,9 +18,18 @@ from pathlib import Path
 import pandas as pd
 
 from cscplan import __version__, paths
+from cscplan.errors import InputError
 from cscplan.io import csv_bytes, write_bytes
 
 WORKBOOK_NAME = "piano_programma_2020_2022.xlsx"
+OS_REASONS = {
+    errno.EEXIST: "un file (non una cartella) con questo nome",
+    errno.ENOTDIR: "un file (non una cartella) nel percorso",
+    errno.ENOENT: "un percorso che non si può creare",
+    errno.EACCES: "permesso negato",
+    errno.EROFS: "un file system in sola lettura",
+}
+SEVERITY_WORDS = {"error": "errori", "warning": "avvisi", "info": "note"}
 REPORT_NAME = "report.html"
 SCREENSHOT_NAME = "report.png"
 
@@ -67,7 +77,7 @@ def plan_stage(inputs: BuildInputs) -> dict[str, pd.DataFrame]:
     plan = load_plan(inputs.plan)
     fmap = funding.load_funding_map(inputs.funding_map)
     tables = dict(plan.tables())
-    lines = recover_masked(plan.budget_lines)
+    lines = recover_masked(plan.budget_lines, plan.stated_totals)
     tables["budget_lines"] = lines
     tables["findings_plan"] = run_checks(plan, fmap)
     tables["funding_by_objective"] = views.funding_by_objective(lines, fmap)
@@ -196,9 +206,17 @@ def serialise(result: BuildResult, metadata: dict) -> dict[str, bytes]:
 
 def write_result(result: BuildResult, out: Path, metadata: dict) -> list[Path]:
     """Write every file atomically (temporary name in ``out``, then rename), after serialising all."""
-    files = serialise(result, metadata)
-    out.mkdir(parents=True, exist_ok=True)
-    return [write_bytes(out / name, data) for name, data in files.items()]
+    return write_files(Path(out), serialise(result, metadata))
+
+
+def write_files(out: Path, files: dict[str, bytes]) -> list[Path]:
+    """Each file atomically into ``out``; an unusable folder is bad input (one message, exit 2)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        return [write_bytes(out / name, data) for name, data in files.items()]
+    except OSError as exc:
+        reason = OS_REASONS.get(exc.errno, exc.strerror or str(exc))
+        raise InputError(out, "una cartella di output scrivibile", reason) from None
 
 
 def run_metadata(inputs: BuildInputs) -> dict:
@@ -251,7 +269,7 @@ def build_summary(result: BuildResult, out: Path) -> str:
         f"Output scritti in {out}: {len(tables)} tabelle CSV, report HTML, cartella Excel.",
         f"Righe di budget: {len(tables['budget_lines'])}; mappe Cremona: {len(tables['service_maps'])}.",
         "Verifiche: "
-        + ", ".join(f"{k} {int(counts.get(k, 0))}" for k in ("error", "warning", "info")),
+        + ", ".join(f"{label} {int(counts.get(k, 0))}" for k, label in SEVERITY_WORDS.items()),
         f"Costo baseline del campione sintetico: {eur(base_total)}.",
     ]
     return "\n".join(lines)
@@ -295,8 +313,8 @@ def run_report(inputs: BuildInputs, out: Path = paths.DEFAULT_OUT, screenshot: b
     """Rebuild the report and the workbook (the whole computation; only documents are written)."""
     result = compute_build(inputs)
     out = Path(out)
-    for name, data in sorted(result.documents.items()):
-        write_bytes(out / name, data)
+    # datapackage.json is not written here: it describes CSVs that only `build` writes.
+    write_files(out, {name: result.documents[name] for name in (REPORT_NAME, WORKBOOK_NAME)})
     if screenshot:
         take_screenshot(out, print)
     return f"Report scritto in {out / REPORT_NAME} e {out / WORKBOOK_NAME}."

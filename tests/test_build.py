@@ -192,3 +192,35 @@ def test_report_has_budget_link_and_funding_balance(built):
     from cscplan.fmt import eur
 
     assert eur(first["amount_2020"]) in html
+
+
+def test_outputs_are_readable_by_colleagues(built):
+    assert all((p.stat().st_mode & 0o044) == 0o044 for p in built.iterdir())
+
+
+def test_recovered_masked_cells_are_published(built):
+    lines = pd.read_csv(built / "budget_lines.csv")
+    masked = lines[lines["masked"]]
+    assert len(masked) >= 1 and masked["imputed"].all() and masked["amount"].notna().all()
+
+
+def test_published_euro_sums_have_no_binary_noise(built):
+    text = (built / "multiyear_view.csv").read_text(encoding="utf-8")
+    assert "000000" not in text and "e-" not in text
+
+
+def test_bad_output_folder_and_wrong_year_exit_2(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    assert main(["cost", str(paths.SAMPLE_CASELOAD), "--out", str(blocker)]) == 2
+    assert main(["cost", str(paths.SAMPLE_CASELOAD), "--year", "2024", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "cartella di output scrivibile" in err and "anno del tariffario" in err
+
+
+def test_report_command_writes_only_documents(tmp_path):
+    assert main(["report", "--out", str(tmp_path), "--no-screenshot"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "piano_programma_2020_2022.xlsx",
+        "report.html",
+    ]

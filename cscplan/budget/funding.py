@@ -13,12 +13,13 @@ from pathlib import Path
 import pandas as pd
 
 from cscplan.errors import InputError
+from cscplan.schemas.piano import PLAN_COLUMNS
 
 GROUPS = ("comunali", "fondi nazionali", "regionali", "ATS", "avanzo 2019", "altri")
 MAP_COLUMNS = ["column", "source", "group", "revenue_labels", "note", "source_line"]
 LABEL_SEPARATOR = " | "
 SOURCE_KIND = "source"
-PLAN_2020 = "PO 2020"
+PLAN_2020 = PLAN_COLUMNS[1]
 
 STATUS_MAPPED = "mappata"
 STATUS_UNMAPPED_COLUMN = "colonna non mappata"

@@ -10,8 +10,9 @@ from __future__ import annotations
 import pandas as pd
 
 from cscplan.budget.funding import GROUPS, funding_cells, source_of_columns
+from cscplan.schemas.piano import PLAN_COLUMNS
 
-PLAN_2019, PLAN_2020 = "PO 2019", "PO 2020"
+PLAN_2019, PLAN_2020 = PLAN_COLUMNS
 YEARS = (2020, 2021, 2022)
 
 

@@ -16,8 +16,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cscplan.fmt import eur, number, percent, signed_eur
+from cscplan.schemas.piano import PLAN_COLUMNS
 
-PLAN_COLUMN_2020 = "PO 2020"
+PLAN_COLUMN_2020 = PLAN_COLUMNS[1]
 BASELINE = "baseline"
 ALERT_SHARE = 0.8
 TOLERANCE = 0.01

@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from cscplan.reports.charts import BASELINE, PLAN_COLUMN_2020, SEVERITY_LABELS, source_groups
+from cscplan.schemas.piano import PLAN_COLUMNS
 
 EURO_FORMAT = '#,##0.00 "€"'
 PERCENT_FORMAT = "0.0%"
@@ -35,7 +36,6 @@ SEVERITY_FILLS = {
     "warning": PatternFill("solid", fgColor="FCE8B2"),
     "info": PatternFill("solid", fgColor="DDEBF7"),
 }
-PLAN_COLUMNS = ("PO 2019", PLAN_COLUMN_2020)
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,10 @@ def cost(
     reforms = load_reforms(scenarios or [])
     if benchmarks is None and any(r.volumes_from == "cremona_growth" for r in reforms):
         benchmarks = bundled_benchmarks()
+    check_year(schedule, year, "--year")
+    for reform in reforms:
+        if reform.horizon_year is not None:
+            check_year(schedule, reform.horizon_year, "horizon_year", reform.source)
     runs: dict[int, list[CostRun]] = {year: [CostRun(BASELINE, plans, schedule)]}
     for reform in reforms:
         factors = reform_benchmarks(reform, plans, schedule, benchmarks)
@@ -61,6 +65,19 @@ def cost(
         runs.setdefault(run_year, []).append(run)
     frames = [cost_runs(group, run_year) for run_year, group in runs.items()]
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def check_year(schedule: Any, year: int, key: str, source: str | None = None) -> None:
+    """The costed year must be the tariff schedule's year (otherwise nothing would be costed)."""
+    covered = schedule.parameters.get("year")
+    if covered is not None and int(year) != int(covered):
+        raise InputError(
+            source or schedule.source,
+            f"l'anno del tariffario ({covered}); per un altro anno indicare il suo tariffario "
+            "con --tariffs data/tariffs/<anno>.yaml",
+            str(year),
+            key=key,
+        )
 
 
 def load_reforms(scenarios: Sequence[ScenarioSpec]) -> list[Reform]:

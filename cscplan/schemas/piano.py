@@ -8,6 +8,8 @@ from __future__ import annotations
 import pandera.pandas as pa
 
 KINDS = ("plan", "source")
+# The plan's two amount columns (previous year's and budget year's PO). The one place to change
+# for a new year's Piano Programma; every module reads them from here.
 PLAN_COLUMNS = ("PO 2019", "PO 2020")
 STATED_TABLES = ("scheda", "confronto", "pluriennale", "entrate")
 REVENUE_ROW_KINDS = ("line", "subtotal", "total")
