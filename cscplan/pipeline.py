@@ -109,11 +109,11 @@ def cost_stage(inputs: BuildInputs, growth: pd.DataFrame) -> dict[str, pd.DataFr
     from cscplan.scenarios import budget_link, compare, montecarlo
     from cscplan.scenarios.api import cost, load_reforms
     from cscplan.scenarios.benchmarks import benchmark_volume_multipliers
-    from cscplan.scenarios.caseload import load_caseload
+    from cscplan.scenarios.caseload import district_comuni, load_caseload
     from cscplan.tariffs.schedule import load_schedule
 
     schedule = load_schedule(inputs.tariffs)
-    caseload = load_caseload(inputs.caseload, schedule)
+    caseload = load_caseload(inputs.caseload, schedule, comuni=district_comuni())
     reforms = load_reforms(list(inputs.scenarios))
     monthly = cost(
         caseload,

@@ -287,3 +287,30 @@ def test_comuni_reference():
     assert "48 Comuni" in lines[71]
     for row in comuni.drop_duplicates("sub_ambito").itertuples():
         assert f"Sub Ambito {row.sub_ambito}" in lines[row.sub_ambito_source_line - 1]
+
+
+def test_comuni_are_checked_and_canonicalised(schedule, tmp_path):
+    from cscplan.scenarios.caseload import district_comuni
+
+    comuni = district_comuni()
+    assert len(comuni) == 48 and "Crema" in comuni
+    with pytest.raises(InputError) as info:
+        load_caseload(BAD / "caseload_unknown_comune.csv", schedule, comuni=comuni)
+    assert (info.value.row, info.value.column) == (3, "comune") and "'Milano'" in info.value.found
+    typo = tmp_path / "typo.csv"
+    typo.write_text(
+        "beneficiary_id,comune,item,start,end,qty_per_week\n"
+        "B1,Offanenggo,SAAP_D1,2023-01-09,2023-06-10,12\n"
+        "B2, crema ,SAAP_D1,2023-01-09,2023-06-10,12\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="forse 'Offanengo'"):
+        load_caseload(typo, schedule, comuni=comuni)
+    typo.write_text(typo.read_text().replace("Offanenggo", "Offanengo"), encoding="utf-8")
+    assert list(load_caseload(typo, schedule, comuni=comuni)["comune"]) == ["Offanengo", "Crema"]
+
+
+def test_unquoted_decimal_comma_is_named_not_shifted(schedule):
+    with pytest.raises(InputError) as info:
+        load_caseload(BAD / "caseload_unquoted_decimal_comma.csv", schedule)
+    assert info.value.row == 3 and "7 campi" in info.value.found and "';'" in info.value.found

@@ -31,18 +31,21 @@ def cost(
     schedule: Any = None,
     tariffs: str | Path = paths.TARIFFS_2023,
     benchmarks: dict[str, float] | None = None,
+    check_comuni: bool = True,
 ) -> pd.DataFrame:
     """``costs_monthly`` for the baseline and each scenario (paths, mappings or Reforms).
 
     ``benchmarks`` are the Cremona volume multipliers used by scenarios with
     ``volumes_from: cremona_growth``; when needed and not given they are computed from the
-    bundled service maps. A scenario's ``horizon_year`` overrides ``year``.
+    bundled service maps. A scenario's ``horizon_year`` overrides ``year``. With ``check_comuni``
+    (default) every comune must be one of the district's (``data/comuni.csv``).
     """
-    from cscplan.scenarios.caseload import load_caseload
+    from cscplan.scenarios.caseload import district_comuni, load_caseload
     from cscplan.tariffs.schedule import load_schedule
 
     schedule = load_schedule(tariffs) if schedule is None else schedule
-    plans = load_caseload(caseload, schedule)
+    comuni = district_comuni() if check_comuni else None
+    plans = load_caseload(caseload, schedule, comuni=comuni)
     reforms = load_reforms(scenarios or [])
     if benchmarks is None and any(r.volumes_from == "cremona_growth" for r in reforms):
         benchmarks = bundled_benchmarks()

@@ -9,13 +9,17 @@ what was expected and what was found.
 
 from __future__ import annotations
 
+import csv
+import difflib
 import io
 import re
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from cscplan import paths
 from cscplan.errors import InputError
 from cscplan.io import read_source_text
 from cscplan.schemas.tariffs import CASELOAD
@@ -43,20 +47,42 @@ PARSER_LINE = re.compile(r"line (\d+)")
 
 
 def load_caseload(
-    path_or_frame: str | Path | pd.DataFrame, schedule: TariffSchedule, source: str | None = None
+    path_or_frame: str | Path | pd.DataFrame,
+    schedule: TariffSchedule,
+    source: str | None = None,
+    comuni: Collection[str] | None = None,
 ) -> pd.DataFrame:
-    """Read a caseload CSV (or take a frame) and validate it against ``schedule``."""
+    """Read a caseload CSV (or take a frame) and validate it against ``schedule``.
+
+    With ``comuni`` (e.g. :func:`district_comuni`), every ``comune``/``second_comune`` must be one
+    of them (compared ignoring case and surrounding spaces; the canonical spelling is kept).
+    """
     if isinstance(path_or_frame, pd.DataFrame):
-        return validate_caseload(path_or_frame, schedule, source or "caseload")
+        return validate_caseload(path_or_frame, schedule, source or "caseload", comuni)
     name = source or str(path_or_frame)
-    return validate_caseload(_read_csv(path_or_frame, name), schedule, name)
+    return validate_caseload(_read_csv(path_or_frame, name), schedule, name, comuni)
 
 
-def validate_caseload(frame: pd.DataFrame, schedule: TariffSchedule, source: str) -> pd.DataFrame:
+def district_comuni(path: str | Path = paths.DATA_DIR / "comuni.csv") -> list[str]:
+    """The comuni of the district, from the reference file ``data/comuni.csv``."""
+    frame = pd.read_csv(io.StringIO(read_source_text(path)), dtype=str)
+    if "comune" not in frame.columns:
+        raise InputError(path, "una colonna 'comune'", ", ".join(frame.columns), row=1)
+    return frame["comune"].str.strip().tolist()
+
+
+def validate_caseload(
+    frame: pd.DataFrame,
+    schedule: TariffSchedule,
+    source: str,
+    comuni: Collection[str] | None = None,
+) -> pd.DataFrame:
     """Check every rule of the caseload contract; return typed columns CASELOAD_COLUMNS."""
     text = _as_text(_with_columns(frame, source))
     items = schedule.items.set_index("code")
     _check_identity(text, source)
+    if comuni is not None:
+        text = _canonical_comuni(text, comuni, source)
     _fail(~text["item"].isin(items.index), text["item"], source, "item", "un codice del tariffario")
     item = items.loc[text["item"]].reset_index()
     start, end = _dates(text, source, schedule)
@@ -91,6 +117,7 @@ def _read_csv(path: str | Path, source: str) -> pd.DataFrame:
     text = read_source_text(path)
     header = text.split("\n", 1)[0]
     separator = ";" if header.count(";") > header.count(",") else ","
+    _check_field_counts(text, separator, source)
     try:
         frame = pd.read_csv(
             io.StringIO(text), sep=separator, dtype=str, keep_default_na=False, na_filter=False
@@ -103,6 +130,23 @@ def _read_csv(path: str | Path, source: str) -> pd.DataFrame:
         ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
+
+
+def _check_field_counts(text: str, separator: str, source: str) -> None:
+    """Every non-blank row has as many fields as the header (else pandas would shift columns)."""
+    reader = csv.reader(io.StringIO(text), delimiter=separator)
+    width = len(next(reader, []))
+    for number, row in enumerate(reader, start=2):
+        if row and any(cell.strip() for cell in row) and len(row) != width:
+            hint = ""
+            if separator == "," and len(row) > width:
+                hint = (
+                    " (una virgola decimale come 7,5 fuori dalle virgolette? usare ';' come "
+                    'separatore, come Excel in italiano, oppure scrivere "7,5" o 7.5)'
+                )
+            raise InputError(
+                source, f"{width} campi come l'intestazione", f"{len(row)} campi{hint}", row=number
+            )
 
 
 def _with_columns(frame: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -156,6 +200,31 @@ def _fail(
         raise InputError(
             source, expected, repr(found.iloc[position]), row=position + 2, column=column
         )
+
+
+def _canonical_comuni(text: pd.DataFrame, comuni: Collection[str], source: str) -> pd.DataFrame:
+    canonical = {name.strip().casefold(): name.strip() for name in comuni}
+    text = text.copy()
+    for column in ("comune", "second_comune"):
+        folded = text[column].str.strip().str.casefold()
+        known = folded.map(canonical)
+        bad = known.isna() & (folded != "")
+        if bad.any():
+            position = int(np.argmax(bad.to_numpy()))
+            found = text[column].iloc[position]
+            close = difflib.get_close_matches(
+                found.strip(), list(canonical.values()), n=1, cutoff=0.8
+            )
+            hint = f" (forse '{close[0]}'?)" if close else ""
+            raise InputError(
+                source,
+                "un comune dell'Ambito (data/comuni.csv)",
+                repr(found) + hint,
+                row=position + 2,
+                column=column,
+            )
+        text[column] = known.fillna("")
+    return text
 
 
 def _check_identity(text: pd.DataFrame, source: str) -> None:
