@@ -416,3 +416,15 @@ def test_property_consistent_sheet_passes_and_one_perturbation_is_found(cents, d
         ["row_identity", "PO 2020"],
     ]
     assert findings["delta"].abs().round(2).tolist() == [round(bump, 2)] * 2
+
+
+def test_one_error_per_wrong_cell():
+    from cscplan.validation.checks import one_error_per_cell
+    from cscplan.validation.findings import Finding
+
+    first = Finding("column_totals", "error", "schede", "a", 5, "PO 2020", 650, 10.0, 13.0, -3.0)
+    same = Finding("cross_table", "error", "schede", "b", 5, "2020", 650, 10.0, 13.0, -3.0)
+    other = Finding("cross_table", "error", "schede", "c", 6, "2020", 700, 10.0, 13.0, -3.0)
+    out = one_error_per_cell([first, same, other])
+    assert [f.severity for f in out] == ["error", "info", "error"]
+    assert "già segnalato" in out[1].message and "riga 650" in out[1].message

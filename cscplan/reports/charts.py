@@ -353,8 +353,10 @@ def multiyear_bars(tables: dict[str, pd.DataFrame]) -> go.Figure:
 
 
 def failing_totals(findings: pd.DataFrame) -> pd.DataFrame:
-    """Findings with both a stated and a computed figure that disagree by more than 1 cent."""
+    """Errors whose stated and computed figures disagree by more than 1 cent (each wrong cell once:
+    repeats of the same cell are notes, see ``one_error_per_cell``)."""
     mask = findings["stated"].notna() & findings["computed"].notna()
+    mask &= findings["severity"] == "error"
     delta = (findings["stated"] - findings["computed"]).abs()
     return findings[mask & (delta > TOLERANCE)]
 

@@ -258,7 +258,8 @@ def validation_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
     failing = failing_totals(findings)
     out = [
         f"Sono stati confrontati i totali dichiarati con quelli ricalcolati: "
-        f"{number(len(failing))} non tornano (differenza oltre un centesimo)."
+        f"{number(len(failing))} importi dichiarati sono da correggere (differenza oltre un "
+        "centesimo; ogni cella errata è contata una volta)."
     ]
     if not failing.empty:
         worst = failing.loc[(failing["stated"] - failing["computed"]).abs().idxmax()]

@@ -104,7 +104,32 @@ def run_checks(
         )
     ctx = PlanContext.build(plan_tables, funding_map)
     findings = [f for name in names for f in CHECKS[name].function(ctx)]
-    return findings_frame(cross_reference(findings))
+    return findings_frame(cross_reference(one_error_per_cell(findings)))
+
+
+def one_error_per_cell(findings: list[Finding]) -> list[Finding]:
+    """A wrong stated cell is one error: the first check that finds it keeps ``error``; later
+    checks that disagree with the *same* stated figure (same line, amount and delta) become
+    ``info`` and say so, so a director counts each cell to fix once."""
+    first: dict[tuple, Finding] = {}
+    result = []
+    for finding in findings:
+        key = _cell_key(finding)
+        if key is None or finding.severity != "error":
+            result.append(finding)
+        elif key not in first:
+            first[key] = finding
+            result.append(finding)
+        else:
+            note = f" È lo stesso importo già segnalato come errore ({describe(first[key])})."
+            result.append(replace(finding, severity="info", message=finding.message + note))
+    return result
+
+
+def _cell_key(finding: Finding) -> tuple | None:
+    if finding.source_line is None or finding.stated is None or _delta_key(finding) is None:
+        return None
+    return (finding.source_line, round(finding.stated * 100), _delta_key(finding))
 
 
 def cross_reference(findings: list[Finding]) -> list[Finding]:
