@@ -313,6 +313,12 @@ def _uncertainty_sentences(tables: dict[str, pd.DataFrame]) -> list[str]:
             f"di {eur(row['commitment_eur'])}; probabilità di superarlo: "
             f"{percent(row['prob_exceed'])}."
         )
+        if not bool(row.get("commitment_given", True)):
+            text += (
+                " L'impegno qui è quello predefinito, cioè il costo a fruizione piena: non può "
+                "essere superato per costruzione. Per la probabilità reale indicare l'impegno "
+                "deliberato (cscplan build --impegno)."
+            )
         if str(row.get("alert_month", "")).strip():
             text += (
                 f" Sul percorso mediano la soglia di allerta ({percent(ALERT_SHARE, 0)} "

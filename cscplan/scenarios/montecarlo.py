@@ -223,6 +223,7 @@ def path_table(sim: Simulation, commitment: float | None = None) -> pd.DataFrame
 
 def summary_table(sim: Simulation, commitment: float | None = None) -> pd.DataFrame:
     """One row: the run's settings, the commitment, P(exceed) and the 80 % alert month."""
+    given = commitment is not None
     commitment = _commitment(sim, commitment)
     total = sim.gross.sum(axis=1)
     median_path = np.quantile(np.cumsum(sim.monthly, axis=1), 0.5, axis=0)
@@ -238,6 +239,7 @@ def summary_table(sim: Simulation, commitment: float | None = None) -> pd.DataFr
                 "common_concentration": np.nan if sim.common is None else sim.common,
                 "uptake_mean": a / (a + b),
                 "commitment_eur": round(commitment, 2),
+                "commitment_given": given,
                 "p10_eur": round(float(np.quantile(total, 0.1)), 2),
                 "p50_eur": round(float(np.quantile(total, 0.5)), 2),
                 "p90_eur": round(float(np.quantile(total, 0.9)), 2),

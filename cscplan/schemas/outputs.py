@@ -207,6 +207,7 @@ VIEWS = {
         common_concentration="Concentrazione della fruizione media distrettuale (vuota: piani indipendenti).",
         uptake_mean="Fruizione media attesa.",
         commitment_eur="Impegno di spesa (euro).",
+        commitment_given="Vero se l'impegno è stato indicato (--impegno); falso = costo pieno.",
         p10_eur="10° percentile del costo annuo (euro).",
         p50_eur="Mediana del costo annuo (euro).",
         p90_eur="90° percentile del costo annuo (euro).",
