@@ -361,7 +361,7 @@ def test_waterfall_goes_from_2019_to_2020(figures):
     assert list(trace.y) == pytest.approx([350.0, 0.5, 50.25, 400.75])
     assert list(trace.customdata[-1]) == ["Budget 2020", "400,75 €"]
     assert list(trace.x)[1:3] == ["Ob. 1", "Ob. 2"]
-    assert list(trace.text[1:3]) == ["0 €", "+50 €"]  # +0,50 € and +50,25 € to the euro
+    assert list(trace.text[1:3]) == ["+0,50 €", "+50,25 €"]  # amounts to the cent
 
 
 def test_multiyear_one_trace_per_objective_and_totals(figures):
@@ -369,7 +369,7 @@ def test_multiyear_one_trace_per_objective_and_totals(figures):
     assert len(fig.data) == 2
     assert list(fig.data[1].y) == [250.25, 240.0, 230.0]
     totals = [a.text for a in fig.layout.annotations]
-    assert totals == ["<b>401 €</b>", "<b>395 €</b>", "<b>390 €</b>"]
+    assert totals == ["<b>400,75 €</b>", "<b>395,00 €</b>", "<b>390,00 €</b>"]
 
 
 def test_validation_only_failing_totals_sized_by_delta(figures):
@@ -402,7 +402,7 @@ def test_cumulative_spend_reaches_commitment(figures):
     assert list(baseline.y) == pytest.approx([200.0, 400.0, 600.0])
     assert list(baseline.x) == ["gen 2023", "feb 2023", "mar 2023"]
     lines = {t.name: t.y[0] for t in fig.data[2:]}
-    assert lines == {"Impegno annuo: 600 €": 600.0, "Soglia di allerta 80%: 480 €": 480.0}
+    assert lines == {"Impegno annuo: 600,00 €": 600.0, "Soglia di allerta 80%: 480,00 €": 480.0}
 
 
 def test_montecarlo_fan_band(figures):

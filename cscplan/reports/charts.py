@@ -278,7 +278,7 @@ def comparison_waterfall(tables: dict[str, pd.DataFrame]) -> go.Figure:
     names = ["Preconsuntivo 2019", *[f"Ob. {int(i)}" for i in ids], "Budget 2020"]
     full = ["Preconsuntivo 2019", *[_objective_label(labels, i) for i in ids], "Budget 2020"]
     values = [start, *steps.astype(float).tolist(), end]
-    texts = [eur(start, 0), *[_signed_whole(v) for v in steps], eur(end, 0)]
+    texts = [eur(start), *[_signed_whole(v) for v in steps], eur(end)]
     hover = [
         [name, amount]
         for name, amount in zip(
@@ -314,9 +314,9 @@ def comparison_waterfall(tables: dict[str, pd.DataFrame]) -> go.Figure:
 
 
 def _signed_whole(value: float) -> str:
-    """``+1.234 €`` / ``−567 €``: a signed amount rounded to the euro, for bar labels."""
-    text = eur(abs(value), 0)
-    return text if round(value) == 0 else ("+" if value > 0 else "−") + text
+    """``+1.234,56 €`` / ``−567,00 €``: a signed amount, for bar labels."""
+    text = eur(abs(value))
+    return text if round(value, 2) == 0 else ("+" if value > 0 else "−") + text
 
 
 def multiyear_bars(tables: dict[str, pd.DataFrame]) -> go.Figure:
@@ -340,9 +340,7 @@ def multiyear_bars(tables: dict[str, pd.DataFrame]) -> go.Figure:
         )
     totals = multiyear.groupby("year")["amount"].sum().reindex(years)
     for year, total in zip(x, totals, strict=True):
-        fig.add_annotation(
-            x=year, y=total, text=f"<b>{eur(total, 0)}</b>", showarrow=False, yshift=12
-        )
+        fig.add_annotation(x=year, y=total, text=f"<b>{eur(total)}</b>", showarrow=False, yshift=12)
     _layout(fig, "Budget pluriennale 2020–2022 per obiettivo", barmode="stack", height=620)
     fig.update_yaxes(title_text="Euro", tickformat=",.0f", ticksuffix=" €")
     fig.update_layout(legend={"orientation": "v", "y": 1, "x": 1.02, "yanchor": "top"})
@@ -472,7 +470,7 @@ def scenario_by_payer(tables: dict[str, pd.DataFrame]) -> go.Figure:
     grand = totals.sum(axis=1)
     for label, total in zip(x, grand, strict=True):
         fig.add_annotation(
-            x=label, y=total, text=f"<b>{eur(total, 0)}</b>", showarrow=False, yshift=12
+            x=label, y=total, text=f"<b>{eur(total)}</b>", showarrow=False, yshift=12
         )
     _layout(fig, "Chi paga: comuni e distretto per scenario", barmode="stack")
     fig.update_yaxes(title_text="Costo lordo annuo (€)", tickformat=",.0f", ticksuffix=" €")
@@ -485,7 +483,7 @@ def _horizontal_line(fig: go.Figure, x: list[str], level: float, name: str, dash
             x=x,
             y=[level] * len(x),
             mode="lines",
-            name=f"{name}: {eur(level, 0)}",
+            name=f"{name}: {eur(level)}",
             line={"color": "#444444", "dash": dash, "width": 1.5},
             hoverinfo="skip",
         )
@@ -610,7 +608,7 @@ def tornado(tables: dict[str, pd.DataFrame]) -> go.Figure:
         )
     _layout(
         fig,
-        f"Sensibilità del costo annuo ai parametri (totale di riferimento {eur(base, 0)})",
+        f"Sensibilità del costo annuo ai parametri (totale di riferimento {eur(base)})",
         barmode="overlay",
     )
     fig.update_xaxes(
