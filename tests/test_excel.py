@@ -123,7 +123,7 @@ def test_scenarios_live_baseline_lookup_and_totals(wb):
     assert ws["A4"].value == "saap_piu5" and ws["C4"].value == 441
     assert ws["F4"].value == '=SUMIFS(C2:C5,A2:A5,"baseline",B2:B5,B4)'
     assert ws["G4"].value == "=C4-F4"
-    assert ws["A7"].value == "Totale baseline"
+    assert ws["A7"].value == "Totale — Situazione attuale (baseline)"
     assert ws["C8"].value == '=SUMIFS(C2:C5,A2:A5,"saap_piu5")'
     assert ws.auto_filter.ref == "A1:G5"
 

@@ -20,7 +20,13 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from cscplan.reports.charts import BASELINE, PLAN_COLUMN_2020, SEVERITY_LABELS, source_groups
+from cscplan.reports.charts import (
+    BASELINE,
+    PLAN_COLUMN_2020,
+    SEVERITY_LABELS,
+    scenario_label,
+    source_groups,
+)
 from cscplan.schemas.piano import PLAN_COLUMNS
 
 EURO_FORMAT = '#,##0.00 "€"'
@@ -420,9 +426,10 @@ def scenarios_sheet(ws: Worksheet, tables: dict[str, pd.DataFrame]) -> Block | N
         ["scenario", "service"], key=lambda s: s.ne(BASELINE) if s.name == "scenario" else s
     )
     frame = summary[list(SCENARIO_HEADERS)].rename(columns=SCENARIO_HEADERS)
-    frame["Costo baseline"] = None
-    frame["Differenza sulla baseline"] = None
+    frame["Costo situazione attuale (baseline)"] = None
+    frame["Differenza sulla situazione attuale"] = None
     money = tuple(frame.columns[2:])
+    frame["Descrizione scenario"] = summary["scenario"].map(lambda s: scenario_label(s, tables))
     block = write_table(ws, frame, money=money)
     letters = block.letters
     gross, baseline, delta = (letters[c] for c in money[0:1] + money[3:5])
@@ -430,17 +437,19 @@ def scenarios_sheet(ws: Worksheet, tables: dict[str, pd.DataFrame]) -> Block | N
     for row in range(block.first, block.last + 1):
         ws[f"{baseline}{row}"] = f"{lookup}{block.range('Servizio')},{letters['Servizio']}{row})"
         ws[f"{delta}{row}"] = f"={gross}{row}-{baseline}{row}"
-    _scenario_totals(block, list(dict.fromkeys(summary["scenario"])), list(money[:3]))
+    scenarios = list(dict.fromkeys(summary["scenario"]))
+    labels = {s: scenario_label(s, tables) for s in scenarios}
+    _scenario_totals(block, labels, list(money[:3]))
     finish_sheet(block)
     return block
 
 
-def _scenario_totals(block: Block, scenarios: list[str], columns: list[str]) -> None:
-    """Below the data: one row per scenario with ``=SUMIFS`` over the data rows."""
+def _scenario_totals(block: Block, scenarios: dict[str, str], columns: list[str]) -> None:
+    """Below the data: one row per scenario (id → Italian label) with ``=SUMIFS`` over the rows."""
     ws, name_range = block.sheet, block.range("Scenario")
-    for offset, scenario in enumerate(scenarios):
+    for offset, (scenario, label) in enumerate(scenarios.items()):
         row = block.last + 2 + offset
-        ws[f"{block.letters['Scenario']}{row}"] = f"Totale {scenario}"
+        ws[f"{block.letters['Scenario']}{row}"] = f"Totale — {label}"
         ws[f"{block.letters['Scenario']}{row}"].font = BOLD
         for column in columns:
             cell = ws[f"{block.letters[column]}{row}"]
