@@ -125,7 +125,7 @@ def test_scenarios_live_baseline_lookup_and_totals(wb):
     assert ws["G4"].value == "=C4-F4"
     assert ws["A7"].value == "Totale — Situazione attuale (baseline)"
     assert ws["C8"].value == '=SUMIFS(C2:C5,A2:A5,"saap_piu5")'
-    assert ws.auto_filter.ref == "A1:G5"
+    assert ws.auto_filter.ref == "A1:H5"
 
 
 def test_summary_points_at_the_totals(wb):
