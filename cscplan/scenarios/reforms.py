@@ -243,7 +243,7 @@ def _mix(raw: Any, key: str, source: str) -> MixShift:
 def _keys(raw: Any, allowed: set[str], prefix: str, source: str) -> None:
     if not isinstance(raw, dict):
         raise InputError(
-            source, "una mappa chiave: valore", type(raw).__name__, key=prefix.rstrip(".") or None
+            source, "una mappa chiave: valore", _type_name(raw), key=prefix.rstrip(".") or None
         )
     unknown = sorted(str(k) for k in raw if k not in allowed)
     if unknown:
@@ -312,8 +312,24 @@ def _date(raw: Any, key: str, source: str) -> dt.date | None:
     raise InputError(source, "una data nel formato AAAA-MM-GG (YYYY-MM-DD)", _show(raw), key=key)
 
 
+YAML_TYPES = {
+    bool: "vero/falso",
+    int: "numero intero",
+    float: "numero decimale",
+    list: "elenco",
+    dict: "mappa",
+    type(None): "valore vuoto",
+    dt.date: "data",
+}
+
+
+def _type_name(raw: Any) -> str:
+    """The YAML kind of a value, in Italian (for messages)."""
+    return YAML_TYPES.get(type(raw), type(raw).__name__)
+
+
 def _show(raw: Any) -> str:
-    return repr(raw) if isinstance(raw, str) else f"{raw} ({type(raw).__name__})"
+    return repr(raw) if isinstance(raw, str) else f"{raw} ({_type_name(raw)})"
 
 
 # --------------------------------------------------------------------------- applying
