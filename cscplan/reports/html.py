@@ -131,9 +131,17 @@ def budget_link_html(tables: dict[str, pd.DataFrame]) -> str:
         ]
         cells += [_cell(effects.at[row.source_line, s], money=True, signed=True) for s in scenarios]
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    head = ["Voce di budget 2020", "Riga", "PO 2020", "Alle tariffe 2023"]
+    head = ["Voce di budget 2020", "Riga", "PO 2020", "Stesso volume, tariffe 2023 nell'anno"]
     head += [f"Effetto: {scenario_label(s, tables)}" for s in scenarios]
-    return _plain_table(head, rows, f"Voci del budget 2020 alle tariffe 2023 ({len(rows)} voci)")
+    note = (
+        "<p>Le fonti non riportano le tariffe del 2020: il volume implicito in ogni voce è "
+        "valutato alle tariffe in vigore al 1° gennaio 2023 e poi riprezzato lungo il 2023. Dove "
+        "le tariffe non cambiano nell'anno la colonna coincide con il PO 2020; la differenza "
+        "mostra solo gli aumenti tariffari del 2023. Le colonne «Effetto» applicano a ogni voce "
+        "la variazione percentuale di costo che lo scenario produce sulla casistica.</p>"
+    )
+    table = _plain_table(head, rows, f"Voci del budget 2020 alle tariffe 2023 ({len(rows)} voci)")
+    return table + note
 
 
 SECTIONS: tuple[Section, ...] = (
