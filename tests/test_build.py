@@ -224,3 +224,12 @@ def test_report_command_writes_only_documents(tmp_path):
         "piano_programma_2020_2022.xlsx",
         "report.html",
     ]
+
+
+def test_budget_link_amounts_are_the_parsed_budget_lines(built):
+    lines = pd.read_csv(built / "budget_lines.csv")
+    link = pd.read_csv(paths.BUDGET_LINK)
+    for row in link.itertuples(index=False):
+        cell = lines[(lines["source_line"] == row.source_line) & (lines["column"] == row.column)]
+        assert len(cell) == 1, row.budget_item_label
+        assert cell["amount"].iloc[0] == pytest.approx(row.amount_2020, abs=0.005)
