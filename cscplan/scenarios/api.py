@@ -53,6 +53,7 @@ def cost(
     for reform in reforms:
         if reform.horizon_year is not None:
             check_year(schedule, reform.horizon_year, "horizon_year", reform.source)
+        check_change_dates(reform, reform.horizon_year or year)
     runs: dict[int, list[CostRun]] = {year: [CostRun(BASELINE, plans, schedule)]}
     for reform in reforms:
         factors = reform_benchmarks(reform, plans, schedule, benchmarks)
@@ -81,6 +82,19 @@ def check_year(schedule: Any, year: int, key: str, source: str | None = None) ->
             str(year),
             key=key,
         )
+
+
+def check_change_dates(reform: Reform, year: int) -> None:
+    """A tariff change starting outside the costed year would silently do nothing."""
+    for change in reform.tariff_changes:
+        start = change.valid_from
+        if start is not None and start.year != year:
+            raise InputError(
+                reform.source,
+                f"una data di inizio nell'anno costato ({year})",
+                start.isoformat(),
+                key=f"{change.key}.from",
+            )
 
 
 def load_reforms(scenarios: Sequence[ScenarioSpec]) -> list[Reform]:
