@@ -590,10 +590,11 @@ def tornado(tables: dict[str, pd.DataFrame]) -> go.Figure:
     base = float(sens["baseline_eur"].iloc[0])
     names = sens["label"] if "label" in sens.columns else sens["parameter"]
     fig = go.Figure()
-    for column, label, color in (
-        ("low_delta", "valore basso", "#b8404a"),
-        ("high_delta", "valore alto", "#3a9d5d"),
+    for column, comune, label, color in (
+        ("low_delta", "comune_delta_low_eur", "valore basso", "#b8404a"),
+        ("high_delta", "comune_delta_high_eur", "valore alto", "#3a9d5d"),
     ):
+        on_comuni = sens[comune] if comune in sens.columns else pd.Series(float("nan"), sens.index)
         fig.add_trace(
             go.Bar(
                 y=names.astype(str).tolist(),
@@ -601,9 +602,12 @@ def tornado(tables: dict[str, pd.DataFrame]) -> go.Figure:
                 orientation="h",
                 name=label,
                 marker_color=color,
-                customdata=[signed_eur(v) for v in sens[column]],
+                customdata=[
+                    [signed_eur(v), "" if pd.isna(c) else signed_eur(c)]
+                    for v, c in zip(sens[column], on_comuni, strict=True)
+                ],
                 hovertemplate="<b>%{y}</b> (%{fullData.name})<br>effetto sul totale annuo: "
-                "%{customdata}<extra></extra>",
+                "%{customdata[0]}<br>di cui a carico dei comuni: %{customdata[1]}<extra></extra>",
             )
         )
     _layout(
