@@ -20,13 +20,13 @@ browser:
 	bash scripts/ensure_chromium.sh
 
 test: $(STAMP) browser
-	$(BIN)/ruff check cscplan tests benchmarks
-	$(BIN)/ruff format --check cscplan tests benchmarks
+	$(BIN)/ruff check cscplan tests benchmarks scripts
+	$(BIN)/ruff format --check cscplan tests benchmarks scripts
 	$(BIN)/python -m pytest tests --nbval-lax notebooks -p no:cacheprovider
 
 lint: $(STAMP)
-	$(BIN)/ruff check cscplan tests benchmarks
-	$(BIN)/ruff format cscplan tests benchmarks
+	$(BIN)/ruff check cscplan tests benchmarks scripts
+	$(BIN)/ruff format cscplan tests benchmarks scripts
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/cost_engine.py
