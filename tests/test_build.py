@@ -16,7 +16,7 @@ from cscplan.pipeline import BuildInputs, run_build
 PUBLIC_FILES = [
     "budget_lines.csv",
     "stated_totals.csv",
-    "revenue_2020.csv",
+    "revenue.csv",
     "comparison.csv",
     "multiyear.csv",
     "staff.csv",
@@ -25,7 +25,7 @@ PUBLIC_FILES = [
     "kpis.csv",
     "findings.csv",
     "funding_by_objective.csv",
-    "funding_balance_2020.csv",
+    "funding_balance.csv",
     "service_maps.csv",
     "service_map_values.csv",
     "cremona_growth.csv",
@@ -166,11 +166,11 @@ def test_datapackage_describes_every_field(built):
 
 def test_output_contract_violation_is_reported(monkeypatch):
     from cscplan.errors import InputError
-    from cscplan.schemas.outputs import validate_outputs
+    from cscplan.pipeline import validate_tables
 
     frame = pd.DataFrame({"scenario": ["baseline"], "service": ["SAD"], "gross_eur": ["x"]})
     with pytest.raises(InputError, match="costs_summary"):
-        validate_outputs({"costs_summary": frame})
+        validate_tables({"costs_summary": frame})
 
 
 def test_commitment_option_drives_the_monte_carlo(tmp_path):
@@ -191,7 +191,7 @@ def test_report_has_budget_link_and_funding_balance(built):
     first = link[link["scenario"] == "baseline"].iloc[0]
     from cscplan.fmt import eur
 
-    assert eur(first["amount_2020"]) in html
+    assert eur(first["plan_amount"]) in html
 
 
 def test_outputs_are_readable_by_colleagues(built):
@@ -228,8 +228,11 @@ def test_report_command_writes_only_documents(tmp_path):
 
 def test_budget_link_amounts_are_the_parsed_budget_lines(built):
     lines = pd.read_csv(built / "budget_lines.csv")
-    link = pd.read_csv(paths.BUDGET_LINK)
+    link = pd.read_csv(built / "budget_link.csv")
     for row in link.itertuples(index=False):
         cell = lines[(lines["source_line"] == row.source_line) & (lines["column"] == row.column)]
         assert len(cell) == 1, row.budget_item_label
-        assert cell["amount"].iloc[0] == pytest.approx(row.amount_2020, abs=0.005)
+        assert cell["amount"].iloc[0] == pytest.approx(row.plan_amount, abs=0.005)
+    assert set(link["column"]) == {"PO 2020"}
+    saap = link[(link["budget_item_label"] == "SAAP") & (link["scenario"] == "baseline")]
+    assert saap["plan_amount"].tolist() == [2_950_000.0]

@@ -18,6 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cscplan import paths
+from cscplan.budget import views
+from cscplan.plan_years import PlanYears
 from cscplan.reports import charts
 from cscplan.scenarios.benchmarks import growth_table, load_benchmark_map
 from cscplan.sources.service_maps import load_service_maps
@@ -60,6 +62,7 @@ LINES = [
     ),
 ]
 TITLES = {1: "Servizi generali e governance", 2: "Tutela minori e famiglia"}
+YEARS = PlanYears(2020, 2019, 2020, 2022, "PO 2019", "PO 2020")
 
 
 def budget_lines() -> pd.DataFrame:
@@ -171,8 +174,24 @@ def cremona_growth() -> pd.DataFrame:
     )
 
 
+def with_views(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The published views of the plan, computed from the hand-made tables by the real code."""
+    lines, fmap = tables["budget_lines"], tables["funding_sources"]
+    return {
+        **tables,
+        "plan_info": pd.DataFrame([YEARS.record()]),
+        "budget_by_action": views.by_action(lines, YEARS),
+        "budget_by_objective": views.objective_summary(lines, tables["stated_totals"], fmap, YEARS),
+        "comparison_view": views.comparison_view(tables["comparison"], lines, YEARS),
+    }
+
+
 def sample_tables() -> dict[str, pd.DataFrame]:
     """Every table the report reads, small and hand-made (Cremona growth is the real one)."""
+    return with_views(base_tables())
+
+
+def base_tables() -> dict[str, pd.DataFrame]:
     monthly = costs_monthly()
     summary = monthly.groupby(["scenario", "service"], as_index=False)[
         ["gross_eur", "comune_eur", "district_eur"]
@@ -189,7 +208,7 @@ def sample_tables() -> dict[str, pd.DataFrame]:
                 "source_line": [12, 25, 40],
             }
         ),
-        "revenue_2020": pd.DataFrame(
+        "revenue": pd.DataFrame(
             {
                 "group": ["Comuni", "Comuni", "Comuni", "Fondi nazionali", "Fondi nazionali", ""],
                 "label": [
@@ -209,8 +228,8 @@ def sample_tables() -> dict[str, pd.DataFrame]:
             {
                 "objective_id": [1, 2],
                 "objective": [TITLES[1], TITLES[2]],
-                "preconsuntivo_2019": [150.0, 200.0],
-                "budget_2020": [150.5, 250.25],
+                "preconsuntivo": [150.0, 200.0],
+                "budget": [150.5, 250.25],
                 "variation": [0.5, 50.25],
                 "note": ["", "più affidi"],
                 "source_line": [60, 61],
@@ -240,7 +259,7 @@ def sample_tables() -> dict[str, pd.DataFrame]:
                 "group": ["fondi nazionali", "comunali", "ATS"],
             }
         ),
-        "funding_balance_2020": pd.DataFrame(
+        "funding_balance": pd.DataFrame(
             {
                 "source": ["ATS", "Comuni", "FNPS"],
                 "allocated": [50.0, 280.5, 70.25],
@@ -278,6 +297,7 @@ def sample_tables() -> dict[str, pd.DataFrame]:
                 "p50_eur": [600.0],
                 "p90_eur": [610.0],
                 "prob_exceed": [0.42],
+                "alert_share": [0.8],
                 "alert_month": ["2023-03"],
             }
         ),
@@ -387,7 +407,7 @@ def test_validation_only_failing_totals_sized_by_delta(figures):
 
 def test_scenarios_by_service_and_payer(figures):
     by_service = figures["scenari_servizi"]
-    assert [t.name for t in by_service.data] == ["Situazione attuale (baseline)", "Saap piu5"]
+    assert [t.name for t in by_service.data] == ["Scenario base", "Saap piu5"]
     saap = dict(zip(by_service.data[1].x, by_service.data[1].y, strict=True))["SAAP"]
     assert saap == pytest.approx(3 * 140 * 1.05)
     assert by_service.data[1].customdata[0][1] == "+21,00 €"
@@ -423,7 +443,7 @@ def test_cremona_chart_uses_real_growth_and_csc_volumes(figures, tables):
     mean = next(t for t in fig.data if t.name == "media annua")
     saap = dict(zip(mean.x, mean.y, strict=True))["SAAP"]
     assert saap == pytest.approx((204 / 176) ** 0.5 - 1)
-    cases = next(t for t in fig.data if t.name == "casi CSC (baseline)")
+    cases = next(t for t in fig.data if t.name == "casi CSC (scenario base)")
     assert dict(zip(cases.x, cases.y, strict=True))["SAAP"] == 2  # b1 and b3
 
 
@@ -447,7 +467,7 @@ def test_scenario_labels_from_the_optional_scenarios_table(tables):
         scenarios=pd.DataFrame({"scenario": ["saap_piu5"], "label": ["SAAP +5% da aprile"]}),
     )
     names = [t.name for t in charts.scenario_by_service(labelled).data]
-    assert names == ["Situazione attuale (baseline)", "SAAP +5% da aprile"]
+    assert names == ["Scenario base", "SAAP +5% da aprile"]
     assert charts.scenario_label("iva_10") == "Iva 10"
 
 
@@ -471,11 +491,11 @@ def test_treemap_parents_equal_the_sum_of_their_children(rows):
             "line_id": [f"L{n}" for n in range(len(rows))],
             "action": [r[1] for r in rows],
             "item": [f"voce {n}" for n in range(len(rows))],
-            "column": "PO 2020",
-            "amount": [r[2] for r in rows],
+            "po_current": [r[2] for r in rows],
         }
     )
-    trace = charts.budget_treemap({"budget_lines": lines}).data[0]
+    tables = {"budget_by_action": lines, "plan_info": pd.DataFrame([YEARS.record()])}
+    trace = charts.budget_treemap(tables).data[0]
     values = dict(zip(trace.ids, trace.values, strict=True))
     children: dict[str, float] = {}
     for node, parent in zip(trace.ids, trace.parents, strict=True):

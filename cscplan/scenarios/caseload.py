@@ -19,10 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cscplan import paths
+from cscplan import metadata, paths
 from cscplan.errors import InputError
 from cscplan.io import read_source_text
-from cscplan.schemas.tariffs import CASELOAD
 from cscplan.tariffs.schedule import TariffSchedule
 
 CASELOAD_COLUMNS = [
@@ -107,7 +106,7 @@ def validate_caseload(
         }
     )
     _check_overlaps(result, source)
-    return CASELOAD.validate(result)
+    return metadata.validate("caseload", result, source)
 
 
 # --- reading ------------------------------------------------------------------------------------

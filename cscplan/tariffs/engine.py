@@ -42,6 +42,7 @@ import pandas as pd
 
 from cscplan.errors import InputError
 from cscplan.tariffs import segments as seg
+from cscplan.vocabulary import BASELINE
 
 COSTS_MONTHLY_COLUMNS = [
     "scenario",
@@ -57,11 +58,9 @@ COSTS_MONTHLY_COLUMNS = [
     "comune_eur",
     "district_eur",
 ]
-MONEY_COLUMNS = ["net_eur", "vat_eur", "gross_eur", "comune_eur", "district_eur"]
 REQUIRED_COLUMNS = ["beneficiary_id", "comune", "item", "start", "end", "qty_per_week"]
 UNIT_CODES = {"hour": 0, "day": 1, "week": 2, "month": 3, "package": 4}
 PLACED_MINOR_SERVICES = ("SIP",)
-BASELINE = "baseline"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-SEVERITIES = ("error", "warning", "info")
+from cscplan.vocabulary import SEVERITIES
+
 FINDING_COLUMNS = [
     "check",
     "severity",
