@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from cscplan import metadata
 from cscplan.errors import InputError
 from cscplan.plan_years import PlanYears
 from cscplan.vocabulary import FUNDING_GROUPS as GROUPS
 
-MAP_COLUMNS = ["column", "source", "group", "revenue_labels", "note", "source_line"]
+MAP_COLUMNS = list(metadata.dtypes("funding_sources"))
 TEMPLATE_COLUMNS = ["column", "source", "revenue_labels", "note"]
 LABEL_SEPARATOR = " | "
 SOURCE_KIND = "source"
@@ -25,16 +26,7 @@ SOURCE_KIND = "source"
 STATUS_MAPPED = "mappata"
 STATUS_UNMAPPED_COLUMN = "colonna non mappata"
 STATUS_UNMAPPED_REVENUE = "entrata non mappata"
-BALANCE_COLUMNS = [
-    "source",
-    "group",
-    "columns",
-    "revenue_labels",
-    "allocated",
-    "available",
-    "difference",
-    "status",
-]
+BALANCE_COLUMNS = list(metadata.dtypes("funding_balance"))
 
 
 def normalize_label(label: str) -> str:

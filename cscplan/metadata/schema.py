@@ -162,7 +162,7 @@ def validate(name: str, frame: pd.DataFrame, source: str | None = None) -> pd.Da
 def schema_error(
     name: str, frame: pd.DataFrame, cases: pd.DataFrame, source: str | None
 ) -> InputError:
-    first = cases.iloc[0]
+    first = _first_case(cases)
     whole_table = first["schema_context"] == "DataFrameSchema"
     column = first["column"] if isinstance(first["column"], str) and not whole_table else None
     position = pd.to_numeric(pd.Series([first["index"]]), errors="coerce").iloc[0]
@@ -179,6 +179,14 @@ def schema_error(
         column=column if column in frame.columns else None,
         place="file" if source else "tabella",
     )
+
+
+def _first_case(cases: pd.DataFrame) -> pd.Series:
+    """The failure to report: a column's own failure before a table rule that could not run."""
+    ranked = cases.assign(
+        _rank=(cases["schema_context"] != "Column").astype(int) + cases["index"].isna() * 2
+    )
+    return ranked.sort_values("_rank", kind="stable").iloc[0]
 
 
 def _row_of(frame: pd.DataFrame, position, origin: str) -> int | None:

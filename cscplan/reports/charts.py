@@ -505,36 +505,29 @@ def montecarlo_fan(tables: dict[str, pd.DataFrame]) -> go.Figure:
     x = [month_label(m) for m in monthly["month"]]
     band = [[eur(a), eur(b)] for a, b in zip(monthly["p10_eur"], monthly["p90_eur"], strict=True)]
     fig = go.Figure()
+    edge = {"mode": "lines", "line": {"width": 0, "color": TOTAL_COLOR}}
     fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=monthly["p90_eur"].tolist(),
-            mode="lines",
-            line={"width": 0, "color": "#1f5f8b"},
-            name="P90",
-            showlegend=False,
-            hoverinfo="skip",
-        )
+        go.Scatter(x=x, y=monthly["p90_eur"].tolist(), name="P90", showlegend=False, **edge)
     )
     fig.add_trace(
         go.Scatter(
             x=x,
             y=monthly["p10_eur"].tolist(),
-            mode="lines",
             fill="tonexty",
-            fillcolor="rgba(31,95,139,0.25)",
-            line={"width": 0, "color": "#1f5f8b"},
+            fillcolor=_translucent(TOTAL_COLOR, 0.25),
             name="intervallo P10–P90",
             customdata=band,
             hovertemplate="%{x}<br>P10 %{customdata[0]} – P90 %{customdata[1]}<extra></extra>",
+            **edge,
         )
     )
+    fig.data[0].hoverinfo = "skip"
     fig.add_trace(
         go.Scatter(
             x=x,
             y=monthly["p50_eur"].tolist(),
             mode="lines+markers",
-            line={"color": "#1f5f8b", "width": 2.5},
+            line={"color": TOTAL_COLOR, "width": 2.5},
             name="mediana (P50)",
             customdata=[eur(v) for v in monthly["p50_eur"]],
             hovertemplate="%{x}<br>mediana %{customdata}<extra></extra>",

@@ -156,6 +156,14 @@ def _frame(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame | None:
     return None if frame is None or frame.empty else frame
 
 
+def _frame_or_note(ws: Worksheet, tables: dict[str, pd.DataFrame], name: str):
+    """The table, or None after writing the Italian note that it is missing on the sheet."""
+    frame = _frame(tables, name)
+    if frame is None:
+        _note_sheet(ws, name)
+    return frame
+
+
 def _note_sheet(ws: Worksheet, table: str) -> None:
     ws["A1"] = "Nota"
     ws["A1"].font = BOLD
@@ -281,9 +289,8 @@ def _source_formulas(block: Block, sources: list[str], plan_column: str, gap_col
 
 
 def multiyear_sheet(ws: Worksheet, tables: dict[str, pd.DataFrame]) -> Block | None:
-    multiyear = _frame(tables, "multiyear")
+    multiyear = _frame_or_note(ws, tables, "multiyear")
     if multiyear is None:
-        _note_sheet(ws, "multiyear")
         return None
     wide = multiyear.pivot_table(index="objective_id", columns="year", values="amount")
     years = [str(int(y)) for y in wide.columns]
@@ -317,9 +324,8 @@ def _stated_rows(block: Block, tables: dict[str, pd.DataFrame], years: list[str]
 
 
 def revenue_sheet(ws: Worksheet, tables: dict[str, pd.DataFrame]) -> Block | None:
-    revenue = _frame(tables, "revenue")
+    revenue = _frame_or_note(ws, tables, "revenue")
     if revenue is None:
-        _note_sheet(ws, "revenue")
         return None
     frame = pd.DataFrame(
         {
@@ -379,9 +385,8 @@ MONEY_FIELDS = ("stated", "computed", "delta")
 
 
 def findings_sheet(ws: Worksheet, tables: dict[str, pd.DataFrame]) -> Block | None:
-    findings = _frame(tables, "findings")
+    findings = _frame_or_note(ws, tables, "findings")
     if findings is None:
-        _note_sheet(ws, "findings")
         return None
     labels = headers("findings", FINDING_COLUMNS, tables)
     frame = findings[FINDING_COLUMNS].rename(columns=labels)
@@ -401,9 +406,8 @@ BASELINE_DELTA = "Differenza sullo scenario base (€)"
 
 
 def scenarios_sheet(ws: Worksheet, tables: dict[str, pd.DataFrame]) -> Block | None:
-    summary = _frame(tables, "costs_summary")
+    summary = _frame_or_note(ws, tables, "costs_summary")
     if summary is None:
-        _note_sheet(ws, "costs_summary")
         return None
     summary = summary.sort_values(
         ["scenario", "service"], key=lambda s: s.ne(BASELINE) if s.name == "scenario" else s

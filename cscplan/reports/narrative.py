@@ -12,6 +12,7 @@ from cscplan.fmt import eur, number, percent, signed_eur
 from cscplan.reports.charts import alert_share, failing_totals, with_groups
 from cscplan.reports.presentation import (
     PAYER_COLUMNS,
+    MissingData,
     costed_period,
     objective_titles,
     plan_years,
@@ -28,6 +29,14 @@ MONTHS = (
 def _frame(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame | None:
     frame = tables.get(name)
     return None if frame is None or frame.empty else frame
+
+
+def required(tables: dict[str, pd.DataFrame], name: str, what: str) -> pd.DataFrame:
+    """The table, or MissingData whose note (``what``) the report shows instead of the section."""
+    frame = _frame(tables, name)
+    if frame is None:
+        raise MissingData(what)
+    return frame
 
 
 def missing(what: str) -> str:
@@ -218,9 +227,8 @@ def _funding_sentences(tables: dict[str, pd.DataFrame]) -> list[str]:
 
 def _comparison_sentences(tables: dict[str, pd.DataFrame], titles: dict[int, str]) -> list[str]:
     years = plan_years(tables)
-    comparison = _frame(tables, "comparison_view")
-    if comparison is None:
-        return [missing(f"confronto con il preconsuntivo {years.previous_year}")]
+    what = f"confronto con il preconsuntivo {years.previous_year}"
+    comparison = required(tables, "comparison_view", what)
     change = (comparison["budget_stated"] - comparison["preconsuntivo"]).set_axis(
         comparison["objective_id"]
     )
@@ -236,9 +244,7 @@ def _comparison_sentences(tables: dict[str, pd.DataFrame], titles: dict[int, str
 
 def multiyear_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
     """Pluriennale: totals per year, change over the period, the objective that moves most."""
-    multiyear = _frame(tables, "multiyear")
-    if multiyear is None:
-        return [missing("budget pluriennale")]
+    multiyear = required(tables, "multiyear", "budget pluriennale")
     totals = multiyear.groupby("year")["amount"].sum().sort_index()
     first, last = totals.index[0], totals.index[-1]
     out = [
@@ -260,9 +266,7 @@ def multiyear_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
 
 def validation_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
     """Verifiche dei totali: failing totals, the largest gap, recovered masked cells."""
-    findings = _frame(tables, "findings")
-    if findings is None:
-        return [missing("verifiche dei totali")]
+    findings = required(tables, "findings", "verifiche dei totali")
     failing = failing_totals(findings)
     out = [
         f"Sono stati confrontati i totali dichiarati con quelli ricalcolati: "
@@ -348,9 +352,7 @@ def _uncertainty_sentences(tables: dict[str, pd.DataFrame]) -> list[str]:
 
 def benchmark_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
     """Benchmark Cremona: fastest and slowest growing services, with the usual caveat."""
-    growth = _frame(tables, "cremona_growth")
-    if growth is None:
-        return [missing("benchmark di Cremona")]
+    growth = required(tables, "cremona_growth", "benchmark di Cremona")
     cagr = next((c for c in growth.columns if c.startswith("cagr_")), None)
     services = (
         growth[(growth["level"] == "servizio") & growth[cagr].notna()] if cagr else growth[:0]

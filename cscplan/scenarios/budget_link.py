@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cscplan import metadata
 from cscplan.errors import InputError
 from cscplan.io import read_source_text
 from cscplan.plan_years import PlanYears
@@ -42,21 +43,7 @@ LINK_COLUMNS = [
     "source_line",
     "note",
 ]
-TABLE_COLUMNS = [
-    "objective_id",
-    "budget_item_label",
-    "column",
-    "source_line",
-    "service",
-    "item_code",
-    "plan_amount",
-    "price_index",
-    "amount_at_tariffs",
-    "scenario",
-    "caseload_gross_eur",
-    "scenario_factor",
-    "effect_eur",
-]
+TABLE_COLUMNS = list(metadata.dtypes("budget_link"))
 
 
 def load_budget_link(path: str | Path, years: PlanYears) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from cscplan.budget.funding import (
 )
 from cscplan.fmt import eur
 from cscplan.plan_years import PlanYears
-from cscplan.validation.findings import Finding
+from cscplan.validation.findings import Finding, finding
 from cscplan.vocabulary import MONEY_TOLERANCE as TOLERANCE
 from cscplan.vocabulary import REVENUE, SHEET
 
@@ -98,14 +98,4 @@ def _unknown_map_labels(revenue: pd.DataFrame, fmap: pd.DataFrame) -> list[Findi
 
 
 def _finding(severity, table, message, column, stated, computed) -> Finding:
-    delta = stated - computed if stated is not None and computed is not None else None
-    return Finding(
-        check=CHECK,
-        severity=severity,
-        table=table,
-        message=message,
-        column=column,
-        stated=stated,
-        computed=computed,
-        delta=delta,
-    )
+    return finding(CHECK, severity, table, message, column=column, stated=stated, computed=computed)

@@ -24,6 +24,7 @@ from cscplan.fmt import eur, signed_eur
 from cscplan.plan_years import PlanYears
 from cscplan.validation import balance as balance_module
 from cscplan.validation.findings import Finding, findings_frame
+from cscplan.validation.findings import finding as _finding
 from cscplan.validation.masked import masked_recoveries, recover_masked
 from cscplan.vocabulary import (
     COMPARISON,
@@ -202,13 +203,6 @@ def describe(finding: Finding) -> str:
         parts.append(f"colonna '{finding.column}'")
     text = ", ".join(parts)
     return text + (f" (riga {finding.source_line})" if finding.source_line else "")
-
-
-def _finding(check_name, severity, table, message, **where) -> Finding:
-    stated, computed = where.get("stated"), where.get("computed")
-    if stated is not None and computed is not None:
-        where["delta"] = stated - computed
-    return Finding(check=check_name, severity=severity, table=table, message=message, **where)
 
 
 def _differs(a: float, b: float) -> bool:

@@ -42,6 +42,14 @@ class Finding:
     delta: float | None = None
 
 
+def finding(check: str, severity: str, table: str, message: str, **where) -> Finding:
+    """A Finding whose ``delta`` is ``stated − computed`` when both are given."""
+    stated, computed = where.get("stated"), where.get("computed")
+    if stated is not None and computed is not None:
+        where["delta"] = stated - computed
+    return Finding(check=check, severity=severity, table=table, message=message, **where)
+
+
 def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
     """Findings as a DataFrame with the public columns, in a stable order."""
     rows = [asdict(f) for f in findings]
