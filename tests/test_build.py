@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -236,3 +237,30 @@ def test_budget_link_amounts_are_the_parsed_budget_lines(built):
     assert set(link["column"]) == {"PO 2020"}
     saap = link[(link["budget_item_label"] == "SAAP") & (link["scenario"] == "baseline")]
     assert saap["plan_amount"].tolist() == [2_950_000.0]
+
+
+def test_edited_service_maps_drive_the_cremona_size_scenario(tmp_path):
+    """Every input explicit: the cremona_size scenario reads the maps the build was given, and
+    the report's footer and run_metadata.json name that file with its SHA-256."""
+    text = paths.SERVICE_MAPS.read_text(encoding="utf-8")
+    row = "CDD (Centro Diurno Disabili)\t45\t45\t48"  # Cremona's CDD users 2018–2020 (line 1271)
+    assert text.count(row) == 1
+    edited = tmp_path / "mappe_modificate.txt"
+    edited.write_text(text.replace(row, "CDD (Centro Diurno Disabili)\t45\t45\t96"), "utf-8")
+    totals = {}
+    for name, maps in (("originali", paths.SERVICE_MAPS), ("modificate", edited)):
+        out = tmp_path / name
+        args = ["build", "--out", str(out), "--no-screenshot", "--draws", "20"]
+        assert main([*args, "--service-maps", str(maps)]) == 0
+        summary = pd.read_csv(out / "costs_summary.csv")
+        cdd = summary[
+            (summary.scenario == "cremona_dimensione_disabilita") & (summary.service == "CDD")
+        ]
+        totals[name] = float(cdd["gross_eur"].iloc[0])
+    assert totals["modificate"] == pytest.approx(2 * totals["originali"], rel=0.02)
+    footer = (tmp_path / "modificate" / "report.html").read_text(encoding="utf-8")
+    assert str(edited) in footer and "mappe_modificate.txt" in footer
+    metadata = json.loads((tmp_path / "modificate" / "run_metadata.json").read_text("utf-8"))
+    maps_input = next(f for f in metadata["inputs"] if f["role"] == "mappe_servizi")
+    assert maps_input["path"] == str(edited)
+    assert maps_input["sha256"] == hashlib.sha256(edited.read_bytes()).hexdigest()

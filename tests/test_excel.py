@@ -6,9 +6,9 @@ import io
 
 import openpyxl
 import pytest
+from conftest import sample_tables
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_charts import sample_tables
 
 from cscplan.reports.excel import EURO_FORMAT, build_workbook, sum_of_cells
 

@@ -6,8 +6,8 @@ import re
 
 import plotly.graph_objects as go
 import pytest
+from conftest import base_tables, sample_tables, with_views
 from plotly.offline import get_plotlyjs
-from test_charts import base_tables, sample_tables, with_views
 
 from cscplan.reports import charts, narrative
 from cscplan.reports.html import SECTIONS, _heading, render_report

@@ -25,7 +25,9 @@ from cscplan.reports.presentation import (
     SEVERITY_LABELS,
     TOTAL_COLOR,
     MissingData,
+    alert_share,
     capitalised,
+    failing_totals,
     group_color,
     month_label,
     objective_color,
@@ -36,8 +38,9 @@ from cscplan.reports.presentation import (
     scenario_order,
     series_color,
     short,
+    with_groups,
 )
-from cscplan.vocabulary import ALERT_SHARE, BASELINE, MONEY_TOLERANCE
+from cscplan.vocabulary import BASELINE, MONEY_TOLERANCE
 
 ChartDataMissing = MissingData
 
@@ -196,23 +199,6 @@ def funding_sankey(tables: dict[str, pd.DataFrame]) -> go.Figure:
     return _layout(fig, f"Fonti di finanziamento {year} per obiettivo (dalle righe di budget)")
 
 
-def source_groups(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
-    """Canonical source → funding group, from the ``funding_sources`` table when present."""
-    fmap = tables.get("funding_sources")
-    if fmap is None or fmap.empty or not {"source", "group"} <= set(fmap.columns):
-        return {}
-    pairs = fmap.drop_duplicates("source")
-    return dict(zip(pairs["source"], pairs["group"], strict=True))
-
-
-def with_groups(funding: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """``funding`` with a ``group`` column: its own, else from the funding map, else the source."""
-    if "group" in funding.columns and funding["group"].notna().all():
-        return funding
-    mapped = funding["source"].map(source_groups(tables))
-    return funding.assign(group=mapped.fillna(funding["source"]))
-
-
 def comparison_waterfall(tables: dict[str, pd.DataFrame]) -> go.Figure:
     """Waterfall from the previous year's pre-final total to the year's budget, by objective."""
     comparison = _table(tables, "comparison_view").sort_values("objective_id")
@@ -302,15 +288,6 @@ def multiyear_bars(tables: dict[str, pd.DataFrame]) -> go.Figure:
 
 
 # --------------------------------------------------------------------------- validation
-
-
-def failing_totals(findings: pd.DataFrame) -> pd.DataFrame:
-    """Errors whose stated and computed figures disagree by more than 1 cent (each wrong cell once:
-    repeats of the same cell are notes, see ``one_error_per_cell``)."""
-    mask = findings["stated"].notna() & findings["computed"].notna()
-    mask &= findings["severity"] == "error"
-    delta = (findings["stated"] - findings["computed"]).abs()
-    return findings[mask & (delta > MONEY_TOLERANCE)]
 
 
 def _finding_label(row: pd.Series) -> str:
@@ -442,14 +419,6 @@ def _horizontal_line(fig: go.Figure, x: list[str], level: float, name: str, dash
             hoverinfo="skip",
         )
     )
-
-
-def alert_share(tables: dict[str, pd.DataFrame]) -> float:
-    """The monitoring alert share used by the Monte Carlo (the vocabulary's when absent)."""
-    summary = tables.get("montecarlo_summary")
-    if summary is None or summary.empty:
-        return ALERT_SHARE
-    return float(summary["alert_share"].iloc[0])
 
 
 def _with_commitment(

@@ -21,7 +21,6 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from cscplan.reports.charts import source_groups
 from cscplan.reports.presentation import (
     SEVERITY_LABELS,
     costed_period,
@@ -29,6 +28,7 @@ from cscplan.reports.presentation import (
     known_years,
     plan_years,
     scenario_label,
+    source_groups,
 )
 from cscplan.vocabulary import BASELINE, MULTIYEAR
 

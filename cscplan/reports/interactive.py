@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cscplan.fmt import eur, percent
-from cscplan.scenarios.api import cost
+from cscplan.scenarios.api import CostContext, cost
 from cscplan.scenarios.compare import summarise
 from cscplan.vocabulary import BASELINE
 
@@ -43,7 +43,8 @@ def explore(
 ) -> pd.DataFrame:
     """Baseline vs the exploration, by service: gross € of each and the difference."""
     reform = exploration_reform(service, tariff_percent, volume_multiplier, mix_share)
-    monthly = cost(caseload, scenarios=[reform], year=year, schedule=schedule)
+    context = CostContext(schedule=schedule)
+    monthly = cost(caseload, scenarios=[reform], year=year, context=context, validated=True)
     summary = summarise(monthly)
     wide = summary.pivot_table(
         index="service", columns="scenario", values="gross_eur", aggfunc="sum", sort=True

@@ -9,14 +9,16 @@ from __future__ import annotations
 import pandas as pd
 
 from cscplan.fmt import eur, number, percent, signed_eur
-from cscplan.reports.charts import alert_share, failing_totals, with_groups
 from cscplan.reports.presentation import (
     PAYER_COLUMNS,
     MissingData,
+    alert_share,
     costed_period,
+    failing_totals,
     objective_titles,
     plan_years,
     scenario_label,
+    with_groups,
 )
 from cscplan.vocabulary import BASELINE, SEVERITY_LABELS, SEVERITY_PLURALS
 from cscplan.vocabulary import MONEY_TOLERANCE as TOLERANCE

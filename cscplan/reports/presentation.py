@@ -12,11 +12,13 @@ import pandas as pd
 from cscplan import metadata
 from cscplan.plan_years import PlanYears
 from cscplan.vocabulary import (
+    ALERT_SHARE,
     BASELINE,
     BASELINE_LABEL,
     COMUNE,
     DISTRICT,
     FUNDING_GROUPS,
+    MONEY_TOLERANCE,
     SEVERITY_LABELS,
     UNMAPPED_GROUP,
 )
@@ -154,3 +156,37 @@ def costed_period(tables: dict[str, pd.DataFrame]) -> str:
         return ""
     years = sorted({str(m)[:4] for m in costs["month"].unique()})
     return years[0] if len(years) == 1 else f"{years[0]}–{years[-1]}"
+
+
+def source_groups(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """Canonical source → funding group, from the ``funding_sources`` table when present."""
+    fmap = tables.get("funding_sources")
+    if fmap is None or fmap.empty or not {"source", "group"} <= set(fmap.columns):
+        return {}
+    pairs = fmap.drop_duplicates("source")
+    return dict(zip(pairs["source"], pairs["group"], strict=True))
+
+
+def with_groups(funding: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """``funding`` with a ``group`` column: its own, else from the funding map, else the source."""
+    if "group" in funding.columns and funding["group"].notna().all():
+        return funding
+    mapped = funding["source"].map(source_groups(tables))
+    return funding.assign(group=mapped.fillna(funding["source"]))
+
+
+def failing_totals(findings: pd.DataFrame) -> pd.DataFrame:
+    """Errors whose stated and computed figures disagree by more than 1 cent (each wrong cell once:
+    repeats of the same cell are notes, see ``one_error_per_cell``)."""
+    mask = findings["stated"].notna() & findings["computed"].notna()
+    mask &= findings["severity"] == "error"
+    delta = (findings["stated"] - findings["computed"]).abs()
+    return findings[mask & (delta > MONEY_TOLERANCE)]
+
+
+def alert_share(tables: dict[str, pd.DataFrame]) -> float:
+    """The monitoring alert share used by the Monte Carlo (the vocabulary's when absent)."""
+    summary = tables.get("montecarlo_summary")
+    if summary is None or summary.empty:
+        return ALERT_SHARE
+    return float(summary["alert_share"].iloc[0])
