@@ -20,7 +20,11 @@ MONTHS = (
     "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre"
 ).split()
 NUMBER_WORDS = dict(
-    zip("uno una due tre quattro cinque sei sette otto nove dieci".split(), [1, 1, *range(2, 11)])
+    zip(
+        "uno una due tre quattro cinque sei sette otto nove dieci".split(),
+        [1, 1, *range(2, 11)],
+        strict=True,
+    )
 )
 DEADLINE = re.compile(r"\bentro\s+(?:il\s+)?(\d{1,2})\s+([a-zà-ù]+)\s+(\d{4})\b", re.I)
 WITHIN_DAYS = re.compile(r"\bentro\s+(\d+)\s*(?:gg|giorni)\b", re.I)
