@@ -154,35 +154,12 @@ def _revenue_changes(a, b, shown) -> list[dict]:
         labels = lines["label"].map(lambda label: neutral(label, plan.years, shown))
         return lines.assign(label=labels).drop_duplicates("label").set_index("label")
 
-    la, lb = keyed(a), keyed(b)
-    rows = []
-    for label in dict.fromkeys([*la.index, *lb.index]):
-        before = la["amount"].get(label)
-        after = lb["amount"].get(label)
-        if before is not None and after is not None and abs(after - before) <= MONEY_TOLERANCE:
-            continue
-        kind = "aggiunta" if before is None else "rimossa" if after is None else "modificata"
-        line_a = la["source_line"].get(label)
-        line_b = lb["source_line"].get(label)
-        rows.append(_change("entrata", kind, None, "", label, "", before, after, line_a, line_b))
-    return rows
+    return _keyed_changes("entrata", keyed(a), keyed(b), lambda label: (None, label, ""))
 
 
 def _multiyear_changes(a, b) -> list[dict]:
-    ma = a.multiyear.set_index(["objective_id", "year"])
-    mb = b.multiyear.set_index(["objective_id", "year"])
-    rows = []
-    for key in dict.fromkeys([*ma.index, *mb.index]):
-        before = ma["amount"].get(key)
-        after = mb["amount"].get(key)
-        if before is not None and after is not None and abs(after - before) <= MONEY_TOLERANCE:
-            continue
-        kind = "aggiunta" if before is None else "rimossa" if after is None else "modificata"
-        line_a, line_b = ma["source_line"].get(key), mb["source_line"].get(key)
-        rows.append(
-            _change("pluriennale", kind, key[0], "", "", str(key[1]), before, after, line_a, line_b)
-        )
-    return rows
+    ma, mb = (plan.multiyear.set_index(["objective_id", "year"]) for plan in (a, b))
+    return _keyed_changes("pluriennale", ma, mb, lambda key: (key[0], "", str(key[1])))
 
 
 def _stated_changes(a, b, map_a, map_b, shown) -> list[dict]:
@@ -194,35 +171,27 @@ def _stated_changes(a, b, map_a, map_b, shown) -> list[dict]:
         frame = st.assign(column=column).set_index(["table", "objective_id", "column"])
         return frame[~frame.index.duplicated()]
 
-    sa, sb = keyed(a, map_a), keyed(b, map_b)
+    def where(key) -> tuple:
+        return (None if pd.isna(key[1]) else int(key[1]), key[0], str(key[2]))
+
+    return _keyed_changes("totale dichiarato", keyed(a, map_a), keyed(b, map_b), where)
+
+
+def _keyed_changes(level: str, fa: pd.DataFrame, fb: pd.DataFrame, where) -> list[dict]:
+    """Rows present in one frame only, or whose ``amount`` differs (by index key)."""
     rows = []
-    for key in dict.fromkeys([*sa.index, *sb.index]):
-        before = sa["amount"].get(key)
-        after = sb["amount"].get(key)
+    for key in dict.fromkeys([*fa.index, *fb.index]):
+        before, after = fa["amount"].get(key), fb["amount"].get(key)
         if (
             before is not None
             and after is not None
-            and not (math.isnan(before) or math.isnan(after))
-            and abs(after - before) <= MONEY_TOLERANCE
+            and abs(_delta(before, after)) <= MONEY_TOLERANCE
         ):
             continue
         kind = "aggiunta" if before is None else "rimossa" if after is None else "modificata"
-        objective = None if pd.isna(key[1]) else int(key[1])
-        line_a, line_b = sa["source_line"].get(key), sb["source_line"].get(key)
-        rows.append(
-            _change(
-                "totale dichiarato",
-                kind,
-                objective,
-                "",
-                key[0],
-                str(key[2]),
-                before,
-                after,
-                line_a,
-                line_b,
-            )
-        )
+        objective, item, column = where(key)
+        lines = fa["source_line"].get(key), fb["source_line"].get(key)
+        rows.append(_change(level, kind, objective, "", item, column, before, after, *lines))
     return rows
 
 
