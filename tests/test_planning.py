@@ -247,6 +247,15 @@ def test_compila_writes_text_tables_and_checks(workbook_path, tmp_path):
     ]
     values = [c.value for row in tables["Schede 2020"].iter_rows() for c in row]
     assert "TOTALE OBIETTIVO 5" in values and 6_643_674.94 in values
+    # the whole build runs on the compiled document: the budget link names lines by label
+    built = tmp_path / "build"
+    args = ["build", "--plan", str(text), "--out", str(built), "--no-screenshot", "--draws", "20"]
+    assert main(args) == 0
+    findings = pd.read_csv(built / "findings.csv")
+    assert not (findings["severity"] == "error").any()
+    link = pd.read_csv(built / "budget_link.csv")
+    saap = link[(link["budget_item_label"] == "SAAP") & (link["scenario"] == "baseline")]
+    assert saap["plan_amount"].tolist() == [2_950_000.0]
 
 
 # --------------------------------------------------------------------------- rules and targets

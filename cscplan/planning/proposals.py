@@ -1,7 +1,8 @@
 """Amounts proposed by the cost engine for the budget lines linked to tariff services.
 
-``data/service_budget_link.csv`` ties tariff items to budget lines (objective and the line of the
-document the plan came from). For each linked line the proposal is the caseload's gross cost of
+``data/service_budget_link.csv`` ties tariff items to budget lines by objective, action and item
+label (not by line number, so it serves any document). For each linked line the proposal is the
+caseload's gross cost of
 the linked items (:func:`cscplan.scenarios.api.cost`, baseline) at the chosen tariffs, costed for
 the plan's budget year. When the tariff schedule does not cover that year, the engine refuses it;
 the proposal then costs the schedule's own year and the note says so — no rate is invented.
@@ -62,21 +63,22 @@ def cost_for_year(basis: CostBasis, year: int) -> Costing:
 
 
 def cost_proposals(link: pd.DataFrame, basis: CostBasis, year: int) -> pd.DataFrame:
-    """Per linked line (objective, origin line): the proposed amount and its note."""
+    """Per linked line (objective, action, item label): the proposed amount and its note."""
     costing = cost_for_year(basis, year)
     baseline = costing.monthly[costing.monthly["scenario"] == BASELINE]
     gross = baseline.groupby("item")["gross_eur"].sum()
     caseload = basis.caseload_name + (" (casistica SINTETICA)" if basis.synthetic else "")
     rows = []
-    for (objective_id, line), group in link.groupby(["objective_id", "source_line"], sort=False):
+    keys = ["objective_id", "action", "budget_item_label"]
+    for (objective_id, action, item), group in link.groupby(keys, sort=False):
         codes = [c.strip() for cell in group["item_code"] for c in cell.split(";") if c.strip()]
         amount = float(gross.reindex(codes, fill_value=0.0).sum())
         note = (
             f"Proposta del motore dei costi: {eur(amount)} = costo della casistica {caseload} "
             f"per le voci {', '.join(codes)} alle tariffe {basis.tariffs_name}, {costing.note}."
         )
-        rows.append((int(objective_id), int(line), amount, note))
-    return pd.DataFrame(rows, columns=["objective_id", "origin_line", "amount", "note"])
+        rows.append((int(objective_id), action, item, amount, note))
+    return pd.DataFrame(rows, columns=["objective_id", "action", "item", "amount", "note"])
 
 
 def apply_proposals(draft: PlanDraft, proposals: pd.DataFrame) -> PlanDraft:
@@ -85,7 +87,8 @@ def apply_proposals(draft: PlanDraft, proposals: pd.DataFrame) -> PlanDraft:
     lines = draft.lines.copy()
     columns = list(draft.funding_columns)
     for p in proposals.itertuples():
-        hit = (lines["objective_id"] == p.objective_id) & (lines["origin_line"] == p.origin_line)
+        hit = (lines["objective_id"] == p.objective_id) & (lines["action"] == p.action)
+        hit &= lines["item"] == p.item
         for index in lines.index[hit.fillna(False)]:
             cells = lines.loc[index, columns].astype(float)
             before = float(cells.sum())
