@@ -71,7 +71,6 @@ def plan_stage(inputs: BuildInputs) -> dict[str, pd.DataFrame]:
     """Liberate the Piano Programma, recover masked cells, run the checks, build the views."""
     from cscplan.budget import funding, views
     from cscplan.sources.piano_programma import load_plan
-    from cscplan.validation.checks import run_checks
     from cscplan.validation.masked import recover_masked
 
     plan = load_plan(inputs.plan)
@@ -79,7 +78,7 @@ def plan_stage(inputs: BuildInputs) -> dict[str, pd.DataFrame]:
     tables = dict(plan.tables())
     lines = recover_masked(plan.budget_lines, plan.stated_totals)
     tables["budget_lines"] = lines
-    tables["findings_plan"] = run_checks(plan, fmap)
+    tables["error_localisation"], tables["findings_plan"] = plan_findings(plan, fmap)
     tables["funding_by_objective"] = views.funding_by_objective(lines, fmap)
     tables["funding_balance_2020"] = funding.funding_balance(lines, plan.revenue_2020, fmap)
     tables["budget_by_action"] = views.by_action(lines)
@@ -88,6 +87,19 @@ def plan_stage(inputs: BuildInputs) -> dict[str, pd.DataFrame]:
     tables["comparison_view"] = views.comparison_view(plan.comparison, lines)
     tables["funding_sources"] = fmap
     return tables
+
+
+def plan_findings(plan, fmap: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The error localisation table, and the findings of the catalogue of checks together with
+    the localisation's summary and the remarks on the indicator tables."""
+    from cscplan.validation.checks import run_checks
+    from cscplan.validation.findings import concat_findings, findings_frame
+    from cscplan.validation.kpi_checks import kpi_findings
+    from cscplan.validation.localisation import localise_plan
+
+    localisation, summary = localise_plan(plan, fmap)
+    extra = findings_frame([*summary, *kpi_findings(plan.kpis, plan.multiyear)])
+    return localisation, concat_findings([run_checks(plan, fmap), extra])
 
 
 def maps_stage(inputs: BuildInputs) -> dict[str, pd.DataFrame]:
@@ -282,9 +294,8 @@ def validate_plan(plan: Path, funding_map: Path = paths.FUNDING_SOURCES) -> pd.D
     """Findings of every check on a Piano Programma text (no files written)."""
     from cscplan.budget.funding import load_funding_map
     from cscplan.sources.piano_programma import load_plan
-    from cscplan.validation.checks import run_checks
 
-    return run_checks(load_plan(plan), load_funding_map(funding_map))
+    return plan_findings(load_plan(plan), load_funding_map(funding_map))[1]
 
 
 def run_cost(

@@ -16,6 +16,8 @@ REVENUE_ROW_KINDS = ("line", "subtotal", "total")
 STAFF_BREAKDOWNS = ("persone", "contratto", "orario")
 STAFF_ROW_KINDS = ("line", "total")
 KPI_KINDS = ("monitoraggio", "obiettivo triennale")
+TARGET_OPERATORS = ("≥", "≤", "=", "")
+TARGET_UNITS = ("%", "ore", "gg", "")
 YEARS = (2020, 2021, 2022)
 
 _LINE = pa.Check.ge(1)
@@ -243,11 +245,45 @@ KPIS = pa.DataFrameSchema(
         "deadline": pa.Column(
             str, description="Scadenza estratta dal traguardo (es. '31 dicembre 2020'), o ''."
         ),
+        "target_operator": pa.Column(
+            str,
+            pa.Check.isin(TARGET_OPERATORS),
+            description="Traguardo: '≥' (almeno), '≤' (al massimo, entro N giorni), '=' "
+            "(valore), '' (solo una scadenza o nessun traguardo).",
+        ),
+        "target_value": pa.Column(
+            float, nullable=True, description="Valore del traguardo (anche se scritto in lettere)."
+        ),
+        "target_unit": pa.Column(
+            str,
+            pa.Check.isin(TARGET_UNITS),
+            description="Unità del valore: '%', 'ore', 'gg' (giorni) o '' (un numero).",
+        ),
+        "target_period": pa.Column(
+            str,
+            pa.Check.isin(("", "anno", "settimana")),
+            description="Periodo a cui si riferisce il valore ('anno', 'settimana') o ''.",
+        ),
+        "deadline_date": pa.Column(
+            str,
+            pa.Check.str_matches(r"^(\d{4}-\d{2}-\d{2})?$"),
+            description="Scadenza come data AAAA-MM-GG, o ''.",
+        ),
+        "misplaced_indicator": pa.Column(
+            bool,
+            description="Vero se l'indicatore è scritto nella colonna Strumento del documento.",
+        ),
+        "section_line": _source_line("Riga del titolo della tabella indicatori."),
+        "header_line": _source_line("Riga dell'intestazione Strumento / Indicatore / anni."),
+        "header_years": pa.Column(
+            str, description="Anni dell'intestazione della tabella (es. '2020–2022'), o ''."
+        ),
         "source_line": _source_line(),
     },
     strict=True,
     ordered=True,
-    description="Indicatori e obiettivi triennali delle schede.",
+    description="Indicatori e obiettivi triennali delle schede; il traguardo è anche "
+    "scomposto in operatore, valore, unità, periodo e data.",
 )
 
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
