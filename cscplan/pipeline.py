@@ -107,11 +107,11 @@ def maps_stage(inputs: BuildInputs) -> dict[str, pd.DataFrame]:
     from cscplan.scenarios.benchmarks import growth_table, load_benchmark_map
     from cscplan.sources.service_maps import load_service_maps
     from cscplan.validation.findings import findings_frame
-    from cscplan.validation.service_map_checks import check_service_map_totals
+    from cscplan.validation.service_map_checks import service_map_findings
 
     maps = load_service_maps(inputs.service_maps)
     tables = dict(maps.tables())
-    tables["findings_maps"] = findings_frame(check_service_map_totals(maps.values))
+    tables["findings_maps"] = findings_frame(service_map_findings(maps.values))
     tables["cremona_growth"] = growth_table(maps.values, load_benchmark_map(inputs.benchmark_map))
     return tables
 

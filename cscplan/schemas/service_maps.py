@@ -7,7 +7,14 @@ import pandera.pandas as pa
 TABLES = ("output", "utenti")
 FORMS = ("diretta", "esternalizzata", "mista", "")
 ROW_KINDS = ("segmento", "totale")
-CELL_KINDS = ("numero", "numero_annotato", "testo")
+CELL_KINDS = (
+    "numero",
+    "numero_annotato",
+    "numero_in_testo",
+    "numero_in_lettere",
+    "somma",
+    "testo",
+)
 UNITS = ("", "%", "€")
 YEARS = (2018, 2019, 2020)
 
@@ -70,6 +77,12 @@ SERVICE_MAP_VALUES = pa.DataFrameSchema(
         "row_kind": pa.Column(
             str, pa.Check.isin(ROW_KINDS), description="'totale' per le righe Totale/TOT."
         ),
+        "is_total": pa.Column(
+            bool,
+            description="Vero per le righe di totale: quelle etichettate Totale/TOT e l'ultima "
+            "riga di una tabella che in ogni anno è la somma delle righe sopra (pubblicata come "
+            "segmento). Da escludere quando si sommano i segmenti.",
+        ),
         "year": pa.Column(int, pa.Check.isin(YEARS), description="Anno (situazione al 31/12)."),
         "value": pa.Column(
             float,
@@ -80,7 +93,10 @@ SERVICE_MAP_VALUES = pa.DataFrameSchema(
         "cell_kind": pa.Column(
             str,
             pa.Check.isin(CELL_KINDS),
-            description="'numero', 'numero_annotato' (numero seguito da testo) o 'testo'.",
+            description="'numero', 'numero_annotato' (numero seguito da testo), "
+            "'numero_in_testo' (numero dopo un'etichetta e i due punti, es. 'gg ritardo: "
+            "-12,60'), 'numero_in_lettere' ('Zero causa covid'), 'somma' ('10 + 6 …', il valore "
+            "è la somma) o 'testo'.",
         ),
         "unit": pa.Column(
             str, pa.Check.isin(UNITS), description="'%' o '€' se scritti nella cella."
@@ -89,7 +105,17 @@ SERVICE_MAP_VALUES = pa.DataFrameSchema(
             str, pa.Check.str_length(min_value=1), description="Cella come scritta nel testo."
         ),
         "note": pa.Column(
-            str, description="Testo che accompagna il numero o colonna aggiuntiva della riga."
+            str,
+            description="Testo che accompagna il numero o colonna aggiuntiva della riga; per "
+            "numeri in lettere, dopo un'etichetta o somme, la cella come scritta.",
+        ),
+        "group": pa.Column(
+            str,
+            description="Intestazione del gruppo a cui appartiene la riga (una riga senza valori "
+            "in testa alla tabella, es. 'Utenti complessivi Dirigenti'), o ''.",
+        ),
+        "group_line": pa.Column(
+            "Int64", _LINE, nullable=True, description="Riga dell'intestazione del gruppo."
         ),
         "source_line": pa.Column(int, _LINE, description="Riga del testo sorgente."),
     },
