@@ -38,6 +38,41 @@ FINDINGS = pa.DataFrameSchema(
     },
     strict=True,
 )
+ERROR_LOCALISATION = pa.DataFrameSchema(
+    {
+        "solution_id": col(
+            "int64",
+            "Numero della soluzione (1, 2, … quando più soluzioni hanno lo stesso peso minimo).",
+            pa.Check.ge(1),
+        ),
+        "cell": col(str, "Identificativo della cella: tabella/riga o obiettivo/colonna."),
+        "table": col(str, "Tabella del documento: schede, confronto, pluriennale, entrate."),
+        "objective_id": col(
+            "Int64", "Obiettivo (1–15), vuoto per i totali generali e le entrate.", nullable=True
+        ),
+        "column": col(str, "Colonna della cella (intestazione, anno o voce di entrata)."),
+        "source_line": col("Int64", "Riga del documento sorgente in data/raw/.", nullable=True),
+        "stated": col(
+            float, "Importo dichiarato (euro); vuoto per una cella oscurata (#####).", nullable=True
+        ),
+        "corrected": col(
+            float,
+            "Importo con cui tutte le identità del documento tornano (euro); per una cella "
+            "oscurata il valore che ne segue, vuoto se le identità non lo determinano.",
+            nullable=True,
+        ),
+        "delta": col(float, "Corretto − dichiarato (euro).", nullable=True),
+        "weight": col(
+            float,
+            "Peso della cella (data/localisation_weights.csv); 0 per le celle oscurate.",
+            pa.Check.ge(0),
+        ),
+    },
+    strict=True,
+    description="Localizzazione degli errori: le celle (meno possibile, per peso) da correggere "
+    "perché tutte le identità del documento tornino, con i valori corretti; ogni soluzione "
+    "ugualmente piccola ha il suo solution_id.",
+)
 FUNDING_BY_OBJECTIVE = pa.DataFrameSchema(
     {
         "objective_id": col(int, "Obiettivo (1–15).", pa.Check.in_range(1, 15)),
@@ -231,6 +266,7 @@ VIEWS = {
 SCHEMAS = {
     **VIEWS,
     "findings": FINDINGS,
+    "error_localisation": ERROR_LOCALISATION,
     "funding_by_objective": FUNDING_BY_OBJECTIVE,
     "funding_balance_2020": FUNDING_BALANCE,
     "costs_monthly": COSTS_MONTHLY,

@@ -67,6 +67,7 @@ ROLES = (
     ROLE_REVENUE_TOTAL,
 )
 CELL_COLUMNS = ["cell", "table", "objective_id", "column", "source_line", "stated", "role"]
+# Only variations may be negative (as in the tables' schemas); every other amount is ≥ 0.
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,8 @@ def _objective_key(objective_id) -> str:
 
 
 def plan_cells(ctx: PlanContext) -> pd.DataFrame:
-    """One row per amount cell: id, where it sits, its stated value in cents (NA if masked)."""
+    """One row per amount cell: id, where it sits, its stated value in cents (NA if masked) and
+    whether it may be negative (``signed``: the comparison's variations)."""
     rows = [
         *_line_cells(ctx.budget_lines),
         *_total_cells(ctx.stated_totals),
@@ -128,6 +130,7 @@ def plan_cells(ctx: PlanContext) -> pd.DataFrame:
     frame["objective_id"] = frame["objective_id"].astype("Int64")
     frame["source_line"] = frame["source_line"].astype("Int64")
     frame["stated"] = frame["stated"].astype("Int64")
+    frame["signed"] = frame["cell"].str.endswith(f"/{VARIATION}")
     return frame
 
 

@@ -23,6 +23,7 @@ solution is verified exactly in integers before it is published.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -50,6 +51,14 @@ WEIGHTS_FILE = paths.DATA_DIR / "localisation_weights.csv"
 MAX_SOLUTIONS = 20
 TOLERANCE_CENTS = 1
 TIE_TOLERANCE = 1e-6
+# HiGHS presolve is off: with it, HiGHS 1.12 prints a stray debug line on such big-M programs
+# (ERGO-Code/HiGHS#2783); without it the bundled plan solves in a fraction of a second.
+SOLVER_OPTIONS = {"presolve": False}
+# Seconds for the whole localisation. Only a pathological document comes near it (a minimal
+# test document with one objective against the full revenue table takes a few seconds): a solve
+# stopped by it still gives its best solution, and the finding says that minimality and the
+# completeness of the list are then not proven.
+TIME_BUDGET = 60.0
 LOCALISATION_COLUMNS = [
     "solution_id",
     "cell",
@@ -75,6 +84,7 @@ class Localisation:
     weight: float
     cap: int
     truncated: bool
+    proven: bool = True
 
 
 # --- weights -----------------------------------------------------------------------------------
@@ -130,6 +140,7 @@ class Program:
     stated: np.ndarray  # cents; 0 for masked cells
     free: np.ndarray  # True for masked cells
     weights: np.ndarray  # per cell (0 for masked)
+    signed: np.ndarray  # True for the cells that may be negative
 
     @property
     def residuals(self) -> np.ndarray:
@@ -148,7 +159,7 @@ def build_program(ctx: PlanContext, weights: dict[str, float]) -> Program:
     free = cells["stated"].isna().to_numpy()
     stated = cells["stated"].fillna(0).to_numpy(dtype=np.int64)
     cell_weights = np.where(free, 0.0, cells["role"].map(weights).to_numpy(dtype=float))
-    return Program(cells, matrix, stated, free, cell_weights)
+    return Program(cells, matrix, stated, free, cell_weights, cells["signed"].to_numpy())
 
 
 def _matrix(identities: list[Identity], index: dict[str, int], n: int) -> csr_array:
@@ -180,7 +191,12 @@ def localise(
             break
         solutions.append(found[1])
     truncated = len(solutions) == max_solutions and _ties(found, best) and found is not first
-    return _result(program, solutions, best, max_solutions, truncated)
+    return _result(program, solutions, best, max_solutions, truncated, solver.proven)
+
+
+def _lowest_correction(program: Program) -> np.ndarray:
+    """Corrected amounts stay ≥ 0 (d ≥ −s), except the cells that may be negative."""
+    return np.where(program.signed, -np.inf, -program.stated.astype(float))
 
 
 def _ties(found: tuple[float, np.ndarray] | None, best: float) -> bool:
@@ -197,12 +213,15 @@ class _Solver:
 
     def __init__(self, program: Program) -> None:
         self.program = program
+        self.proven = True
+        self.deadline = time.monotonic() + TIME_BUDGET
         n = len(program.stated)
         residuals = program.residuals
-        self.big_m = float(max(np.abs(residuals).sum(), 1))
+        big_m = float(max(np.abs(residuals).sum(), 1))
         paid = diags_array(np.ones(n), format="csr")[np.flatnonzero(~program.free)]
-        m = self.big_m
-        links = vstack([hstack([paid, -m * paid]), hstack([-paid, -m * paid])])  # ±d − Mδ ≤ 0
+        links = vstack(  # ±d − Mδ ≤ 0
+            [hstack([paid, -big_m * paid]), hstack([-paid, -big_m * paid])]
+        )
         zeros = csr_array((program.matrix.shape[0], n))
         identity_rows = hstack([program.matrix.astype(float), zeros])
         self.constraints = [
@@ -215,7 +234,7 @@ class _Solver:
         self.cost = np.concatenate([np.zeros(n), program.weights])
         upper = np.where(program.free, 0.0, 1.0)
         self.bounds = Bounds(
-            np.concatenate([np.full(n, -np.inf), np.zeros(n)]),
+            np.concatenate([_lowest_correction(program), np.zeros(n)]),
             np.concatenate([np.full(n, np.inf), upper]),
         )
 
@@ -230,19 +249,20 @@ class _Solver:
         self.constraints.append(LinearConstraint(self.cost[None, :], -np.inf, cap))
 
     def solve(self) -> tuple[float, np.ndarray] | None:
+        """The next solution (weight, values in cents), or ``None`` when there is none; a solve
+        stopped by the time limit still gives its best solution but clears ``proven``."""
         n = len(self.program.stated)
         result = milp(
             self.cost,
             integrality=np.ones(2 * n),
             bounds=self.bounds,
             constraints=self.constraints,
+            options={**SOLVER_OPTIONS, "time_limit": max(self.deadline - time.monotonic(), 1.0)},
         )
-        if result.status == 2:  # infeasible: no further solution
+        if result.status == 1:
+            self.proven = False
+        if result.x is None:  # infeasible (no further solution) or stopped with none
             return None
-        if result.status != 0:
-            raise RuntimeError(
-                f"localizzazione degli errori: il solutore non ha concluso ({result.message})"
-            )
         values = _polish(self.program, np.round(result.x[n:]).astype(bool))
         return float(self.program.weights[_support(self.program, values)].sum()), values
 
@@ -292,7 +312,9 @@ def _polish(program: Program, chosen: np.ndarray) -> np.ndarray:
         np.concatenate([np.zeros(m), np.ones(2 * k)]),
         integrality=np.concatenate([np.ones(m), np.zeros(2 * k)]),
         bounds=Bounds(
-            np.concatenate([np.full(m, -np.inf), np.zeros(2 * k)]),
+            np.concatenate(
+                [_lowest_correction(program)[open_] + program.stated[open_], np.zeros(2 * k)]
+            ),
             np.concatenate([np.full(m, np.inf), np.full(2 * k, float(TOLERANCE_CENTS))]),
         ),
         constraints=[LinearConstraint(system, rhs, rhs)],
@@ -311,7 +333,12 @@ def _polish(program: Program, chosen: np.ndarray) -> np.ndarray:
 
 
 def _result(
-    program: Program, solutions: list[np.ndarray], weight: float, cap: int, truncated: bool
+    program: Program,
+    solutions: list[np.ndarray],
+    weight: float,
+    cap: int,
+    truncated: bool,
+    proven: bool,
 ) -> Localisation:
     cells = program.cells["cell"].tolist()
     ordered = sorted(solutions, key=lambda v: [cells[i] for i in _support(program, v)])
@@ -319,7 +346,7 @@ def _result(
         {cells[i]: int(values[i]) for i in _support(program, values)} for values in ordered
     )
     masked = tuple(_masked_values(program, values) for values in ordered)
-    return Localisation(program.cells, changed, masked, weight, cap, truncated)
+    return Localisation(program.cells, changed, masked, weight, cap, truncated, proven)
 
 
 def _masked_values(program: Program, values: np.ndarray) -> dict[str, int | None]:
@@ -382,12 +409,15 @@ def localise_plan(
     weights = load_weights(weights_path)
     result = localise(PlanContext.build(plan, funding_map), weights)
     table = localisation_table(result, weights)
-    return table, localisation_findings(table, result.cap if result.truncated else None)
+    cap = result.cap if result.truncated else None
+    return table, localisation_findings(table, cap, result.proven)
 
 
-def localisation_findings(table: pd.DataFrame, cap: int | None = None) -> list[Finding]:
+def localisation_findings(
+    table: pd.DataFrame, cap: int | None = None, proven: bool = True
+) -> list[Finding]:
     """The summary finding: how many cells, which, how many equally small alternatives (and
-    ``cap``, the limit of the list, when it was reached)."""
+    ``cap``, the limit of the list, when it was reached; whether minimality is proven)."""
     first = table[table["solution_id"] == 1]
     changed = first[first["stated"].notna()]
     if changed.empty:
@@ -413,6 +443,11 @@ def localisation_findings(table: pd.DataFrame, cap: int | None = None) -> list[F
         )
     if cap is not None:
         message += f" L'elenco è limitato alle prime {number(cap)} soluzioni equivalenti."
+    if not proven:
+        message += (
+            " Il solutore ha raggiunto il limite di tempo: la soluzione corregge tutte le "
+            "identità, ma non è dimostrato che sia la più piccola né che l'elenco sia completo."
+        )
     return [Finding(check=CHECK, severity="info", table="documento", message=message)]
 
 
