@@ -35,14 +35,8 @@ from scipy.sparse import coo_array, csr_array, diags_array, hstack, vstack
 from cscplan import paths
 from cscplan.errors import InputError
 from cscplan.fmt import eur, number
-from cscplan.validation.checks import (
-    COMPARISON,
-    COMPARISON_TOTAL_COLUMNS,
-    MULTIYEAR,
-    REVENUE,
-    SHEET,
-    PlanContext,
-)
+from cscplan.validation import checks
+from cscplan.validation.checks import PlanContext
 from cscplan.validation.findings import Finding
 from cscplan.validation.identities import ROLES, Identity, plan_cells, plan_identities
 
@@ -475,18 +469,18 @@ def _apply(frames: dict[str, pd.DataFrame], row) -> None:
     lines, totals = frames["budget_lines"], frames["stated_totals"]
     objective = None if pd.isna(row.objective_id) else int(row.objective_id)
     at = totals["source_line"] == row.source_line
-    if row.table == SHEET and (lines["source_line"] == row.source_line).any():
+    if row.table == checks.SHEET and (lines["source_line"] == row.source_line).any():
         hit = (lines["source_line"] == row.source_line) & (lines["column"] == row.column)
         lines.loc[hit, "amount"] = row.corrected
-    elif row.table == COMPARISON and objective is not None:
+    elif row.table == checks.COMPARISON and objective is not None:
         comparison = frames["comparison"]
-        field = COMPARISON_TOTAL_COLUMNS[row.column]
+        field = checks.COMPARISON_TOTAL_COLUMNS[row.column]
         comparison.loc[comparison["objective_id"] == objective, field] = row.corrected
-    elif row.table == MULTIYEAR and objective is not None:
+    elif row.table == checks.MULTIYEAR and objective is not None:
         multiyear = frames["multiyear"]
         hit = (multiyear["objective_id"] == objective) & (multiyear["year"] == int(row.column))
         multiyear.loc[hit, "amount"] = row.corrected
-    elif row.table == REVENUE:
+    elif row.table == checks.REVENUE:
         revenue = frames["revenue_2020"]
         revenue.loc[revenue["source_line"] == row.source_line, "amount"] = row.corrected
         totals.loc[at, "amount"] = row.corrected
