@@ -324,34 +324,28 @@ def _variation_identities(comparison: pd.DataFrame) -> list[Identity]:
 
 
 def _grand_total_identities(ctx: PlanContext) -> list[Identity]:
+    """Each comparison and multi-year TOTALE = its rows; the two plan-year totals agree."""
     totals = ctx.stated_totals
     grand = totals[totals["objective_id"].isna()]
-    identities = []
+    identities, present = [], set()
     for total in grand[grand["table"] == COMPARISON].itertuples():
         field = COMPARISON_TOTAL_COLUMNS.get(total.column)
         if field is not None:
             rows = [comparison_cell(i, field) for i in ctx.comparison["objective_id"]]
+            present.add(comparison_cell(None, field))
             identities.append(
                 _total_identity(COMPARISON, total.column, comparison_cell(None, field), rows)
             )
     for total in grand[grand["table"] == MULTIYEAR].itertuples():
         year_rows = ctx.multiyear[ctx.multiyear["year"].astype(str) == total.column]
         rows = [multiyear_cell(i, total.column) for i in year_rows["objective_id"]]
+        present.add(multiyear_cell(None, total.column))
         identities.append(
             _total_identity(MULTIYEAR, total.column, multiyear_cell(None, total.column), rows)
         )
-    budget_label = next((k for k, v in COMPARISON_TOTAL_COLUMNS.items() if v == BUDGET), None)
-    pair = [comparison_cell(None, BUDGET), multiyear_cell(None, plan_year())]
-    has = {
-        pair[0]: not grand[
-            (grand["table"] == COMPARISON) & (grand["column"] == budget_label)
-        ].empty,
-        pair[1]: not grand[
-            (grand["table"] == MULTIYEAR) & (grand["column"] == str(plan_year()))
-        ].empty,
-    }
-    if all(has.values()):
-        label = f"totale {budget_label} del confronto = totale {plan_year()} del pluriennale"
+    pair = (comparison_cell(None, BUDGET), multiyear_cell(None, plan_year()))
+    if set(pair) <= present:
+        label = f"TOTALE del confronto ({BUDGET}) = TOTALE {plan_year()} del pluriennale"
         identities.append(Identity("cross_table", label, ((pair[0], 1), (pair[1], -1))))
     return identities
 

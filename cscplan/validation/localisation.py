@@ -9,11 +9,13 @@ are ~10⁹ cents, above what ``errorlocate`` accepts, so the problem is written 
     subject to |Σⱼ aₖⱼ (sⱼ + dⱼ)| ≤ 1 cent      for every identity k (the checks' ±0,01 €)
                |dᵢ| ≤ M δᵢ,  δᵢ ∈ {0, 1},  dᵢ integer cents
 
-where sᵢ is the stated value, dᵢ the correction and δᵢ = 1 when cell i is changed. Masked cells
-(``#####``) have no stated value: their value is a free variable with no cost. ``M`` is the sum
-of the identities' absolute residuals (the largest correction a minimal solution needs). The
-weights are data (``data/localisation_weights.csv``): a stated total is cheaper to change than a
-budget line, a line cheaper than a revenue item.
+where sᵢ is the stated value, dᵢ the correction and δᵢ = 1 when cell i is changed; corrected
+amounts stay ≥ 0 except the comparison's variations. Masked cells (``#####``) have no stated
+value: their value is a free variable with no cost. ``M`` is the sum of the identities' absolute
+residuals: a correction only has to undo residuals, and the identities are sums with
+coefficients ±1. Implied cover cuts (:func:`_covers`) keep the relaxation tight. The weights are
+data (``data/localisation_weights.csv``): a stated total is cheaper to change than a budget line,
+a line cheaper than a revenue item.
 
 Ties: after the optimum, a no-good cut (``Σ_{i∈S} δᵢ ≤ |S| − 1``) excludes the solution found
 and its supersets, and the program is solved again until the objective grows; at most
