@@ -52,6 +52,7 @@ class BuildInputs:
     benchmark_map: Path = paths.BENCHMARK_MAP
     budget_link: Path = paths.BUDGET_LINK
     comuni: Path = paths.COMUNI
+    localisation_weights: Path = paths.LOCALISATION_WEIGHTS
     seed: int = 2023
     draws: int = 1000
     commitment: float | None = None  # € committed; None = the baseline at full delivery
@@ -67,6 +68,7 @@ class BuildInputs:
             ("mappa_benchmark", self.benchmark_map),
             ("collegamento_budget", self.budget_link),
             ("comuni", self.comuni),
+            ("pesi_localizzazione", self.localisation_weights),
         ]
         return named + [("scenario", path) for path in self.scenarios]
 
@@ -84,6 +86,7 @@ class LoadedInputs:
     caseload: pd.DataFrame
     reforms: list
     budget_link: pd.DataFrame
+    localisation_weights: dict
     files: list[dict]
 
 
@@ -109,6 +112,7 @@ def load_inputs(inputs: BuildInputs) -> LoadedInputs:
     from cscplan.sources.piano_programma import load_plan
     from cscplan.sources.service_maps import load_service_maps
     from cscplan.tariffs.schedule import load_schedule
+    from cscplan.validation.localisation import load_weights
 
     plan = load_plan(inputs.plan)
     schedule = load_schedule(inputs.tariffs)
@@ -123,6 +127,7 @@ def load_inputs(inputs: BuildInputs) -> LoadedInputs:
         caseload=load_caseload(inputs.caseload, schedule, comuni=comuni),
         reforms=load_reforms(list(inputs.scenarios)),
         budget_link=load_budget_link(inputs.budget_link, plan.years),
+        localisation_weights=load_weights(inputs.localisation_weights),
         files=input_files(inputs),
     )
 
@@ -143,10 +148,9 @@ def input_files(inputs: BuildInputs) -> list[dict]:
 # --- stages (pure: loaded inputs → tables) -----------------------------------------------------
 
 
-def plan_stage(plan, funding_map: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def plan_stage(plan, funding_map: pd.DataFrame, weights: dict) -> dict[str, pd.DataFrame]:
     """The Piano Programma's tables, masked cells recovered once, the checks and the views."""
     from cscplan.budget import funding, views
-    from cscplan.validation.checks import run_checks
     from cscplan.validation.masked import masked_recoveries, recover_masked
 
     years = plan.years
@@ -154,7 +158,9 @@ def plan_stage(plan, funding_map: pd.DataFrame) -> dict[str, pd.DataFrame]:
     lines = recover_masked(plan.budget_lines, recoveries=recoveries)
     tables = dict(plan.tables())
     tables["budget_lines"] = lines
-    tables["findings_plan"] = run_checks(plan, funding_map, lines=lines, recoveries=recoveries)
+    tables["error_localisation"], tables["findings_plan"] = plan_findings(
+        plan, funding_map, weights, lines, recoveries
+    )
     tables["funding_by_objective"] = views.funding_by_objective(lines, funding_map)
     tables["funding_balance"] = funding.funding_balance(lines, plan.revenue, funding_map)
     tables["budget_by_action"] = views.by_action(lines, years)
@@ -167,14 +173,30 @@ def plan_stage(plan, funding_map: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return tables
 
 
+def plan_findings(
+    plan, funding_map: pd.DataFrame, weights: dict, lines=None, recoveries=None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The error localisation table, and the findings of the catalogue of checks together with
+    the localisation's summary and the remarks on the indicator tables."""
+    from cscplan.validation.checks import run_checks
+    from cscplan.validation.findings import concat_findings, findings_frame
+    from cscplan.validation.kpi_checks import kpi_findings
+    from cscplan.validation.localisation import localise_plan
+
+    localisation, summary = localise_plan(plan, funding_map, weights)
+    extra = findings_frame([*summary, *kpi_findings(plan.kpis, plan.multiyear)])
+    checks = run_checks(plan, funding_map, lines=lines, recoveries=recoveries)
+    return localisation, concat_findings([checks, extra])
+
+
 def maps_stage(maps, benchmark_map: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The Cremona service maps, their Totale checks and the growth benchmarks."""
+    """The Cremona service maps, their checks and quirks, and the growth benchmarks."""
     from cscplan.scenarios.benchmarks import growth_table
     from cscplan.validation.findings import findings_frame
-    from cscplan.validation.service_map_checks import check_service_map_totals
+    from cscplan.validation.service_map_checks import service_map_findings
 
     tables = dict(maps.tables())
-    tables["findings_maps"] = findings_frame(check_service_map_totals(maps.values))
+    tables["findings_maps"] = findings_frame(service_map_findings(maps.values))
     tables["cremona_growth"] = growth_table(maps.values, benchmark_map)
     return tables
 
@@ -229,7 +251,7 @@ def compute_build(inputs: BuildInputs) -> BuildResult:
     from cscplan.validation.findings import concat_findings
 
     loaded = load_inputs(inputs)
-    tables = plan_stage(loaded.plan, loaded.funding_map)
+    tables = plan_stage(loaded.plan, loaded.funding_map, loaded.localisation_weights)
     tables.update(maps_stage(loaded.maps, loaded.benchmark_map))
     tables.update(cost_stage(loaded, inputs, tables))
     tables["findings"] = concat_findings([tables.pop("findings_plan"), tables.pop("findings_maps")])
@@ -353,14 +375,19 @@ def build_summary(result: BuildResult, out: Path) -> str:
 # --- the other commands -------------------------------------------------------------------------
 
 
-def validate_plan(plan: Path, funding_map: Path = paths.FUNDING_SOURCES) -> pd.DataFrame:
+def validate_plan(
+    plan: Path,
+    funding_map: Path = paths.FUNDING_SOURCES,
+    weights: Path = paths.LOCALISATION_WEIGHTS,
+) -> pd.DataFrame:
     """Findings of every check on a Piano Programma text (no files written)."""
     from cscplan.budget.funding import for_plan, load_funding_map
     from cscplan.sources.piano_programma import load_plan
-    from cscplan.validation.checks import run_checks
+    from cscplan.validation.localisation import load_weights
 
     tables = load_plan(plan)
-    return run_checks(tables, for_plan(load_funding_map(funding_map), tables.years))
+    fmap = for_plan(load_funding_map(funding_map), tables.years)
+    return plan_findings(tables, fmap, load_weights(weights))[1]
 
 
 def run_cost(

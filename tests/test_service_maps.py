@@ -13,12 +13,13 @@ from cscplan import metadata, paths
 from cscplan.errors import InputError
 from cscplan.sources.service_maps import (
     ServiceMaps,
+    flag_total_row,
     load_service_maps,
     parse_cell,
     parse_service_maps,
 )
 from cscplan.validation.findings import findings_frame
-from cscplan.validation.service_map_checks import check_service_map_totals
+from cscplan.validation.service_map_checks import check_service_map_totals, service_map_findings
 
 BAD = Path(__file__).parent / "bad_inputs"
 
@@ -153,7 +154,8 @@ def test_empty_cells_have_no_row_and_text_cells_are_nan(maps):
     nd = v[(v.service_no == 30) & (v.indicator == "Cittadini")]
     assert len(nd) == 3 and nd.value.isna().all() and set(nd.raw) == {"nd"}
     assert (v.value.isna() == (v.cell_kind == "testo")).all()
-    assert (v.loc[v.value == 0, "raw"] == "0").all()  # a zero is only ever a written 0
+    zeros = v[v.value == 0]  # a zero is only ever a written 0 (in digits or in words)
+    assert ((zeros.raw == "0") | (zeros.cell_kind == "numero_in_lettere")).all()
 
 
 def test_annotated_number_and_extra_column(maps):
@@ -215,6 +217,76 @@ def test_total_with_missing_segment_year_sums_what_is_there():
     assert v[(v.indicator == "Telesoccorso") & (v.year == 2020)].empty
 
 
+# --------------------------------------------------------------------------- fidelity
+
+
+def test_total_rows_are_flagged_and_left_out_of_segment_sums(maps):
+    v = maps.values
+    totals = v[v.is_total]
+    assert sorted(totals.loc[totals.row_kind == "segmento", "source_line"].unique()) == [3506, 3984]
+    assert (v.loc[v.row_kind == "totale", "is_total"]).all()
+    users = v[~v.is_total & (v.year == 2018) & (v.table == "utenti")]
+    segments = users.groupby("service_no")["value"].sum()
+    # service 43: six kinds of school building, 4+9+7+14+4+1 = 39 (not 78 with line 3506)
+    assert segments[43] == 39.0
+    # service 50: 2+3+5+3+5+2 = 20 (not 40 with the unlabelled line 3984)
+    assert segments[50] == 20.0
+
+
+def test_block_headers_are_kept_as_groups(maps):
+    v = maps.values
+    users = v[(v.service_no == 59) & (v.table == "utenti")]
+    groups = users.groupby("block")[["group", "group_line"]].first()
+    assert groups["group_line"].tolist() == [4549, 4567, 4585, 4602]
+    assert groups["group"].tolist() == [
+        "Utenti complessivi dei dipendenti di Settore",
+        "Utenti complessivi Dirigenti",
+        "Utenti complessivi Responsabili di Posizione Organizzativa",
+        "Utenti complessivi per Area funzionale",
+    ]
+    assert (v.loc[v.group == "", "group_line"].isna()).all()
+
+
+def test_numbers_in_words_labels_and_sums(maps):
+    v = maps.values.set_index(["source_line", "year"])
+    assert v.loc[(3132, 2020), ["value", "note"]].tolist() == [0.0, "Zero causa covid"]
+    assert [v.loc[(4213, y), "value"] for y in (2018, 2019, 2020)] == [1.55, 4.79, -12.6]
+    assert v.loc[(3136, 2018), ["value", "note"]].tolist() == [2.0, "n. mostre temporanee : 2"]
+    for line in (2081, 2102):
+        row = v.loc[(line, 2020)]
+        assert (row.value, row.raw, row.cell_kind) == (
+            16.0,
+            "10 + 6 referenti territoriali",
+            "somma",
+        )
+
+
+def test_each_quirk_is_a_finding_with_its_line(maps):
+    found = {}
+    for f in service_map_findings(maps.values):
+        found.setdefault((f.check, f.severity), []).append(f.source_line)
+    assert found == {
+        ("totale_implicito", "warning"): [3506, 3984],
+        ("gruppo_mappa", "info"): [295, 4521, 4549, 4567, 4585, 4602],
+        ("numero_scritto", "info"): [2081, 2102, 3130, 3132, 3134, 3136, 4213],
+    }
+
+
+def test_unlabelled_total_only_when_every_year_adds_up():
+    rows = [
+        {"source_line": 1, "year": 2018, "value": 2.0, "row_kind": "segmento"},
+        {"source_line": 2, "year": 2018, "value": 3.0, "row_kind": "segmento"},
+        {"source_line": 3, "year": 2018, "value": 5.0, "row_kind": "segmento"},
+        {"source_line": 1, "year": 2019, "value": 2.0, "row_kind": "segmento"},
+        {"source_line": 2, "year": 2019, "value": 3.0, "row_kind": "segmento"},
+        {"source_line": 3, "year": 2019, "value": 6.0, "row_kind": "segmento"},
+    ]
+    assert not any(r["is_total"] for r in flag_total_row([dict(r) for r in rows]))
+    rows[-1]["value"] = 5.0
+    flagged = flag_total_row([dict(r) for r in rows])
+    assert [r["is_total"] for r in flagged] == [False] * 2 + [True] + [False] * 2 + [True]
+
+
 # --------------------------------------------------------------------------- cells
 
 
@@ -229,16 +301,23 @@ def test_total_with_missing_segment_year_sums_what_is_there():
         ("€ 892.680", (892680.0, "€", "", "numero")),
         (
             "10 + 6 referenti territoriali",
-            (10.0, "", "+ 6 referenti territoriali", "numero_annotato"),
+            (16.0, "", "10 + 6 referenti territoriali", "somma"),
         ),
         ("2: Progetto", (2.0, "", "Progetto", "numero_annotato")),
+        ("Zero causa covid", (0.0, "", "Zero causa covid", "numero_in_lettere")),
+        ("gg ritardo: +1,55", (1.55, "", "gg ritardo: +1,55", "numero_in_testo")),
+        ("gg ritardo: −12,60", (-12.6, "", "gg ritardo: -12,60", "numero_in_testo")),
+        ("n. mostre temporanee :2", (2.0, "", "n. mostre temporanee :2", "numero_in_testo")),
+        ("1 completa + 1 sospesa", (1.0, "", "completa + 1 sospesa", "numero_annotato")),
     ],
 )
 def test_parse_cell(raw, expected):
     assert parse_cell(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["nd", "n.d.", "/", "//", "non previsto", "gg ritardo: +1,55"])
+@pytest.mark.parametrize(
+    "raw", ["nd", "n.d.", "/", "//", "non previsto", "tutti", "nota: vedi sotto"]
+)
 def test_text_cells(raw):
     value, _, _, kind = parse_cell(raw)
     assert math.isnan(value) and kind == "testo"

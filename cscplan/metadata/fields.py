@@ -74,7 +74,17 @@ KPI_KINDS = ("monitoraggio", "obiettivo triennale")
 MAP_TABLES = ("output", "utenti")
 MAP_FORMS = ("diretta", "esternalizzata", "mista", "")
 MAP_ROW_KINDS = ("segmento", "totale")
-MAP_CELL_KINDS = ("numero", "numero_annotato", "testo")
+MAP_CELL_KINDS = (
+    "numero",
+    "numero_annotato",
+    "numero_in_testo",
+    "numero_in_lettere",
+    "somma",
+    "testo",
+)
+TARGET_OPERATORS = ("≥", "≤", "=", "")
+TARGET_UNITS = ("%", "ore", "gg", "")
+TARGET_PERIODS = ("", "anno", "settimana")
 MAP_UNITS = ("", "%", "€")
 TARIFF_UNITS = ("hour", "day", "week", "month", "package")
 VAT_KINDS = ("added", "included", "none")
@@ -178,6 +188,45 @@ PLAN_FIELDS = {
     "indicatore": required_text("Indicatore", "Indicatore come scritto."),
     "target": text("Valore atteso", "Valore atteso / traguardo, '' se assente."),
     "deadline": text("Scadenza", "Scadenza estratta dal traguardo (es. '31 dicembre 2020'), o ''."),
+    "target_operator": text(
+        "Operatore",
+        "Traguardo: '≥' (almeno), '≤' (al massimo, entro N giorni), '=' (valore), '' (solo una scadenza o nessun traguardo).",
+        one_of(TARGET_OPERATORS),
+    ),
+    "target_value": number(
+        "Valore", "Valore del traguardo (anche se scritto in lettere).", nullable=True
+    ),
+    "target_unit": text(
+        "Unità",
+        "Unità del valore: '%', 'ore', 'gg' (giorni) o '' (un numero).",
+        one_of(TARGET_UNITS),
+    ),
+    "target_period": text(
+        "Periodo",
+        "Periodo a cui si riferisce il valore ('anno', 'settimana') o ''.",
+        one_of(TARGET_PERIODS),
+    ),
+    "deadline_date": text(
+        "Data di scadenza",
+        "Scadenza come data AAAA-MM-GG, o ''.",
+        matches(r"^(\d{4}-\d{2}-\d{2})?$", "una data AAAA-MM-GG o niente"),
+    ),
+    "misplaced_indicator": flag(
+        "Indicatore fuori colonna",
+        "Vero se l'indicatore è scritto nella colonna Strumento del documento.",
+    ),
+    "section_line": Field(
+        INTEGER, "Riga del titolo", "Riga del titolo della tabella indicatori.", (ge(1),)
+    ),
+    "header_line": Field(
+        INTEGER,
+        "Riga dell'intestazione",
+        "Riga dell'intestazione Strumento / Indicatore / anni.",
+        (ge(1),),
+    ),
+    "header_years": text(
+        "Anni dell'intestazione", "Anni dell'intestazione della tabella (es. '2020–2022'), o ''."
+    ),
 }
 
 VIEW_FIELDS = {
@@ -308,6 +357,21 @@ MAP_FIELDS = {
     "map_row_kind": text(
         "Tipo di riga", "'totale' per le righe Totale/TOT.", one_of(MAP_ROW_KINDS)
     ),
+    "is_total": flag(
+        "Riga di totale",
+        "Vero per le righe di totale: quelle etichettate Totale/TOT e l'ultima riga di una tabella che in ogni anno è la somma delle righe sopra (pubblicata come segmento). Da escludere quando si sommano i segmenti.",
+    ),
+    "map_group": text(
+        "Gruppo",
+        "Intestazione del gruppo a cui appartiene la riga (una riga senza valori in testa alla tabella, es. 'Utenti complessivi Dirigenti'), o ''.",
+    ),
+    "group_line": Field(
+        NULLABLE_INTEGER,
+        "Riga del gruppo",
+        "Riga dell'intestazione del gruppo.",
+        (ge(1),),
+        nullable=True,
+    ),
     "map_year": integer("Anno", "Anno (situazione al 31/12).", FOUR_DIGIT_YEAR),
     "map_value": number(
         "Valore",
@@ -316,7 +380,9 @@ MAP_FIELDS = {
     ),
     "cell_kind": text(
         "Tipo di cella",
-        "'numero', 'numero_annotato' (numero seguito da testo) o 'testo'.",
+        "'numero', 'numero_annotato' (numero seguito da testo), 'numero_in_testo' (numero dopo "
+        "un'etichetta e i due punti, es. 'gg ritardo: -12,60'), 'numero_in_lettere' ('Zero causa "
+        "covid'), 'somma' ('10 + 6 …', il valore è la somma) o 'testo'.",
         one_of(MAP_CELL_KINDS),
     ),
     "map_unit": text("Unità", "'%' o '€' se scritti nella cella.", one_of(MAP_UNITS)),
@@ -633,7 +699,26 @@ CHANGE_FIELDS = {
     ),
 }
 
+LOCALISATION_FIELDS = {
+    "solution_id": integer(
+        "Soluzione",
+        "Numero della soluzione (1, 2, … quando più soluzioni hanno lo stesso peso minimo).",
+        ge(1),
+    ),
+    "cell": required_text("Cella", "Identificativo della cella: tabella/riga o obiettivo/colonna."),
+    "corrected": euro(
+        "Corretto (€)",
+        "Importo con cui tutte le identità del documento tornano (euro); per una cella oscurata il valore che ne segue, vuoto se le identità non lo determinano.",
+        nullable=True,
+    ),
+    "correction": euro("Correzione (€)", "Corretto − dichiarato (euro).", nullable=True),
+    "weight": number(
+        "Peso", "Peso della cella (data/localisation_weights.csv); 0 per le celle oscurate.", ge(0)
+    ),
+}
+
 FIELDS: dict[str, Field] = {
+    **LOCALISATION_FIELDS,
     **PLAN_FIELDS,
     **VIEW_FIELDS,
     **FINDING_FIELDS,

@@ -99,6 +99,38 @@ def findings_table_html(tables: dict[str, pd.DataFrame]) -> str:
     )
 
 
+def error_localisation_html(tables: dict[str, pd.DataFrame]) -> str:
+    """The localisation's summary sentence and, collapsed, the cells to correct."""
+    table = tables.get("error_localisation")
+    findings = tables.get("findings")
+    if table is None or findings is None:
+        return ""
+    summary = findings.loc[findings["check"] == "error_localisation", "message"]
+    text = f"<p>{escape(summary.iloc[0])}</p>" if len(summary) else ""
+    rows = [
+        "<tr>"
+        + _cell(int(row.solution_id))
+        + _cell(row.table)
+        + _cell("" if pd.isna(row.objective_id) else int(row.objective_id))
+        + _cell(row.column)
+        + _cell("" if pd.isna(row.source_line) else int(row.source_line))
+        + _cell(row.stated, money=True)
+        + _cell(row.corrected, money=True)
+        + _cell(row.delta, money=True, signed=True)
+        + "</tr>"
+        for row in table.itertuples(index=False)
+    ]
+    if not rows:
+        return text
+    head = ["Soluzione", "Tabella", "Obiettivo", "Colonna", "Riga", "Dichiarato", "Corretto"]
+    cells = _plain_table([*head, "Correzione"], rows, "Celle da correggere (localizzazione)")
+    return text + cells
+
+
+def _validation_extra(tables: dict[str, pd.DataFrame]) -> str:
+    return error_localisation_html(tables) + findings_table_html(tables)
+
+
 def _plain_table(head: list[str], rows: list[str], summary: str) -> str:
     header = "".join(f"<th>{escape(h)}</th>" for h in head)
     return (
@@ -174,7 +206,7 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section("pluriennale", "Pluriennale {first_year}–{last_year}", narrative.multiyear_paragraphs),
     Section(
-        "verifiche", "Verifiche dei totali", narrative.validation_paragraphs, findings_table_html
+        "verifiche", "Verifiche dei totali", narrative.validation_paragraphs, _validation_extra
     ),
     Section("scenari", "Scenari tariffari", narrative.scenario_paragraphs, budget_link_html),
     Section("benchmark", "Benchmark Cremona", narrative.benchmark_paragraphs),

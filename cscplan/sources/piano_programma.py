@@ -55,6 +55,7 @@ from cscplan.sources.amounts import (
     parse_amount,
     split_label_amount,
 )
+from cscplan.sources.kpi_targets import parse_target
 from cscplan.vocabulary import COMPARISON, MULTIYEAR, REVENUE, SHEET, VARIATION
 
 HTML_TAG = re.compile(r"<[^>]+>")
@@ -661,6 +662,7 @@ def open_kpi(ctx: Context, state: BudgetState, header: Row) -> None:
         raise ctx.error(header, "un titolo 'OBIETTIVO n …' prima della tabella indicatori")
     section = title.first
     action = ACTION_REF.search(section)
+    years = [int(y[1]) for y in map(YEAR.fullmatch, header.cells[2:]) if y]
     state.kpi = {
         "header": header,
         "objective_id": int(match[1]),
@@ -669,6 +671,8 @@ def open_kpi(ctx: Context, state: BudgetState, header: Row) -> None:
         "kind": "monitoraggio",
         "strumento": "",
         "rows": 0,
+        "section_line": title.line,
+        "header_years": f"{min(years)}–{max(years)}" if years else "",
     }
 
 
@@ -678,6 +682,7 @@ def kpi_row(kpi: dict, ctx: Context, row: Row) -> None:
         kpi["kind"], kpi["strumento"] = "obiettivo triennale", ""
         return
     strumento, indicatore = row.first, row.cell(1)
+    misplaced = not indicatore and bool(INDICATOR_LIKE.match(strumento))
     if not indicatore:
         strumento, indicatore = "", strumento
     if not indicatore:
@@ -686,6 +691,7 @@ def kpi_row(kpi: dict, ctx: Context, row: Row) -> None:
         kpi["strumento"] = strumento
     target = " ".join(c for c in row.cells[2:] if c)
     deadline = DEADLINE.search(target)
+    structured = parse_target(target)
     ctx.add(
         "kpis",
         objective_id=kpi["objective_id"],
@@ -696,6 +702,15 @@ def kpi_row(kpi: dict, ctx: Context, row: Row) -> None:
         indicatore=indicatore,
         target=target,
         deadline=deadline[1] if deadline else "",
+        target_operator=structured.operator,
+        target_value=structured.value,
+        target_unit=structured.unit,
+        target_period=structured.period,
+        deadline_date=structured.deadline,
+        misplaced_indicator=misplaced,
+        section_line=kpi["section_line"],
+        header_line=kpi["header"].line,
+        header_years=kpi["header_years"],
         source_line=row.line,
     )
 

@@ -41,6 +41,13 @@ FORM_LABEL = re.compile(r"^(diretta|e(?:s)?ternalizzata|mista)$", re.I)
 NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?")
 LEADING_NUMBER = re.compile(r"^(?P<cur>€\s*)?(?P<tok>[+-]?\d[\d.,]*)(?P<pct>%?)(?P<rest>.*)$", re.S)
 NUMBER_END = " \t:("
+NUMBER_TOKEN = r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?"
+SUM = re.compile(rf"^(?P<a>{NUMBER_TOKEN})\s*\+\s*(?P<b>{NUMBER_TOKEN})(?![\d.,])")
+NUMBER_WORDS = {"zero": 0, "uno": 1, "una": 1, "due": 2, "tre": 3, "quattro": 4, "cinque": 5}
+NUMBER_WORD = re.compile(rf"^({'|'.join(NUMBER_WORDS)})\b", re.I)
+LABELLED_NUMBER = re.compile(
+    r"^[^\d:]*[A-Za-zà-ù.]\s*:\s*(?P<tok>[+-]?\d[\d.,]*)(?P<pct>%?)(?![\d.,])"
+)
 UNLABELLED = "(senza etichetta)"
 SEPARATOR = " | "
 
@@ -399,8 +406,12 @@ def read_mark(label: str, mark: str) -> str:
 
 def parse_table(
     entry: IndexEntry, table: str, block: int, section: Section, source: str
-) -> Iterator[dict]:
+) -> list[dict]:
+    """The rows of one value table; a label without values right after the date row is the
+    table's group header (kept in ``group``/``group_line`` of every row below it)."""
     years: dict[int, int] | None = None
+    group: Line | None = None
+    rows: list[dict] = []
     for line in section.lines:
         cells = line.cells
         if DASH_ROW.match(line.text) or set(filter(None, cells)) <= {"Tipologia", "Quantità"}:
@@ -416,11 +427,49 @@ def parse_table(
                 repr(line.text[:60]),
                 row=line.no,
             )
-        yield from parse_row(entry, table, block, line, years, source)
+        if not rows and group is None and cells[0] and not any(cells[1:]):
+            group = line
+            continue
+        rows.extend(parse_row(entry, table, block, line, years, source, group))
+    return flag_total_row(rows)
+
+
+def flag_total_row(rows: list[dict]) -> list[dict]:
+    """``is_total`` for the rows labelled Totale/TOT and for a last row that is, in every year
+    it has a number, the sum of the rows above it (published as an ordinary segment)."""
+    for row in rows:
+        row["is_total"] = row["row_kind"] == "totale"
+    if not rows or any(row["is_total"] for row in rows):
+        return rows
+    last_line = rows[-1]["source_line"]
+    last = [r for r in rows if r["source_line"] == last_line]
+    above = [r for r in rows if r["source_line"] != last_line]
+    sums = [_sum_of(above, r["year"]) for r in last]
+    numbers = [
+        (r["value"], total) for r, total in zip(last, sums, strict=True) if r["value"] == r["value"]
+    ]
+    if len(numbers) >= 2 and all(
+        total is not None and abs(v - total) < 1e-9 for v, total in numbers
+    ):
+        for row in last:
+            row["is_total"] = True
+    return rows
+
+
+def _sum_of(rows: list[dict], year: int) -> float | None:
+    """The sum of the rows' numbers for ``year`` when at least two rows have one."""
+    values = [r["value"] for r in rows if r["year"] == year and r["value"] == r["value"]]
+    return float(sum(values)) if len(values) >= 2 else None
 
 
 def parse_row(
-    entry: IndexEntry, table: str, block: int, line: Line, years: dict[int, int], source: str
+    entry: IndexEntry,
+    table: str,
+    block: int,
+    line: Line,
+    years: dict[int, int],
+    source: str,
+    group: Line | None = None,
 ) -> Iterator[dict]:
     cells = line.cells
     if len(cells) <= max(years):
@@ -459,6 +508,8 @@ def parse_row(
             "unit": unit,
             "raw": raw,
             "note": " ".join(filter(None, [note, extra])),
+            "group": group.cells[0] if group else "",
+            "group_line": group.no if group else None,
             "source_line": line.no,
         }
 
@@ -466,14 +517,24 @@ def parse_row(
 def parse_cell(raw: str) -> tuple[float, str, str, str]:
     """(value, unit, note, kind) of one non-empty cell; ValueError if a number is malformed.
 
+    Besides plain numbers, three written forms are read, the whole cell kept as the note:
+    a sum (``10 + 6 referenti territoriali`` → 16, ``somma``), a number in words (``Zero causa
+    covid`` → 0, ``numero_in_lettere``) and a number after a label and a colon (``gg ritardo:
+    -12,60`` → −12.6, ``n. mostre temporanee : 2`` → 2, ``numero_in_testo``).
+
     >>> parse_cell("12.085")
     (12085.0, '', '', 'numero')
     >>> parse_cell("154,875")
     (154.875, '', '', 'numero')
     >>> parse_cell("nd")
     (nan, '', '', 'testo')
+    >>> parse_cell("10 + 6 referenti territoriali")
+    (16.0, '', '10 + 6 referenti territoriali', 'somma')
     """
-    text = raw.strip()
+    text = raw.strip().replace("\u2212", "-")
+    written = parse_written(text)
+    if written is not None:
+        return written
     match = LEADING_NUMBER.match(text)
     if not match:
         return math.nan, "", "", "testo"
@@ -486,10 +547,31 @@ def parse_cell(raw: str) -> tuple[float, str, str, str]:
     return value, unit, note, ("numero_annotato" if note else "numero")
 
 
+def parse_written(text: str) -> tuple[float, str, str, str] | None:
+    """A sum, a number in words or a labelled number (see :func:`parse_cell`), else ``None``."""
+    total = SUM.match(text)
+    if total:
+        return _italian(total["a"]) + _italian(total["b"]), "", text, "somma"
+    word = NUMBER_WORD.match(text)
+    if word:
+        return float(NUMBER_WORDS[word[1].lower()]), "", text, "numero_in_lettere"
+    labelled = LABELLED_NUMBER.match(text)
+    if labelled and NUMBER.fullmatch(labelled["tok"]):
+        unit = "%" if labelled["pct"] else ""
+        return _italian(labelled["tok"]), unit, text, "numero_in_testo"
+    return None
+
+
+def _italian(token: str) -> float:
+    return float(token.replace(".", "").replace(",", "."))
+
+
 # --------------------------------------------------------------------------- schema
 
 
 def validated(name: str, frame: pd.DataFrame, source: str) -> pd.DataFrame:
     """Apply the table's registry contract; a failure is the one input-error message."""
     frame = frame.astype({c: "float64" for c in ("value",) if c in frame})
+    frame = frame.astype({c: "Int64" for c in ("group_line",) if c in frame})
+    frame = frame.astype({c: bool for c in ("is_total",) if c in frame})
     return metadata.validate(name, frame, source)
