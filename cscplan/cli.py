@@ -113,11 +113,13 @@ def validate(
 def cost(
     caseload: Annotated[Path, typer.Argument(help="Casistica CSV (un piano per riga).")],
     scenario: ScenarioOption = None,
-    year: Annotated[int, typer.Option(help="Anno da costare.")] = 2023,
+    year: Annotated[
+        int | None, typer.Option(help="Anno da costare; default: il periodo del tariffario.")
+    ] = None,
     tariffs: TariffsOption = paths.TARIFFS_2023,
     out: OutOption = paths.DEFAULT_OUT / "costi",
 ) -> None:
-    """Costa una casistica alle tariffe 2023 (baseline + scenari) e scrive costs_*.csv."""
+    """Costa una casistica al tariffario (baseline + scenari) e scrive costs_*.csv."""
     from cscplan.pipeline import run_cost
 
     typer.echo(run_cost(caseload, scenario or [], year=year, out=out, tariffs=tariffs))

@@ -50,7 +50,7 @@ class BuildInputs:
     scenarios: tuple[Path, ...] = field(default_factory=default_scenarios)
     benchmark_map: Path = paths.BENCHMARK_MAP
     budget_link: Path = paths.BUDGET_LINK
-    year: int = 2023
+    year: int | None = None  # calendar year to cost; None = what the tariff schedule covers
     seed: int = 2023
     draws: int = 1000
     commitment: float | None = None  # € committed; None = the baseline at full delivery
@@ -107,20 +107,18 @@ def maps_stage(inputs: BuildInputs) -> dict[str, pd.DataFrame]:
 def cost_stage(inputs: BuildInputs, growth: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Cost the caseload at the tariffs (baseline + scenarios), compare, Monte Carlo, budget link."""
     from cscplan.scenarios import budget_link, compare, montecarlo
-    from cscplan.scenarios.api import cost, load_reforms
+    from cscplan.scenarios.api import cost_validated, costed_period, load_reforms
     from cscplan.scenarios.benchmarks import benchmark_volume_multipliers
     from cscplan.scenarios.caseload import district_comuni, load_caseload
     from cscplan.tariffs.schedule import load_schedule
 
+    # each input is read and validated once, then handed to every stage that needs it
     schedule = load_schedule(inputs.tariffs)
+    period = costed_period(schedule, year=inputs.year)
     caseload = load_caseload(inputs.caseload, schedule, comuni=district_comuni())
     reforms = load_reforms(list(inputs.scenarios))
-    monthly = cost(
-        caseload,
-        scenarios=reforms,
-        year=inputs.year,
-        schedule=schedule,
-        benchmarks=benchmark_volume_multipliers(growth),
+    monthly = cost_validated(
+        caseload, schedule, reforms, period, benchmarks=benchmark_volume_multipliers(growth)
     )
     tables = {"costs_monthly": monthly, "costs_summary": compare.summarise(monthly)}
     tables["scenarios"] = scenario_table(reforms)
@@ -129,15 +127,15 @@ def cost_stage(inputs: BuildInputs, growth: pd.DataFrame) -> dict[str, pd.DataFr
         montecarlo.montecarlo_tables(
             caseload,
             schedule,
-            year=inputs.year,
+            period,
             seed=inputs.seed,
             draws=inputs.draws,
             commitment=inputs.commitment,
         )
     )
-    tables["sensitivity"] = montecarlo.parameter_sensitivity(caseload, schedule, year=inputs.year)
+    tables["sensitivity"] = montecarlo.parameter_sensitivity(caseload, schedule, period)
     link = budget_link.load_budget_link(inputs.budget_link)
-    tables["budget_link"] = budget_link.budget_link_table(link, monthly, schedule)
+    tables["budget_link"] = budget_link.budget_link_table(link, monthly, schedule, period)
     tables["caseload"] = caseload
     return tables
 
@@ -290,7 +288,7 @@ def validate_plan(plan: Path, funding_map: Path = paths.FUNDING_SOURCES) -> pd.D
 def run_cost(
     caseload: Path,
     scenarios: Sequence[Path],
-    year: int = 2023,
+    year: int | None = None,
     out: Path = paths.DEFAULT_OUT,
     tariffs: Path = paths.TARIFFS_2023,
 ) -> str:

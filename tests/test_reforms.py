@@ -151,7 +151,7 @@ def test_percent_change_from_april_on_real_schedule():
     assert rate(schedule, "SAAP_D1", "2023-04-01").rate == pytest.approx(21.21)
     assert rate(schedule, "SAAP_D2", "2023-12-31").rate == pytest.approx(22.575)
     assert rate(schedule, "SAD_FERIALE", "2023-12-31").rate == 20.20
-    assert options == {"vat_rate": None, "district_abatement": True, "year": 2023}
+    assert options == {"vat_rate": None, "district_abatement": True}
     assert SCHEDULE.rates.equals(load_schedule(paths.TARIFFS_2023).rates)  # input untouched
     # 10 h/week from 1 April = 275 days × 10/7 h × 1.01 € × 1.05 = 416.63 € more.
     base = cost_plans(plans, SCHEDULE)["gross_eur"].sum()
@@ -254,7 +254,6 @@ def toy_plans(draw):
 def test_reform_without_overrides_equals_baseline(plan_list):
     plans = caseload(plan_list)
     new_plans, schedule, options = apply_reform(plans, TOY, reform())
-    options.pop("year")
     base = cost_plans(plans, TOY)
     same = cost_plans(new_plans, schedule, **options)
     pd.testing.assert_frame_equal(base, same)

@@ -17,17 +17,22 @@ import pandas as pd
 
 from cscplan import paths
 from cscplan.errors import InputError
+from cscplan.periods import Period, resolve_period
 from cscplan.scenarios.reforms import BASELINE, Reform, apply_reform, load_scenario, parse_scenario
 from cscplan.tariffs.engine import CostRun, cost_runs
 
 ScenarioSpec = str | Path | Mapping | Reform
+TARIFFS_HINT = (
+    "per un altro periodo indicare il suo tariffario con --tariffs data/tariffs/<anno>.yaml"
+)
 
 
 def cost(
     caseload: pd.DataFrame | str | Path,
     scenarios: Sequence[ScenarioSpec] | None = None,
-    year: int = 2023,
+    year: int | None = None,
     *,
+    period: Period | None = None,
     schedule: Any = None,
     tariffs: str | Path = paths.TARIFFS_2023,
     benchmarks: dict[str, float] | None = None,
@@ -35,30 +40,41 @@ def cost(
 ) -> pd.DataFrame:
     """``costs_monthly`` for the baseline and each scenario (paths, mappings or Reforms).
 
-    ``benchmarks`` are the Cremona volume multipliers used by scenarios with
-    ``volumes_from: cremona_growth``; when needed and not given they are computed from the
-    bundled service maps. A scenario's ``horizon_year`` overrides ``year``. With ``check_comuni``
-    (default) every comune must be one of the district's (``data/comuni.csv``).
+    The costed ``period`` (a :class:`~cscplan.periods.Period`, or the calendar ``year``) defaults
+    to what the tariff schedule covers and must lie inside it. ``benchmarks`` are the Cremona
+    volume multipliers used by scenarios with ``volumes_from: cremona_growth``; when needed and
+    not given they are computed from the bundled service maps. A scenario's ``horizon_year``
+    overrides the period with that calendar year. With ``check_comuni`` (default) every comune
+    must be one of the district's (``data/comuni.csv``).
     """
     from cscplan.scenarios.caseload import district_comuni, load_caseload
     from cscplan.tariffs.schedule import load_schedule
 
     schedule = load_schedule(tariffs) if schedule is None else schedule
+    costed = costed_period(schedule, period, year)
     comuni = district_comuni() if check_comuni else None
     plans = load_caseload(caseload, schedule, comuni=comuni)
     reforms = load_reforms(scenarios or [])
+    return cost_validated(plans, schedule, reforms, costed, benchmarks)
+
+
+def cost_validated(
+    plans: pd.DataFrame,
+    schedule: Any,
+    reforms: Sequence[Reform],
+    period: Period,
+    benchmarks: dict[str, float] | None = None,
+) -> pd.DataFrame:
+    """``costs_monthly`` of a caseload and reforms already validated (as :func:`cost` does them,
+    or the build once for all its stages): baseline first, then each reform."""
     if benchmarks is None and any(r.volumes_from == "cremona_growth" for r in reforms):
         benchmarks = bundled_benchmarks()
-    check_year(schedule, year, "--year")
+    runs: dict[Period, list[CostRun]] = {period: [CostRun(BASELINE, plans, schedule)]}
     for reform in reforms:
-        if reform.horizon_year is not None:
-            check_year(schedule, reform.horizon_year, "horizon_year", reform.source)
-        check_change_dates(reform, reform.horizon_year or year)
-    runs: dict[int, list[CostRun]] = {year: [CostRun(BASELINE, plans, schedule)]}
-    for reform in reforms:
+        run_period = reform_period(reform, schedule, period)
+        check_change_dates(reform, run_period)
         factors = reform_benchmarks(reform, plans, schedule, benchmarks)
         new_plans, new_schedule, options = apply_reform(plans, schedule, reform, factors)
-        run_year = reform.horizon_year or year
         run = CostRun(
             reform.name,
             new_plans,
@@ -66,34 +82,51 @@ def cost(
             vat_rate=options["vat_rate"],
             district_abatement=options["district_abatement"],
         )
-        runs.setdefault(run_year, []).append(run)
-    frames = [cost_runs(group, run_year) for run_year, group in runs.items()]
+        runs.setdefault(run_period, []).append(run)
+    frames = [cost_runs(group, run_period) for run_period, group in runs.items()]
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
-def check_year(schedule: Any, year: int, key: str, source: str | None = None) -> None:
-    """The costed year must be the tariff schedule's year (otherwise nothing would be costed)."""
-    covered = schedule.parameters.get("year")
-    if covered is not None and int(year) != int(covered):
+def costed_period(
+    schedule: Any, period: Period | None = None, year: int | None = None, key: str = "--year"
+) -> Period:
+    """The period to cost (default: what the schedule covers); it must lie inside the schedule."""
+    if period is not None and year is not None:
+        raise InputError(None, "un periodo oppure un anno, non entrambi", "entrambi", key=key)
+    chosen = resolve_period(period, year, default=schedule.period)
+    if not schedule.period.contains(chosen):
         raise InputError(
-            source or schedule.source,
-            f"l'anno del tariffario ({covered}); per un altro anno indicare il suo tariffario "
-            "con --tariffs data/tariffs/<anno>.yaml",
-            str(year),
+            schedule.source,
+            f"un periodo coperto dal tariffario ({schedule.period.span}); {TARIFFS_HINT}",
+            chosen.label,
             key=key,
         )
+    return chosen
 
 
-def check_change_dates(reform: Reform, year: int) -> None:
-    """A tariff change starting outside the costed year would silently do nothing."""
+def reform_period(reform: Reform, schedule: Any, period: Period) -> Period:
+    """The period a reform is costed over: its ``horizon_year``, if any, else ``period``."""
+    if reform.horizon_year is None:
+        return period
+    chosen = Period.calendar_year(reform.horizon_year)
+    if not schedule.period.contains(chosen):
+        raise reform.error(
+            "horizon_year",
+            f"un anno coperto dal tariffario ({schedule.period.span}); {TARIFFS_HINT}",
+            str(reform.horizon_year),
+        )
+    return chosen
+
+
+def check_change_dates(reform: Reform, period: Period) -> None:
+    """A tariff change starting outside the costed period would silently do nothing."""
     for change in reform.tariff_changes:
         start = change.valid_from
-        if start is not None and start.year != year:
-            raise InputError(
-                reform.source,
-                f"una data di inizio nell'anno costato ({year})",
+        if start is not None and not period.contains(start):
+            raise reform.error(
+                f"{change.key}.from",
+                f"una data di inizio nel periodo costato ({period.span})",
                 start.isoformat(),
-                key=f"{change.key}.from",
             )
 
 
@@ -132,11 +165,10 @@ def reform_benchmarks(
         return factors
     unknown = sorted(set(reform.benchmark_services) - set(factors))
     if unknown:
-        raise InputError(
-            reform.source,
+        raise reform.error(
+            "benchmark_services",
             f"servizi con un benchmark di Cremona ({sorted(factors)})",
             str(unknown),
-            key="benchmark_services",
         )
     return {s: f for s, f in factors.items() if s in reform.benchmark_services}
 

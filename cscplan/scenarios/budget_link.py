@@ -28,6 +28,7 @@ import pandas as pd
 from cscplan import paths
 from cscplan.errors import InputError
 from cscplan.io import read_source_text
+from cscplan.periods import Period
 from cscplan.tariffs.engine import BASELINE
 
 LINK_COLUMNS = [
@@ -91,17 +92,16 @@ def load_budget_link(path: str | Path = paths.BUDGET_LINK) -> pd.DataFrame:
 
 
 def budget_link_table(
-    link: pd.DataFrame, costs_monthly: pd.DataFrame, schedule: Any = None
+    link: pd.DataFrame, costs_monthly: pd.DataFrame, schedule: Any, period: Period | None = None
 ) -> pd.DataFrame:
-    """Per budget line and scenario: 2020 amount, repriced amount, scenario effect (see module)."""
-    if schedule is None:
-        from cscplan.tariffs.schedule import load_schedule
+    """Per budget line and scenario: 2020 amount, repriced amount, scenario effect (see module).
 
-        schedule = load_schedule(paths.TARIFFS_2023)
+    ``schedule`` is the one ``costs_monthly`` was costed with, ``period`` the costed period
+    (default: what the schedule covers); prices start from the period's first day.
+    """
     items = link["item_code"].str.split(";").map(lambda codes: [c.strip() for c in codes])
     _check_codes(items, schedule)
-    year = int(costs_monthly["month"].iloc[0][:4]) if len(costs_monthly) else 2023
-    prices = month_prices(schedule, year)
+    prices = month_prices(schedule, schedule.period if period is None else period)
     baseline = costs_monthly[costs_monthly["scenario"] == BASELINE]
     gross = costs_monthly.groupby(["scenario", "item"])["gross_eur"].sum()
     scenarios = list(dict.fromkeys([BASELINE, *costs_monthly["scenario"]]))
@@ -150,14 +150,15 @@ def _total(gross: pd.Series, scenario: str, codes: list[str]) -> float:
     return float(gross.loc[scenario].reindex(codes, fill_value=0.0).sum())
 
 
-def month_prices(schedule: Any, year: int) -> pd.DataFrame:
-    """Per item and month: day-weighted gross unit rate, and the gross rate on 1 January."""
+def month_prices(schedule: Any, period: Period) -> pd.DataFrame:
+    """Per item and month: day-weighted gross unit rate, and the gross rate on the period's
+    first day."""
     rates = schedule.rates
     single = rates["group_size"].isna() | (rates["group_size"] == 1)
     rates = rates[single]
     vat = schedule.items.set_index("code")["vat"]
     vat_rate = float(schedule.parameters["vat_rate"])
-    days = pd.date_range(f"{year}-01-01", f"{year}-12-31", freq="D")
+    days = pd.date_range(period.start, period.end, freq="D")
     rows = []
     for code, periods in rates.groupby("code"):
         daily = np.full(len(days), np.nan)
@@ -165,12 +166,12 @@ def month_prices(schedule: Any, year: int) -> pd.DataFrame:
             inside = (days >= p.valid_from) & (days <= p.valid_to)
             daily[inside] = p.rate
         factor = 1 + (vat_rate if vat.get(code) == "added" else 0.0)
-        monthly = pd.Series(daily * factor, index=days).groupby(days.month).mean()
+        monthly = pd.Series(daily * factor, index=days).groupby(days.strftime("%Y-%m")).mean()
         for month, value in monthly.items():
             rows.append(
                 {
                     "item": code,
-                    "month": f"{year}-{month:02d}",
+                    "month": month,
                     "price": value,
                     "start_price": daily[0] * factor,
                 }

@@ -2,11 +2,12 @@
 
 Cost semantics (the reference oracle in ``tests/reference_engine.py`` walks them day by day):
 
-* a plan is active on every day from ``start`` to ``end`` inclusive, clipped to the year;
+* a plan is active on every day from ``start`` to ``end`` inclusive, clipped to the costed period
+  (a :class:`~cscplan.periods.Period`; by default the days the schedule covers);
 * hour/day items: each active day carries ``qty_per_week / 7`` units at the rate in force on that
   day (per-member group rates when the item has group pricing; no ``group_size`` = 1);
 * month items: rate × active days / days in month; week items: rate × active days / 7;
-  package items: one unit at the rate of the start day, in the start month (start in the year);
+  package items: one unit at the rate of the start day, in the start month (start in the period);
 * uplift: rate × (1 + ``uplift``) when the plan's ``uplift`` flag is set and the item allows it;
 * VAT: ``added`` items pay ``net × vat_rate``; ``included``/``none`` pay none; gross = net + VAT;
 * district part: ``quantity × district_rate`` when the rate row states a district € amount,
@@ -26,7 +27,7 @@ Optional caseload column ``weight`` (default 1) multiplies a plan: quantities, c
 abatement cap (it counts plans fractionally, as scenario volume multipliers do). ``uptake``
 (delivered/assigned) multiplies quantities and costs but not the cap.
 
-The engine cuts the year once at month starts and rate-change dates, explodes every plan into
+The engine cuts the period once at month starts and rate-change dates, explodes every plan into
 (plan, interval) segments and sums them per month with NumPy; scenarios are runs stacked on the
 same arrays (:func:`cost_runs`), not loops over plans.
 """
@@ -41,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from cscplan.errors import InputError
+from cscplan.periods import Period, resolve_period
 from cscplan.tariffs import segments as seg
 
 COSTS_MONTHLY_COLUMNS = [
@@ -89,8 +91,9 @@ def parameter(schedule: Any, name: str) -> float:
 def cost_plans(
     caseload: pd.DataFrame,
     schedule: Any,
-    year: int = 2023,
+    period: Period | int | None = None,
     *,
+    year: int | None = None,
     vat_rate: float | None = None,
     district_abatement: bool = True,
     uptake: np.ndarray | None = None,
@@ -99,13 +102,29 @@ def cost_plans(
 ) -> pd.DataFrame:
     """``costs_monthly`` rows of one caseload under one schedule (see module docstring)."""
     run = CostRun(scenario, caseload, schedule, vat_rate, district_abatement, uptake)
-    return cost_runs([run], year, rounded=rounded)
+    return cost_runs([run], period, year=year, rounded=rounded)
 
 
-def cost_runs(runs: Sequence[CostRun], year: int = 2023, *, rounded: bool = True) -> pd.DataFrame:
-    """``costs_monthly`` for several scenario runs at once (rows in run order, then plan order)."""
-    months = plan_months(runs, year)
+def cost_runs(
+    runs: Sequence[CostRun],
+    period: Period | int | None = None,
+    *,
+    year: int | None = None,
+    rounded: bool = True,
+) -> pd.DataFrame:
+    """``costs_monthly`` for several scenario runs at once (rows in run order, then plan order).
+
+    ``period`` (or the calendar ``year``) defaults to the days the first run's schedule covers.
+    """
+    months = plan_months(runs, period, year=year)
     return months_frame(months, rounded=rounded)
+
+
+def costed_period(
+    runs: Sequence[CostRun], period: Period | int | None = None, year: int | None = None
+) -> Period:
+    """The period to cost: the one given, the calendar ``year``, else the schedule's coverage."""
+    return resolve_period(period, year, default=runs[0].schedule.period)
 
 
 # --------------------------------------------------------------------------- plan arrays
@@ -142,7 +161,7 @@ class RateTable:
     district_rate: np.ndarray
 
 
-def rate_table(runs: Sequence[CostRun], year: int) -> tuple[RateTable, seg.Intervals]:
+def rate_table(runs: Sequence[CostRun], period: Period) -> tuple[RateTable, seg.Intervals]:
     frames = []
     for index, run in enumerate(runs):
         rates = run.schedule.rates
@@ -161,7 +180,7 @@ def rate_table(runs: Sequence[CostRun], year: int) -> tuple[RateTable, seg.Inter
         )
     rows = pd.concat(frames, ignore_index=True)
     changes = np.concatenate([rows["first"].to_numpy(), rows["last"].to_numpy() + 1])
-    intervals = seg.year_intervals(year, changes)
+    intervals = seg.period_intervals(period, changes)
     keys = rows[["run", "code", "group_size"]].drop_duplicates(ignore_index=True)
     key_of = {tuple(k): i for i, k in enumerate(keys.itertuples(index=False, name=None))}
     shape = (len(keys), len(intervals.starts))
@@ -190,7 +209,7 @@ def _column(caseload: pd.DataFrame, name: str, default, dtype) -> np.ndarray:
     return values.astype("float64" if dtype is float else "boolean").fillna(default).to_numpy(dtype)
 
 
-def _run_plans(run: CostRun, index: int, year: int) -> pd.DataFrame:
+def _run_plans(run: CostRun, index: int) -> pd.DataFrame:
     """Per-plan attributes of one run (item attributes joined, parameters resolved)."""
     caseload, schedule = run.caseload, run.schedule
     source = getattr(schedule, "source", "tariffe")
@@ -293,9 +312,9 @@ def _unique_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     return uniques.to_frame(index=False), codes
 
 
-def build_plans(runs: Sequence[CostRun], year: int) -> tuple[Plans, RateTable, seg.Intervals]:
-    table, intervals = rate_table(runs, year)
-    frame = pd.concat([_run_plans(run, i, year) for i, run in enumerate(runs)], ignore_index=True)
+def build_plans(runs: Sequence[CostRun], period: Period) -> tuple[Plans, RateTable, seg.Intervals]:
+    table, intervals = rate_table(runs, period)
+    frame = pd.concat([_run_plans(run, i) for i, run in enumerate(runs)], ignore_index=True)
     unit = frame["unit"].to_numpy()
     start, end = frame["start"].to_numpy(), frame["end"].to_numpy()
     first = np.maximum(start, intervals.first_day)
@@ -336,8 +355,8 @@ def build_plans(runs: Sequence[CostRun], year: int) -> tuple[Plans, RateTable, s
 
 
 def _month_last_interval(intervals: seg.Intervals) -> np.ndarray:
-    """For each month 0..11, the index of its last interval."""
-    return np.searchsorted(intervals.month, np.arange(12), side="right") - 1
+    """For each month of the period (0, 1, …), the index of its last interval."""
+    return np.searchsorted(intervals.month, np.arange(intervals.n_months), side="right") - 1
 
 
 def _check_quantities(frame: pd.DataFrame, unit: np.ndarray, qty: np.ndarray) -> None:
@@ -368,7 +387,7 @@ class PlanMonths:
 
     plans: Plans
     plan: np.ndarray  # index into Plans
-    month: np.ndarray  # 0..11
+    month: np.ndarray  # month of the period (0, 1, …; labels in ``month_labels``)
     days: np.ndarray  # active days in the month
     quantity: np.ndarray
     net: np.ndarray
@@ -376,7 +395,8 @@ class PlanMonths:
     gross: np.ndarray
     district_linear: np.ndarray
     cap: np.ndarray  # € cap of the abatement this month (0 when not eligible)
-    year: int
+    period: Period
+    month_labels: tuple[str, ...]  # "AAAA-MM" of each month of the period
 
     @property
     def abatement(self) -> np.ndarray:
@@ -388,9 +408,12 @@ class PlanMonths:
         return self.district_linear + self.abatement
 
 
-def plan_months(runs: Sequence[CostRun], year: int = 2023) -> PlanMonths:
+def plan_months(
+    runs: Sequence[CostRun], period: Period | int | None = None, *, year: int | None = None
+) -> PlanMonths:
     """Cost every plan of every run per month (unrounded, before the second-comune split)."""
-    plans, table, intervals = build_plans(runs, year)
+    period = costed_period(runs, period, year)
+    plans, table, intervals = build_plans(runs, period)
     pieces = seg.explode(plans.first_day, plans.last_day, intervals)
     p, k = pieces.plan, pieces.interval
     key = plans.key[p]
@@ -408,7 +431,7 @@ def plan_months(runs: Sequence[CostRun], year: int = 2023) -> PlanMonths:
         np.isnan(district_rate), gross * plans.district_share[p], quantity * district_rate
     )
     month = intervals.month[k]
-    starts = seg.group_starts(p * 12 + month)
+    starts = seg.group_starts(p * intervals.n_months + month)
     row_plan, row_month = p[starts], month[starts]
     days = seg.sum_runs(pieces.days.astype(np.float64), starts)
     dim = intervals.days_in_month[_month_last_interval(intervals)][row_month]
@@ -424,7 +447,8 @@ def plan_months(runs: Sequence[CostRun], year: int = 2023) -> PlanMonths:
         gross=seg.sum_runs(gross, starts),
         district_linear=seg.sum_runs(district, starts),
         cap=cap,
-        year=year,
+        period=period,
+        month_labels=intervals.month_labels,
     )
 
 
@@ -463,7 +487,7 @@ def months_frame(months: PlanMonths, *, rounded: bool = True) -> pd.DataFrame:
         labels["second_comune"].to_numpy()[plan],
         labels["comune"].to_numpy()[plan],
     )
-    month_names = np.array([f"{months.year}-{m:02d}" for m in range(1, 13)], dtype=object)
+    month_names = np.array(months.month_labels, dtype=object)
     text = {
         "scenario": labels["scenario"].to_numpy()[plan],
         "beneficiary_id": labels["beneficiary_id"].to_numpy()[plan],
