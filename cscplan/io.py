@@ -97,6 +97,7 @@ class _YamlBuilder:
     def __init__(self, loader, source: str) -> None:
         self.loader, self.source = loader, source
         self.lines: dict[str, int] = {}
+        self.scalars: dict[tuple, Any] = {}  # scalars are immutable: construct each text once
 
     def fail(self, event, expected: str, found: str, path: str = "") -> InputError:
         row = event.start_mark.line + 1 if event.start_mark is not None else None
@@ -193,6 +194,14 @@ class _YamlBuilder:
         self.refuse_anchor(event, path)
         if not isinstance(event, yaml.ScalarEvent):  # pragma: no cover - parser guarantees
             raise self.fail(event, "un valore", type(event).__name__, path)
+        memo = (event.value, event.implicit, event.tag)
+        if memo not in self.scalars:
+            self.scalars[memo] = self.construct(event, path)
+        return self.scalars[memo]
+
+    def construct(self, event, path: str) -> Any:
+        import yaml
+
         tag = event.tag
         if tag in (None, "!"):
             tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)

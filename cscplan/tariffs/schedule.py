@@ -22,6 +22,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cscplan.errors import InputError
@@ -353,31 +354,44 @@ def _check_coverage(rates: list[dict], year: int, where: Where) -> None:
 
 
 def _items_frame(items: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(items)[ITEM_COLUMNS]
-    for column in ("code", "service", "label", "unit", "vat", "note"):
-        frame[column] = frame[column].astype(str).astype(object)
-    for column in (
-        "abatement",
-        "abatement_capped",
-        "uplift_allowed",
-        "qty_required",
-        "group_pricing",
-    ):
-        frame[column] = frame[column].astype(bool)
-    frame["district_share"] = frame["district_share"].astype(float)
-    frame["min_weeks"] = frame["min_weeks"].astype("Int64")
-    frame["max_weeks"] = frame["max_weeks"].astype("Int64")
-    frame["source_line"] = frame["source_line"].astype(int)
-    return frame
+    """One row per item, typed as TARIFF_ITEMS declares (built column by column: no inference)."""
+    kinds = {
+        "district_share": float,
+        "source_line": int,
+        "min_weeks": "Int64",
+        "max_weeks": "Int64",
+    }
+    kinds |= dict.fromkeys(
+        ("abatement", "abatement_capped", "uplift_allowed", "qty_required", "group_pricing"), bool
+    )
+    return pd.DataFrame(
+        {
+            name: _typed([item[name] for item in items], kinds.get(name, object))
+            for name in ITEM_COLUMNS
+        },
+        copy=False,
+    )
 
 
 def _rates_frame(rates: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(rates)[RATE_COLUMNS]
-    frame["code"] = frame["code"].astype(str).astype(object)
-    frame["valid_from"] = pd.to_datetime(frame["valid_from"]).astype("datetime64[ns]")
-    frame["valid_to"] = pd.to_datetime(frame["valid_to"]).astype("datetime64[ns]")
-    frame["group_size"] = pd.array(frame["group_size"].tolist(), dtype="Int64")
-    for column in ("rate", "district_rate", "fud_contribution"):
-        frame[column] = frame[column].astype(float)
-    frame["source_line"] = frame["source_line"].astype(int)
-    return frame.sort_values(["code", "group_size", "valid_from"]).reset_index(drop=True)
+    """One row per (item, group size, period), sorted so, typed as TARIFF_RATES declares."""
+    rates = sorted(rates, key=lambda r: (r["code"], r["group_size"] or 0, r["valid_from"]))
+    kinds = {"valid_from": "datetime64[ns]", "valid_to": "datetime64[ns]", "group_size": "Int64"}
+    kinds |= {"rate": float, "district_rate": float, "fud_contribution": float, "source_line": int}
+    return pd.DataFrame(
+        {
+            name: _typed([rate[name] for rate in rates], kinds.get(name, object))
+            for name in RATE_COLUMNS
+        },
+        copy=False,
+    )
+
+
+def _typed(values: list, kind) -> Any:
+    if kind == "Int64":
+        return pd.array([pd.NA if v is None or v is pd.NA else v for v in values], dtype="Int64")
+    if kind == "datetime64[ns]":
+        return np.array(values, dtype="datetime64[D]").astype("datetime64[ns]")
+    if kind is object:  # plain Python strings, as the engine expects (not pandas' str dtype)
+        return pd.Series(values, dtype=object)
+    return np.array(values, dtype=kind)
