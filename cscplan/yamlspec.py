@@ -57,6 +57,8 @@ def show(value: Any, limit: int = 80) -> str:
     """A value as quoted in a message, never longer than ``limit`` characters."""
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
         return "un intero di oltre 38 cifre"
+    if isinstance(value, float) and not math.isfinite(value):  # as YAML writes them
+        return f"{'-' if value < 0 else ''}.{'nan' if math.isnan(value) else 'inf'} (non un numero finito)"
     text = _REPR.repr(value)
     if not isinstance(value, str):
         text = f"{text} ({KINDS.get(type(value), type(value).__name__)})"

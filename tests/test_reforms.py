@@ -115,6 +115,59 @@ def test_bad_mappings(mapping, key):
         assert err.value.key == key
 
 
+def test_apply_time_errors_name_the_scenario_line():
+    scenario = load_scenario(BAD / "scenario_unknown_item.yaml")
+    with pytest.raises(InputError) as err:
+        apply_reform(saap_plan(), SCHEDULE, scenario)
+    assert err.value.row == 4
+
+
+@pytest.mark.parametrize(
+    ("change", "found"),
+    [
+        ({"service": "SAAP", "absolute": -30, "from": "2023-04-01"}, "SAAP_ASA_OSS dal 01/04/2023"),
+        ({"item": "CSE_FULL", "absolute": -40}, "quota distrettuale 21,00 €"),
+    ],
+)
+def test_a_change_may_not_drive_a_rate_negative_or_below_the_district_part(change, found):
+    with pytest.raises(InputError) as err:
+        apply_reform(saap_plan(), SCHEDULE, reform(tariff_changes=[change]))
+    assert err.value.key == "tariff_changes[0].absolute" and found in err.value.found
+    assert err.value.file == "test.yaml"
+
+
+def test_absolute_change_down_to_zero_is_allowed():
+    _, schedule, _ = apply_reform(
+        saap_plan(),
+        SCHEDULE,
+        reform(tariff_changes=[{"item": "SAAP_D1", "absolute": -20.20, "from": "2023-02-01"}]),
+    )
+    assert rate(schedule, "SAAP_D1", "2023-06-01").rate == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize(
+    ("mapping", "key"),
+    [
+        ({"vat_rate": float("nan")}, "vat_rate"),
+        ({"vat_rate": 1.0}, "vat_rate"),
+        ({"volume_multipliers": {"SAD": float("inf")}}, "volume_multipliers.SAD"),
+        ({"tariff_changes": [{"service": "SAAP", "percent": float("nan")}]}, None),
+        ({"tariff_changes": [{"service": "SAAP", "absolute": float("-inf")}]}, None),
+        ({"operator_mix": [{"from_item": "A", "to_item": "B", "share": float("nan")}]}, None),
+    ],
+)
+def test_non_finite_values_are_blamed_on_the_scenario(mapping, key):
+    with pytest.raises(InputError) as err:
+        parse_scenario({"name": "x"} | mapping, "scenario.yaml")
+    assert err.value.file == "scenario.yaml"
+    if key is not None:
+        assert err.value.key == key
+
+
+def test_a_zero_multiplier_drops_a_service():
+    assert reform(volume_multipliers={"SAAP": 0}).volume_multipliers == {"SAAP": 0.0}
+
+
 def test_mix_between_incompatible_items_rejected():
     shift = reform(operator_mix=[{"from_item": "SAAP_D1", "to_item": "ISD_P1", "share": 0.3}])
     with pytest.raises(InputError) as err:

@@ -252,6 +252,9 @@ class _ItemTable:
         self.index = pd.Index(items["code"])
         self.attrs = {name: items[name].to_numpy() for name in items.columns}
         self.attrs["max_qty"] = items["unit"].map(MAX_QTY_PER_WEEK).to_numpy(dtype=float)
+        service = items["service"]
+        self.attrs["placed_minor_service"] = service.isin(PLACED_MINOR_SERVICES).to_numpy(bool)
+        self.attrs["second_comune_service"] = service.isin(SECOND_COMUNE_SERVICES).to_numpy(bool)
         rate_item = self.index.get_indexer(rates["code"])
         first = rates["valid_from"].to_numpy("datetime64[ns]")
         last = rates["valid_to"].to_numpy("datetime64[ns]")
@@ -376,12 +379,11 @@ def _flags(column: _Column, check: _Checker, name: str) -> np.ndarray:
 def _check_applicability(
     columns: dict[str, _Column], result: dict, item: np.ndarray, items: _ItemTable, check: _Checker
 ) -> None:
-    service = items.attr("service", item)
     allowed = items.attr("uplift_allowed", item).astype(bool)
     check.fail(
         result["uplift"] & ~allowed, columns["uplift"], "uplift", "uplift solo per le voci affido"
     )
-    sip = np.isin(service, PLACED_MINOR_SERVICES)
+    sip = items.attr("placed_minor_service", item)
     check.fail(
         result["placed_minor"] & ~sip,
         columns["placed_minor"],
@@ -389,7 +391,7 @@ def _check_applicability(
         "placed_minor solo per SIP",
     )
     second, name = result["second_comune"].to_numpy(), "second_comune"
-    shared = np.isin(service, SECOND_COMUNE_SERVICES)
+    shared = items.attr("second_comune_service", item)
     check.fail(
         (second != "") & ~shared, columns[name], name, "un secondo Comune solo per ADM o SIP"
     )

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from cscplan.errors import InputError
+from cscplan.fmt import eur, signed_eur
 from cscplan.io import read_yaml_document
 from cscplan.yamlspec import (
     Choice,
@@ -316,12 +317,16 @@ def _check_changed(rates: pd.DataFrame, reform: Reform, change: TariffChange) ->
     if bad.empty:
         return
     row = bad.iloc[0]
-    part = f" (quota distrettuale {row['district_rate']:.2f} €)" if row["district_rate"] > 0 else ""
+    part = f" (quota distrettuale {eur(row['district_rate'])})" if row["district_rate"] > 0 else ""
     raise reform.error(
         f"{change.key}.absolute",
         "tariffe non negative e non inferiori alla quota distrettuale dopo la variazione",
-        f"{row['code']} dal {it_date(row['valid_from'])}: {row['rate']:.2f} €{part}",
+        f"{row['code']} dal {it_date(row['valid_from'])}: {_amount(row['rate'])}{part}",
     )
+
+
+def _amount(value: float) -> str:
+    return signed_eur(value) if value < 0 else eur(value)
 
 
 def _day_after(day: dt.date | None) -> dt.date | None:
