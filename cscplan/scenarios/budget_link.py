@@ -3,9 +3,10 @@
 ``data/service_budget_link.csv`` ties each tariff service (its item codes) to the 2020 budget line
 that funds it (objective, label, column, source line, amount). For every line:
 
-* ``price_index`` — a Laspeyres index of the 2023 tariff path against the tariffs in force on
-  1 January 2023 (the last pre-revision rates the sheets state, the closest available to the
-  prices behind the 2020 budget), weighted by the caseload's monthly quantities of the linked
+* ``price_index`` — a Laspeyres index of the tariff path over the costed period against the
+  tariffs in force on its first day (for the bundled schedule 1 January 2023: the last
+  pre-revision rates the sheets state, the closest available to the prices behind the 2020
+  budget), weighted by the caseload's monthly quantities of the linked
   items: ``Σ q × rate(month) × (1+VAT) / Σ q × rate(1 Jan) × (1+VAT)``; month rates are
   day-weighted, the individual (group size 1) rate for group-priced items;
 * ``amount_2020_at_2023_tariffs`` — the volume implied by the 2020 amount at 1 January prices,

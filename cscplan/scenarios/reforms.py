@@ -1,7 +1,8 @@
 """Scenarios as *reforms* of the baseline: a YAML file lists what changes, nothing else.
 
 A reform is applied by pure functions that return a new caseload, a new schedule and the engine
-options; the baseline (name ``baseline``) is the bundled schedule and caseload unchanged.
+options; the baseline (name ``baseline``) is the bundled schedule and caseload unchanged. The file's
+contract is ``SCENARIO_FILE`` (read by :mod:`cscplan.yamlspec`; errors name file, key and line).
 
 YAML keys (all optional except ``name``)::
 
@@ -10,11 +11,11 @@ YAML keys (all optional except ``name``)::
     description: "..."                # free text
     tariff_changes:                   # item or service; percent or absolute (€/unit); from/to
       - {item: SAAP_D1, percent: 5, from: 2023-04-01}
-    vat_rate: 0.10                    # fraction, replaces the schedule's VAT rate
-    volume_multipliers: {SAAP: 1.10}  # by service or item code
+    vat_rate: 0.10                    # fraction in [0, 1), replaces the schedule's VAT rate
+    volume_multipliers: {SAAP: 1.10}  # by service or item code; finite, ≥ 0
     operator_mix: [{service: SAAP, from_item: SAAP_D1, to_item: SAAP_D2, share: 0.30}]
     flags: {district_abatement: false}
-    horizon_year: 2023
+    horizon_year: 2023                # costs this calendar year (inside the schedule's period)
     volumes_from: cremona_growth      # Cremona 2018→2020 growth, one year (benchmarks.py)
     # or: volumes_from: cremona_size  → each listed service gets as many beneficiaries as
     #     Cremona had users in benchmark_year (default 2020)
@@ -23,14 +24,16 @@ YAML keys (all optional except ``name``)::
 
 Rules:
 
-* a ``percent`` change multiplies the rate and any explicit district € amount from ``from`` (default
-  the start of the schedule) to ``to`` (default open): the split between payers keeps its
-  proportions; an ``absolute`` change adds € per unit to the rate only (the comune pays it);
+* a ``percent`` change (> −100) multiplies the rate and any explicit district € amount from
+  ``from`` (default the start of the schedule) to ``to`` (default open): the split between payers
+  keeps its proportions; an ``absolute`` change adds € per unit to the rate only (the comune pays
+  it), and is refused if a rate would fall below zero or below its district € part;
 * volume multipliers scale ``qty_per_week`` of hour/day items and the plan ``weight`` (number of
   plans, fractionally) of week/month/package items; an item-code entry overrides its service's;
   ``volumes_from`` multiplies them by the benchmark factors (``SAD-SADH`` applies to SAD and SADH);
 * an operator-mix shift moves ``share`` of every ``from_item`` plan to ``to_item``: the plan is
   kept with weight × (1 − share) and a copy with the new item gets weight × share.
+* every number is finite (``.inf`` and ``.nan`` are refused where the file has them).
 """
 
 from __future__ import annotations
