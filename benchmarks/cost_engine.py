@@ -93,7 +93,7 @@ def run_engine(n: int) -> dict:
     """Cost ``n`` synthetic plans once (inside a fresh process): time and peak memory."""
     from cscplan.tariffs.engine import cost_plans
 
-    schedule = load_schedule(paths.TARIFFS_2023)
+    schedule = load_schedule(paths.TARIFFS)
     plans = synthetic_caseload(n, schedule)
     before = _peak_mib()
     start = time.perf_counter()
@@ -112,7 +112,7 @@ def run_reference() -> float:
     """Seconds per plan of the day-by-day oracle on REFERENCE_PLANS plans."""
     from reference_engine import reference_costs
 
-    schedule = load_schedule(paths.TARIFFS_2023)
+    schedule = load_schedule(paths.TARIFFS)
     plans = synthetic_caseload(REFERENCE_PLANS, schedule)
     start = time.perf_counter()
     reference_costs(plans, schedule)
@@ -122,7 +122,7 @@ def run_reference() -> float:
 def run_montecarlo(draws: int, n: int) -> dict:
     from cscplan.scenarios.montecarlo import simulate
 
-    schedule = load_schedule(paths.TARIFFS_2023)
+    schedule = load_schedule(paths.TARIFFS)
     plans = synthetic_caseload(n, schedule)
     start = time.perf_counter()
     simulate(plans, schedule, draws=draws, seed=1)
@@ -165,11 +165,11 @@ def run_end_to_end(n: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         path = e2e_caseload(n, Path(tmp) / "casistica.csv")
         ours, costs = _best(lambda: cscplan.cost(path), E2E_REPEATS)
-        peer, peer_costs = _best(lambda: peer_cost(path, paths.TARIFFS_2023), PEER_REPEATS)
+        peer, peer_costs = _best(lambda: peer_cost(path, paths.TARIFFS), PEER_REPEATS)
         cpu = time.process_time
         ours_cpu, _ = _best(lambda: cscplan.cost(path), E2E_REPEATS, cpu)
-        peer_cpu, _ = _best(lambda: peer_cost(path, paths.TARIFFS_2023), PEER_REPEATS, cpu)
-        schedule_s, schedule = _best(lambda: load_schedule(paths.TARIFFS_2023), E2E_REPEATS)
+        peer_cpu, _ = _best(lambda: peer_cost(path, paths.TARIFFS), PEER_REPEATS, cpu)
+        schedule_s, schedule = _best(lambda: load_schedule(paths.TARIFFS), E2E_REPEATS)
         comuni = district_comuni()
         caseload_s, plans = _best(lambda: load_caseload(path, schedule, comuni=comuni), E2E_REPEATS)
         period = costed_period(schedule)

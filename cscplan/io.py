@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from cscplan.errors import InputError
+from cscplan.errors import InputError, shorten
 
 
 def read_source_text(path: str | Path) -> str:
@@ -228,13 +228,7 @@ _NO_KEY = object()
 
 
 def _key_text(key: Any) -> str:
-    return shorten(str(key), 40)
-
-
-def shorten(text: Any, limit: int = 80) -> str:
-    """``text`` cut to ``limit`` characters (with an ellipsis): messages never echo unbounded input."""
-    text = str(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(key, 40)
 
 
 def _umask() -> int:

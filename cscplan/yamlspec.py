@@ -35,8 +35,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cscplan.errors import InputError
-from cscplan.io import shorten
+from cscplan.errors import InputError, shorten
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 KINDS = {

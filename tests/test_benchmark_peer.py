@@ -18,7 +18,7 @@ from pandas_peer import peer_cost  # noqa: E402
 
 def test_peer_equals_cscplan_on_the_sample_caseload():
     ours = cscplan.cost(paths.SAMPLE_CASELOAD)
-    peer = peer_cost(paths.SAMPLE_CASELOAD, paths.TARIFFS_2023)
+    peer = peer_cost(paths.SAMPLE_CASELOAD, paths.TARIFFS)
     pd.testing.assert_frame_equal(peer, ours, check_dtype=False)
 
 
@@ -26,4 +26,4 @@ def test_benchmark_caseload_is_valid_and_costed_alike(tmp_path):
     path = e2e_caseload(500, tmp_path / "casistica.csv", seed=3)
     ours = cscplan.cost(path)
     assert ours["beneficiary_id"].nunique() <= 500 and len(ours) > 500
-    pd.testing.assert_frame_equal(peer_cost(path, paths.TARIFFS_2023), ours, check_dtype=False)
+    pd.testing.assert_frame_equal(peer_cost(path, paths.TARIFFS), ours, check_dtype=False)

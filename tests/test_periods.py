@@ -18,7 +18,7 @@ from cscplan.scenarios import api, budget_link, montecarlo
 from cscplan.tariffs import engine
 from cscplan.tariffs.schedule import load_schedule
 
-SCHEDULE = load_schedule(paths.TARIFFS_2023)
+SCHEDULE = load_schedule(paths.TARIFFS)
 
 
 def test_constructors_and_labels():
@@ -171,7 +171,7 @@ def test_montecarlo_and_budget_link_follow_the_period():
     spring = Period.between("2023-03-01", "2023-06-30")
     tables = montecarlo.montecarlo_tables(PLANS, toy_schedule(), spring, draws=5, seed=1)
     assert tables["montecarlo_path"]["month"].tolist() == spring.month_labels
-    prices = budget_link.month_prices(toy_schedule(), spring)
+    prices = budget_link.month_prices(toy_schedule(), spring.month_labels)
     assert sorted(prices["month"].unique()) == spring.month_labels
     hour = prices[prices["item"] == "HOUR"].set_index("month")
     assert hour.loc["2023-03", "start_price"] == pytest.approx(19.20 * 1.05)

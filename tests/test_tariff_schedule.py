@@ -14,10 +14,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cscplan import paths
+from cscplan import metadata, paths
 from cscplan.errors import InputError
 from cscplan.scenarios.caseload import load_caseload
-from cscplan.schemas.tariffs import TARIFF_ITEMS, TARIFF_RATES
 from cscplan.tariffs.engine import cost_plans
 from cscplan.tariffs.schedule import load_schedule, parse_schedule, rate_in_force
 
@@ -31,17 +30,17 @@ REQUIRED_CODES = (
 
 @pytest.fixture(scope="module")
 def schedule():
-    return load_schedule(paths.TARIFFS_2023)
+    return load_schedule(paths.TARIFFS)
 
 
 @pytest.fixture(scope="module")
 def raw_lines():
-    return paths.GUIDELINES_2023.read_text(encoding="utf-8").splitlines()
+    return paths.GUIDELINES.read_text(encoding="utf-8").splitlines()
 
 
 @pytest.fixture(scope="module")
 def yaml_data():
-    return yaml.safe_load(paths.TARIFFS_2023.read_text(encoding="utf-8"))
+    return yaml.safe_load(paths.TARIFFS.read_text(encoding="utf-8"))
 
 
 def _amount_on_line(amount: float, line: str) -> bool:
@@ -171,7 +170,7 @@ def test_explicit_district_rates(schedule):
 
 @functools.cache
 def _shared_schedule():
-    return load_schedule(paths.TARIFFS_2023)
+    return load_schedule(paths.TARIFFS)
 
 
 @settings(max_examples=100, deadline=None)
@@ -366,12 +365,12 @@ def test_value_contracts(yaml_data, edit, key, fragment):
 
 def test_frames_keep_their_declared_contracts(schedule):
     """The spec validates the file once; the frames it builds conform to the pandera schemas."""
-    TARIFF_ITEMS.validate(schedule.items)
-    TARIFF_RATES.validate(schedule.rates)
+    metadata.validate("tariff_items", schedule.items, "t.yaml")
+    metadata.validate("tariff_rates", schedule.rates, "t.yaml")
 
 
 def test_errors_carry_the_file_line(tmp_path):
-    text = paths.TARIFFS_2023.read_text(encoding="utf-8").replace("rate: 20.87,", "rate: -20.87,")
+    text = paths.TARIFFS.read_text(encoding="utf-8").replace("rate: 20.87,", "rate: -20.87,")
     path = tmp_path / "tariffe.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as info:

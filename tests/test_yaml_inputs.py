@@ -45,7 +45,7 @@ def refused(text: str) -> InputError:
 
 
 def test_bundled_tariffs_parse_like_pyyaml_with_lines():
-    text = paths.TARIFFS_2023.read_text(encoding="utf-8")
+    text = paths.TARIFFS.read_text(encoding="utf-8")
     document = parse(text)
     assert document.data == yaml.safe_load(text)
     lines = text.splitlines()

@@ -10,6 +10,7 @@ first and then each scenario in the order given.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +19,59 @@ import pandas as pd
 from cscplan import paths
 from cscplan.errors import InputError
 from cscplan.periods import Period, resolve_period
-from cscplan.scenarios.reforms import BASELINE, Reform, apply_reform, load_scenario, parse_scenario
+from cscplan.scenarios.reforms import Reform, apply_reform, load_scenario, parse_scenario
 from cscplan.tariffs.engine import CostRun, cost_runs
+from cscplan.vocabulary import BASELINE
 
 ScenarioSpec = str | Path | Mapping | Reform
-TARIFFS_HINT = (
-    "per un altro periodo indicare il suo tariffario con --tariffs data/tariffs/<anno>.yaml"
-)
+
+
+@dataclass(frozen=True)
+class CostContext:
+    """What costing reads besides the caseload: the tariffs, the district's comuni and the
+    Cremona benchmarks (growth factors; map values and indicator map for ``cremona_size``)."""
+
+    schedule: Any
+    comuni: list[str] | None = None
+    growth: dict[str, float] | None = None
+    map_values: pd.DataFrame | None = None
+    benchmark_map: pd.DataFrame | None = None
+
+
+def bundled_context(
+    schedule: Any = None,
+    tariffs: str | Path = paths.TARIFFS,
+    check_comuni: bool = True,
+    with_maps: bool = True,
+) -> CostContext:
+    """The context from the bundled data files (the public API's default, never the pipeline's);
+    ``with_maps=False`` skips the Cremona maps (only scenarios with ``volumes_from`` read them)."""
+    from cscplan.scenarios.caseload import district_comuni
+    from cscplan.tariffs.schedule import load_schedule
+
+    context = CostContext(
+        schedule=load_schedule(tariffs) if schedule is None else schedule,
+        comuni=district_comuni(paths.COMUNI) if check_comuni else None,
+    )
+    return replace(context, **bundled_maps()) if with_maps else context
+
+
+def bundled_maps() -> dict[str, Any]:
+    """The bundled Cremona maps, indicator map and growth factors, as CostContext fields."""
+    from cscplan.scenarios.benchmarks import (
+        benchmark_volume_multipliers,
+        growth_table,
+        load_benchmark_map,
+    )
+    from cscplan.sources.service_maps import load_service_maps
+
+    values = load_service_maps(paths.SERVICE_MAPS).values
+    mapping = load_benchmark_map(paths.BENCHMARK_MAP)
+    return {
+        "growth": benchmark_volume_multipliers(growth_table(values, mapping)),
+        "map_values": values,
+        "benchmark_map": mapping,
+    }
 
 
 def cost(
@@ -34,46 +81,39 @@ def cost(
     *,
     period: Period | None = None,
     schedule: Any = None,
-    tariffs: str | Path = paths.TARIFFS_2023,
+    tariffs: str | Path = paths.TARIFFS,
     benchmarks: dict[str, float] | None = None,
     check_comuni: bool = True,
+    context: CostContext | None = None,
+    validated: bool = False,
 ) -> pd.DataFrame:
     """``costs_monthly`` for the baseline and each scenario (paths, mappings or Reforms).
 
-    The costed ``period`` (a :class:`~cscplan.periods.Period`, or the calendar ``year``) defaults
-    to what the tariff schedule covers and must lie inside it. ``benchmarks`` are the Cremona
-    volume multipliers used by scenarios with ``volumes_from: cremona_growth``; when needed and
-    not given they are computed from the bundled service maps. A scenario's ``horizon_year``
-    overrides the period with that calendar year. With ``check_comuni`` (default) every comune
-    must be one of the district's (``data/comuni.csv``).
+    ``context`` holds the tariffs, comuni and Cremona benchmarks; without it they come from the
+    bundled data (``schedule``/``tariffs`` choose the tariffs, ``benchmarks`` overrides the growth
+    factors). The costed ``period`` (a :class:`~cscplan.periods.Period`, or the calendar
+    ``year``) defaults to what the tariff schedule covers and must lie inside it; a scenario's
+    ``horizon_year`` costs that calendar year instead. ``validated=True`` says the caseload frame
+    was already validated against this schedule (each input is validated once).
     """
-    from cscplan.scenarios.caseload import district_comuni, load_caseload
-    from cscplan.tariffs.schedule import load_schedule
+    from cscplan.scenarios.caseload import load_caseload
 
-    schedule = load_schedule(tariffs) if schedule is None else schedule
+    bundled = context is None
+    if bundled:
+        context = bundled_context(schedule, tariffs, check_comuni, with_maps=False)
+    schedule = context.schedule
     costed = costed_period(schedule, period, year)
-    comuni = district_comuni() if check_comuni else None
-    plans = load_caseload(caseload, schedule, comuni=comuni)
+    plans = caseload if validated else load_caseload(caseload, schedule, comuni=context.comuni)
     reforms = load_reforms(scenarios or [])
-    return cost_validated(plans, schedule, reforms, costed, benchmarks)
-
-
-def cost_validated(
-    plans: pd.DataFrame,
-    schedule: Any,
-    reforms: Sequence[Reform],
-    period: Period,
-    benchmarks: dict[str, float] | None = None,
-) -> pd.DataFrame:
-    """``costs_monthly`` of a caseload and reforms already validated (as :func:`cost` does them,
-    or the build once for all its stages): baseline first, then each reform."""
-    if benchmarks is None and any(r.volumes_from == "cremona_growth" for r in reforms):
-        benchmarks = bundled_benchmarks()
-    runs: dict[Period, list[CostRun]] = {period: [CostRun(BASELINE, plans, schedule)]}
+    if bundled and any(r.volumes_from for r in reforms):
+        context = replace(context, **bundled_maps())
+    if benchmarks is not None:
+        context = replace(context, growth=benchmarks)
+    runs: dict[Period, list[CostRun]] = {costed: [CostRun(BASELINE, plans, schedule)]}
     for reform in reforms:
-        run_period = reform_period(reform, schedule, period)
+        run_period = reform_period(reform, schedule, costed)
         check_change_dates(reform, run_period)
-        factors = reform_benchmarks(reform, plans, schedule, benchmarks)
+        factors = reform_benchmarks(reform, plans, context)
         new_plans, new_schedule, options = apply_reform(plans, schedule, reform, factors)
         run = CostRun(
             reform.name,
@@ -85,6 +125,11 @@ def cost_validated(
         runs.setdefault(run_period, []).append(run)
     frames = [cost_runs(group, run_period) for run_period, group in runs.items()]
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+TARIFFS_HINT = (
+    "per un altro periodo indicare il suo tariffario con --tariffs data/tariffs/<anno>.yaml"
+)
 
 
 def costed_period(
@@ -154,13 +199,15 @@ def load_reforms(scenarios: Sequence[ScenarioSpec]) -> list[Reform]:
 
 
 def reform_benchmarks(
-    reform: Reform, plans: pd.DataFrame, schedule: Any, growth: dict[str, float] | None
+    reform: Reform, plans: pd.DataFrame, context: CostContext
 ) -> dict[str, float] | None:
     """The volume factors a reform's ``volumes_from`` asks for, limited to its services."""
     if reform.volumes_from == "cremona_size":
-        factors = cremona_size_factors(plans, schedule, reform)
+        factors = cremona_size_factors(plans, reform, context)
+    elif reform.volumes_from == "cremona_growth":
+        factors = context.growth
     else:
-        factors = growth
+        factors = None
     if factors is None or not reform.benchmark_services:
         return factors
     unknown = sorted(set(reform.benchmark_services) - set(factors))
@@ -173,36 +220,21 @@ def reform_benchmarks(
     return {s: f for s, f in factors.items() if s in reform.benchmark_services}
 
 
-def cremona_size_factors(plans: pd.DataFrame, schedule: Any, reform: Reform) -> dict[str, float]:
+def cremona_size_factors(
+    plans: pd.DataFrame, reform: Reform, context: CostContext
+) -> dict[str, float]:
     """Per service: Cremona's users in the benchmark year / CSC beneficiaries in the caseload.
 
     Computed for every service with both figures; ``reform_benchmarks`` then keeps the
     reform's ``benchmark_services``.
     """
-    from cscplan.scenarios.benchmarks import cremona_sized_volumes, load_benchmark_map
-    from cscplan.sources.service_maps import load_service_maps
+    from cscplan.scenarios.benchmarks import cremona_sized_volumes
 
-    services = plans["item"].map(schedule.items.set_index("code")["service"])
+    services = plans["item"].map(context.schedule.items.set_index("code")["service"])
     people = pd.DataFrame({"beneficiary_id": plans["beneficiary_id"], "service": services})
-    people = people.drop_duplicates()
-    maps = load_service_maps(paths.SERVICE_MAPS)
     return cremona_sized_volumes(
-        maps.values,
-        load_benchmark_map(paths.BENCHMARK_MAP),
-        people,
+        context.map_values,
+        context.benchmark_map,
+        people.drop_duplicates(),
         year=reform.benchmark_year,
     )
-
-
-def bundled_benchmarks() -> dict[str, float]:
-    """Cremona growth multipliers from the bundled service maps and mapping."""
-    from cscplan.scenarios.benchmarks import (
-        benchmark_volume_multipliers,
-        growth_table,
-        load_benchmark_map,
-    )
-    from cscplan.sources.service_maps import load_service_maps
-
-    maps = load_service_maps(paths.SERVICE_MAPS)
-    growth = growth_table(maps.values, load_benchmark_map(paths.BENCHMARK_MAP))
-    return benchmark_volume_multipliers(growth)

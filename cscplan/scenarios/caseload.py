@@ -19,23 +19,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cscplan import paths
+from cscplan import metadata, paths
 from cscplan.errors import InputError
 from cscplan.io import read_source_text
 from cscplan.tariffs.schedule import TariffSchedule
 
-CASELOAD_COLUMNS = [
-    "beneficiary_id",
-    "comune",
-    "item",
-    "start",
-    "end",
-    "qty_per_week",
-    "second_comune",
-    "group_size",
-    "uplift",
-    "placed_minor",
-]
+CASELOAD_COLUMNS = list(metadata.dtypes("caseload"))
 REQUIRED_COLUMNS = CASELOAD_COLUMNS[:6]
 SECOND_COMUNE_SERVICES = ("ADM-ADEA", "SIP")
 PLACED_MINOR_SERVICES = ("SIP",)

@@ -18,7 +18,7 @@ YAML keys (all optional except ``name``)::
     horizon_year: 2023                # costs this calendar year (inside the schedule's period)
     volumes_from: cremona_growth      # Cremona 2018→2020 growth, one year (benchmarks.py)
     # or: volumes_from: cremona_size  → each listed service gets as many beneficiaries as
-    #     Cremona had users in benchmark_year (default 2020)
+    #     Cremona had users in benchmark_year (default: the maps' last year)
     benchmark_services: [CDD, CSE]    # restricts volumes_from to these services (default: all)
     benchmark_year: 2020
 
@@ -50,6 +50,7 @@ import pandas as pd
 from cscplan.errors import InputError
 from cscplan.fmt import eur, signed_eur
 from cscplan.io import read_yaml_document
+from cscplan.vocabulary import BASELINE
 from cscplan.yamlspec import (
     Choice,
     Date,
@@ -69,9 +70,7 @@ from cscplan.yamlspec import (
     show,
 )
 
-BASELINE = "baseline"
 VOLUME_SOURCES = ("cremona_growth", "cremona_size")
-BENCHMARK_YEARS = (2018, 2019, 2020)
 QTY_UNITS = ("hour", "day")
 FRACTION = Number(minimum=0, maximum=1, text="una frazione tra 0 e 1 (es. 0.30 per il 30%)")
 CHANGE = Record(
@@ -103,8 +102,8 @@ SCENARIO_FILE = Record(
     {
         "name": required(
             Text(
-                pattern=r"(?!baseline$)[a-z0-9_]+",
-                expected="un nome di sole lettere minuscole, cifre e _ (non 'baseline')",
+                pattern=rf"(?!{BASELINE}$)[a-z0-9_]+",
+                expected=f"un nome di sole lettere minuscole, cifre e _ (non '{BASELINE}')",
             )
         ),
         "label": optional(Text()),
@@ -125,7 +124,7 @@ SCENARIO_FILE = Record(
         "horizon_year": optional(Integer(2000, 2100, text="un anno come 2023")),
         "volumes_from": optional(Choice(VOLUME_SOURCES)),
         "benchmark_services": optional(ListOf(Text()), []),
-        "benchmark_year": optional(Choice(BENCHMARK_YEARS), 2020),
+        "benchmark_year": optional(Integer(text="un anno come 2020")),  # checked against the maps
     }
 )
 
@@ -165,7 +164,7 @@ class Reform:
     horizon_year: int | None = None
     volumes_from: str | None = None
     benchmark_services: tuple[str, ...] = ()
-    benchmark_year: int = 2020
+    benchmark_year: int | None = None
     source: str = ""
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 

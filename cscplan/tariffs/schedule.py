@@ -25,10 +25,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cscplan import metadata
 from cscplan.errors import InputError
 from cscplan.io import read_yaml_document
+from cscplan.metadata.fields import CODE_PATTERN
+from cscplan.metadata.fields import TARIFF_UNITS as UNITS
+from cscplan.metadata.fields import VAT_KINDS as VAT
 from cscplan.periods import Period
-from cscplan.schemas.tariffs import CODE_PATTERN, TARIFF_ITEMS, TARIFF_RATES, UNITS, VAT
 from cscplan.yamlspec import (
     Choice,
     Date,
@@ -127,8 +130,8 @@ TARIFF_FILE = Record(
         "items": required(ListOf(ITEM, min_items=1)),
     }
 )
-ITEM_COLUMNS = list(TARIFF_ITEMS.columns)
-RATE_COLUMNS = list(TARIFF_RATES.columns)
+ITEM_COLUMNS = list(metadata.dtypes("tariff_items"))
+RATE_COLUMNS = list(metadata.dtypes("tariff_rates"))
 
 
 @dataclass(frozen=True)
@@ -354,7 +357,7 @@ def _check_coverage(rates: list[dict], year: int, where: Where) -> None:
 
 
 def _items_frame(items: list[dict]) -> pd.DataFrame:
-    """One row per item, typed as TARIFF_ITEMS declares (built column by column: no inference)."""
+    """One row per item, typed as the registry's ``tariff_items`` (built column by column)."""
     kinds = {
         "district_share": float,
         "source_line": int,
@@ -374,7 +377,8 @@ def _items_frame(items: list[dict]) -> pd.DataFrame:
 
 
 def _rates_frame(rates: list[dict]) -> pd.DataFrame:
-    """One row per (item, group size, period), sorted so, typed as TARIFF_RATES declares."""
+    """One row per (item, group size, period), sorted so, typed as the registry's
+    ``tariff_rates``."""
     rates = sorted(rates, key=lambda r: (r["code"], r["group_size"] or 0, r["valid_from"]))
     kinds = {"valid_from": "datetime64[ns]", "valid_to": "datetime64[ns]", "group_size": "Int64"}
     kinds |= {"rate": float, "district_rate": float, "fud_contribution": float, "source_line": int}
