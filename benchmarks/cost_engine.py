@@ -159,7 +159,7 @@ def run_end_to_end(n: int) -> dict:
     from pandas_peer import peer_cost
 
     import cscplan
-    from cscplan.scenarios.api import cost_validated, costed_period
+    from cscplan.scenarios.api import CostContext
     from cscplan.scenarios.caseload import district_comuni, load_caseload
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -170,10 +170,12 @@ def run_end_to_end(n: int) -> dict:
         ours_cpu, _ = _best(lambda: cscplan.cost(path), E2E_REPEATS, cpu)
         peer_cpu, _ = _best(lambda: peer_cost(path, paths.TARIFFS), PEER_REPEATS, cpu)
         schedule_s, schedule = _best(lambda: load_schedule(paths.TARIFFS), E2E_REPEATS)
-        comuni = district_comuni()
+        comuni = district_comuni(paths.COMUNI)
         caseload_s, plans = _best(lambda: load_caseload(path, schedule, comuni=comuni), E2E_REPEATS)
-        period = costed_period(schedule)
-        engine_s, _ = _best(lambda: cost_validated(plans, schedule, [], period), E2E_REPEATS)
+        context = CostContext(schedule=schedule, comuni=comuni)
+        engine_s, _ = _best(
+            lambda: cscplan.cost(plans, context=context, validated=True), E2E_REPEATS
+        )
     money = [c for c in costs.columns if c.endswith("_eur")]
     same_rows = len(costs) == len(peer_costs)
     gap = (

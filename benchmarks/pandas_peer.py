@@ -14,6 +14,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from cscplan import metadata
+
+COLUMNS = list(metadata.dtypes("costs_monthly"))  # the output contract, as cscplan.cost's
 AMOUNTS = ["quantity", "net_eur", "vat_eur", "district_eur"]
 TRUE_WORDS = ("1", "true", "vero", "si", "sì", "x", "yes")
 
@@ -141,22 +144,7 @@ def _split_second_comune(monthly: pd.DataFrame, share2: float) -> pd.DataFrame:
     rows["gross_eur"] = (rows["net_eur"] + rows["vat_eur"]).round(2)
     rows["comune_eur"] = (rows["gross_eur"] - rows["district_eur"]).round(2)
     rows.insert(0, "scenario", "baseline")
-    return rows[
-        [
-            "scenario",
-            "beneficiary_id",
-            "comune",
-            "service",
-            "item",
-            "month",
-            "quantity",
-            "net_eur",
-            "vat_eur",
-            "gross_eur",
-            "comune_eur",
-            "district_eur",
-        ]
-    ]
+    return rows[COLUMNS]
 
 
 def _rounder(column: pd.Series) -> pd.Series:
