@@ -12,6 +12,7 @@ from cscplan.scenarios.api import cost
 from cscplan.scenarios.budget_link import (
     TABLE_COLUMNS,
     budget_link_table,
+    linked_cells,
     load_budget_link,
     plan_amounts,
 )
@@ -27,9 +28,16 @@ LINK = load_budget_link(paths.BUDGET_LINK, PLAN.years)
 
 def test_real_link_file_reads_amounts_from_the_plan():
     saap = LINK[LINK.service == "SAAP"].iloc[0]
-    assert (saap.column, saap.source_line, saap.objective_id) == ("PO 2020", 583, 5)
-    assert plan_amounts(LINK, LINES)[saap.name] == 2950000.0
-    assert LINK["source_line"].dtype == int
+    assert (saap.column, saap.objective_id) == ("PO 2020", 5)
+    cells = linked_cells(LINK, LINES)
+    assert (cells.loc[saap.name, "source_line"], cells.loc[saap.name, "plan_amount"]) == (
+        583,
+        2950000.0,
+    )
+    # the two "Gestione rette" lines of objective 5 are told apart by their action
+    rette = cells[LINK["budget_item_label"] == "Gestione rette"]
+    assert rette["source_line"].tolist() == [593, 596]
+    assert rette["plan_amount"].tolist() == [1490000.0, 130000.0]
 
 
 def test_price_index_and_scenario_effect_hand_computed():
@@ -73,21 +81,32 @@ def test_unknown_item_code_names_row():
 
 def test_link_to_a_cell_the_plan_lacks_names_row():
     bad = LINK.copy()
-    bad.loc[1, "source_line"] = 3
+    bad.loc[1, "budget_item_label"] = "SAD e SADH"
     with pytest.raises(InputError) as err:
         plan_amounts(bad, LINES)
-    assert (err.value.row, err.value.column) == (3, "source_line")
-    assert "riga 3" in err.value.found
+    assert (err.value.row, err.value.column) == (3, "budget_item_label")
+    assert "0 celle per 'SAD e SADH'" in err.value.found
 
 
-def test_bad_source_line_names_row_and_column(tmp_path):
-    text = paths.BUDGET_LINK.read_text(encoding="utf-8").replace(",585,", ",585a,", 1)
+def test_ambiguous_link_names_row():
+    bad = LINK.copy()
+    bad.loc[4, "action"] = bad.loc[5, "action"]  # both "Gestione rette" lines now look alike?
+    cells = linked_cells(bad, LINES)  # no: each action has one such line
+    assert cells.loc[4, "source_line"] == 596
+    lines = pd.concat([LINES, LINES[LINES["source_line"] == 596]])
+    with pytest.raises(InputError) as err:
+        plan_amounts(LINK, lines)
+    assert err.value.row == 7 and "2 celle per 'Gestione rette'" in err.value.found
+
+
+def test_bad_objective_names_row_and_column(tmp_path):
+    text = paths.BUDGET_LINK.read_text(encoding="utf-8").replace("ADM,5,", "ADM,5a,", 1)
     path = tmp_path / "link.csv"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as err:
         load_budget_link(path, PLAN.years)
-    assert (err.value.row, err.value.column) == (4, "source_line")
-    assert "585a" in err.value.found and "link.csv" in str(err.value)
+    assert (err.value.row, err.value.column) == (4, "objective_id")
+    assert "5a" in err.value.found and "link.csv" in str(err.value)
 
 
 def test_missing_column(tmp_path):
@@ -95,7 +114,7 @@ def test_missing_column(tmp_path):
     path.write_text("service,item_code\nSAAP,SAAP_D1\n", encoding="utf-8")
     with pytest.raises(InputError) as err:
         load_budget_link(path, PLAN.years)
-    assert "source_line" in err.value.found
+    assert "action" in err.value.found
 
 
 def _one_plan() -> pd.DataFrame:

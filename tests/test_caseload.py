@@ -204,14 +204,14 @@ def _shared_schedule():
 
 @pytest.fixture(scope="module")
 def link():
-    from cscplan.scenarios.budget_link import load_budget_link, plan_amounts
+    from cscplan.scenarios.budget_link import linked_cells, load_budget_link
     from cscplan.sources.piano_programma import load_plan
     from cscplan.validation.masked import recover_masked
 
     plan = load_plan(paths.PIANO_PROGRAMMA)
     frame = load_budget_link(paths.BUDGET_LINK, plan.years)
     lines = recover_masked(plan.budget_lines, plan.stated_totals)
-    return frame.assign(plan_amount=plan_amounts(frame, lines))
+    return frame.join(linked_cells(frame, lines))
 
 
 @pytest.fixture(scope="module")

@@ -184,8 +184,12 @@ def budget_lines_wide(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     wide = wide.reindex(columns=[c for c in order if c in set(lines["column"])])
     meta = lines.drop_duplicates("line_id").set_index("line_id")[keys[1:]]
     masked = lines[lines["masked"].astype(bool)]
-    notes = masked.groupby("line_id").apply(_mask_note, include_groups=False)
-    frame = meta.join(wide).join(notes.rename("Note")).reset_index()
+    notes = pd.Series(
+        {line_id: _mask_note(group) for line_id, group in masked.groupby("line_id")},
+        name="Note",
+        dtype=object,
+    )
+    frame = meta.join(wide).join(notes).reset_index()
     frame["Note"] = frame["Note"].fillna("")
     frame = frame.sort_values(["objective_id", "part", "source_line"], kind="stable")
     return frame.rename(columns=headers("budget_lines", keys, tables))
@@ -547,6 +551,11 @@ def build_workbook(tables: dict[str, pd.DataFrame]) -> bytes:
     optional_sheet(wb, tables, "montecarlo_quantiles", "Monte Carlo")
     optional_sheet(wb, tables, "sensitivity", "Sensibilità")
     summary_sheet(summary, blocks, tables)
+    return workbook_bytes(wb)
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    """A workbook as ``.xlsx`` bytes with fixed timestamps: the same content, the same bytes."""
     wb.properties.creator = "cscplan"
     wb.properties.lastModifiedBy = "cscplan"
     wb.properties.created = FIXED_TIME

@@ -38,11 +38,12 @@ LINK_COLUMNS = [
     "service",
     "item_code",
     "objective_id",
+    "action",
     "budget_item_label",
     "column",
-    "source_line",
     "note",
 ]
+LINE_KEY = ["objective_id", "action", "item", "column"]
 TABLE_COLUMNS = list(metadata.dtypes("budget_link"))
 
 
@@ -58,14 +59,13 @@ def load_budget_link(path: str | Path, years: PlanYears) -> pd.DataFrame:
     if missing:
         raise InputError(path, f"le colonne {LINK_COLUMNS}", f"mancano {missing}")
     frame = frame[LINK_COLUMNS].copy()
-    for column in ("objective_id", "source_line"):
-        values = pd.to_numeric(frame[column].str.strip(), errors="coerce")
-        bad = values.isna() | (values % 1 != 0)
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            found = repr(frame[column].iat[row])
-            raise InputError(path, "un numero intero", found, row=row + 2, column=column)
-        frame[column] = values.astype(int)
+    values = pd.to_numeric(frame["objective_id"].str.strip(), errors="coerce")
+    bad = values.isna() | (values % 1 != 0)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        found = repr(frame["objective_id"].iat[row])
+        raise InputError(path, "un numero intero", found, row=row + 2, column="objective_id")
+    frame["objective_id"] = values.astype(int)
     empty = frame["item_code"].str.strip() == ""
     if empty.any():
         row = int(np.flatnonzero(empty.to_numpy())[0])
@@ -76,24 +76,40 @@ def load_budget_link(path: str | Path, years: PlanYears) -> pd.DataFrame:
     return frame
 
 
+def linked_cells(link: pd.DataFrame, budget_lines: pd.DataFrame) -> pd.DataFrame:
+    """Per link row: the plan's cell it names (objective, action, item label, column) — its
+    ``source_line`` in the plan read and its ``plan_amount``. Labels, not line numbers, so the
+    same link serves any document of the plan; a link naming no cell, or several, is bad input
+    naming the link's row."""
+    cells = budget_lines[LINE_KEY + ["source_line", "amount"]]
+    keyed = link[LINE_KEY[:2] + ["budget_item_label", "column"]].rename(
+        columns={"budget_item_label": "item"}
+    )
+    matched = keyed.reset_index().merge(cells, on=LINE_KEY, how="left")
+    counts = matched.groupby("index")["amount"].count()
+    for position, count in enumerate(counts.reindex(link.index, fill_value=0)):
+        if count != 1:
+            row = link.iloc[position]
+            raise InputError(
+                "service_budget_link.csv",
+                "una sola cella del piano con importo per obiettivo, azione, voce e colonna",
+                f"{count} celle per {row['budget_item_label']!r} ({row['action']}, "
+                f"{row['column']})",
+                row=position + 2,
+                column="budget_item_label",
+            )
+    found = matched.dropna(subset=["amount"]).set_index("index")
+    return pd.DataFrame(
+        {
+            "source_line": found["source_line"].astype(int),
+            "plan_amount": found["amount"].astype(float),
+        }
+    ).reindex(link.index)
+
+
 def plan_amounts(link: pd.DataFrame, budget_lines: pd.DataFrame) -> pd.Series:
-    """Each linked line's amount in the plan (by source line and column); a link to a cell the
-    plan does not have is bad input naming the link's row."""
-    cells = budget_lines.set_index(["source_line", "column"])["amount"]
-    cells = cells[~cells.index.duplicated()]
-    keys = pd.MultiIndex.from_frame(link[["source_line", "column"]])
-    amounts = pd.Series(cells.reindex(keys).to_numpy(), index=link.index)
-    if amounts.isna().any():
-        row = int(np.flatnonzero(amounts.isna().to_numpy())[0])
-        bad = link.iloc[row]
-        raise InputError(
-            "service_budget_link.csv",
-            "una cella del piano (riga del documento e colonna) con un importo",
-            f"riga {bad['source_line']}, colonna {bad['column']!r}",
-            row=row + 2,
-            column="source_line",
-        )
-    return amounts
+    """Each linked line's amount in the plan (see :func:`linked_cells`)."""
+    return linked_cells(link, budget_lines)["plan_amount"]
 
 
 def budget_link_table(
@@ -102,7 +118,7 @@ def budget_link_table(
     """Per budget line and scenario: plan amount, repriced amount, scenario effect (see module)."""
     items = link["item_code"].str.split(";").map(lambda codes: [c.strip() for c in codes])
     _check_codes(items, schedule)
-    link = link.assign(plan_amount=plan_amounts(link, budget_lines))
+    link = link.join(linked_cells(link, budget_lines))
     prices = month_prices(schedule, costed_months(costs_monthly))
     baseline = costs_monthly[costs_monthly["scenario"] == BASELINE]
     gross = costs_monthly.groupby(["scenario", "item"])["gross_eur"].sum()
@@ -116,9 +132,8 @@ def budget_link_table(
             total = _total(gross, scenario, codes)
             factor = total / base if base else np.nan
             rows.append(
-                {k: line[k] for k in LINK_COLUMNS if k != "note"}
+                {k: line[k] for k in TABLE_COLUMNS if k in line}
                 | {
-                    "plan_amount": line["plan_amount"],
                     "price_index": index,
                     "amount_at_tariffs": repriced,
                     "scenario": scenario,

@@ -108,7 +108,7 @@ def to_csv_frame(plans: pd.DataFrame) -> pd.DataFrame:
 
 
 def main(out: Path = paths.SAMPLE_CASELOAD, seed: int = 2023) -> Path:
-    from cscplan.scenarios.budget_link import load_budget_link, plan_amounts
+    from cscplan.scenarios.budget_link import linked_cells, load_budget_link
     from cscplan.sources.piano_programma import load_plan
     from cscplan.validation.masked import recover_masked
 
@@ -116,7 +116,7 @@ def main(out: Path = paths.SAMPLE_CASELOAD, seed: int = 2023) -> Path:
     schedule = load_schedule(paths.TARIFFS)
     link = load_budget_link(paths.BUDGET_LINK, plan.years)
     lines = recover_masked(plan.budget_lines, plan.stated_totals)
-    link["plan_amount"] = plan_amounts(link, lines)
+    link = link.join(linked_cells(link, lines))
     comuni = pd.read_csv(paths.COMUNI)
     plans = derive_sample_caseload(link, schedule, comuni, seed=seed)
     return write_csv(out, to_csv_frame(plans))
