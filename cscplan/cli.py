@@ -115,7 +115,8 @@ def cost(
     caseload: Annotated[Path, typer.Argument(help="Casistica CSV (un piano per riga).")],
     scenario: ScenarioOption = None,
     year: Annotated[
-        int | None, typer.Option(help="Anno da costare (default: l'anno del tariffario).")
+        int | None,
+        typer.Option(help="Anno da costare (default: il periodo coperto dal tariffario)."),
     ] = None,
     tariffs: TariffsOption = paths.TARIFFS,
     out: OutOption = paths.DEFAULT_OUT / "costi",

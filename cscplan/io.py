@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from cscplan.errors import InputError
+from cscplan.errors import InputError, shorten
 
 
 def read_source_text(path: str | Path) -> str:
@@ -36,17 +38,197 @@ def read_source_text(path: str | Path) -> str:
     return text
 
 
-def read_yaml(path: str | Path):
-    """Parse a YAML source file; a syntax error raises InputError with the file and line."""
+def read_yaml(path: str | Path) -> Any:
+    """Parse a YAML source file safely (see :func:`read_yaml_document`); returns the data only."""
+    return read_yaml_document(path).data
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """A parsed YAML file: plain data (dicts, lists, scalars) and where each entry is.
+
+    ``lines`` maps a key path (``items[3].periods[1].from``; the root is ``""``) to the 1-based
+    line of that key (for a mapping entry) or of that item (for a list entry).
+    """
+
+    data: Any
+    lines: dict[str, int]
+    source: str
+
+
+YAML_MAX_DEPTH = 32
+YAML_SCALAR_TAGS = frozenset(
+    "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "timestamp")
+)
+_MAP_TAGS = (None, "!", "tag:yaml.org,2002:map")
+_SEQ_TAGS = (None, "!", "tag:yaml.org,2002:seq")
+
+
+def read_yaml_document(path: str | Path) -> YamlDocument:
+    """Read and parse a YAML source file; any defect raises InputError naming its line."""
+    return parse_yaml(read_source_text(path), str(path))
+
+
+def parse_yaml(text: str, source: str) -> YamlDocument:
+    """Parse YAML text into plain data with libyaml's C parser when available (else PyYAML's).
+
+    Hardened for input that may be hostile or simply wrong: duplicate keys are refused (naming
+    both lines), anchors and aliases are refused (no "billion laughs"), nesting is bounded by
+    ``YAML_MAX_DEPTH``, only plain data tags are accepted, mapping keys must be scalars, and an
+    impossible date such as ``2023-02-30`` is refused with its line instead of a traceback.
+    """
     import yaml
 
-    text = read_source_text(path)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
-        return yaml.safe_load(text)
+        return _YamlBuilder(loader, source).document()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
-        raise InputError(path, "YAML valido", str(getattr(exc, "problem", exc)), row=row) from None
+        problem = str(getattr(exc, "problem", None) or exc)
+        raise InputError(source, "YAML valido", shorten(problem), row=row) from None
+    finally:
+        loader.dispose()
+
+
+class _YamlBuilder:
+    """Plain data from the parser's event stream, with an explicit stack (no recursion)."""
+
+    def __init__(self, loader, source: str) -> None:
+        self.loader, self.source = loader, source
+        self.lines: dict[str, int] = {}
+        self.scalars: dict[tuple, Any] = {}  # scalars are immutable: construct each text once
+
+    def fail(self, event, expected: str, found: str, path: str = "") -> InputError:
+        row = event.start_mark.line + 1 if event.start_mark is not None else None
+        return InputError(self.source, expected, found, row=row, key=shorten(path, 120) or None)
+
+    def document(self) -> YamlDocument:
+        import yaml
+
+        loader = self.loader
+        loader.get_event()  # StreamStart
+        if loader.check_event(yaml.StreamEndEvent):
+            return YamlDocument(None, {}, self.source)
+        loader.get_event()  # DocumentStart
+        data = self.value("")
+        loader.get_event()  # DocumentEnd
+        if not loader.check_event(yaml.StreamEndEvent):
+            raise self.fail(loader.peek_event(), "un solo documento YAML", "un secondo documento")
+        return YamlDocument(data, self.lines, self.source)
+
+    def value(self, root: str) -> Any:
+        """The node starting at the next event (collections built iteratively, not recursively)."""
+        import yaml
+
+        event = self.loader.get_event()
+        if not isinstance(event, yaml.CollectionStartEvent):
+            return self.scalar(event, root)
+        stack = [self.open(event, root)]  # frames: [container, path, pending key, key lines]
+        result = stack[0][0]
+        while stack:
+            event = self.loader.get_event()
+            if isinstance(event, yaml.CollectionEndEvent):
+                stack.pop()
+                continue
+            frame = stack[-1]
+            container, path, key, key_lines = frame
+            is_map = isinstance(container, dict)
+            if is_map and key is _NO_KEY:
+                frame[2] = self.key(event, path, key_lines)
+                continue
+            if is_map:
+                child = f"{path}.{_key_text(key)}" if path else _key_text(key)
+            else:
+                child = f"{path}[{len(container)}]"
+                self.lines[child] = event.start_mark.line + 1
+            if isinstance(event, yaml.CollectionStartEvent):
+                if len(stack) >= YAML_MAX_DEPTH:
+                    raise self.fail(
+                        event, f"al più {YAML_MAX_DEPTH} livelli di annidamento", "di più", child
+                    )
+                opened = self.open(event, child)
+                value = opened[0]
+                stack.append(opened)
+            else:
+                value = self.scalar(event, child)
+            if is_map:
+                container[key] = value
+                frame[2] = _NO_KEY
+            else:
+                container.append(value)
+        return result
+
+    def open(self, event, path: str) -> list:
+        import yaml
+
+        self.refuse_anchor(event, path)
+        is_map = isinstance(event, yaml.MappingStartEvent)
+        if event.tag not in (_MAP_TAGS if is_map else _SEQ_TAGS):
+            raise self.fail(event, "dati YAML semplici (senza tag)", shorten(event.tag), path)
+        return [{}, path, _NO_KEY, {}] if is_map else [[], path, None, None]
+
+    def key(self, event, path: str, key_lines: dict) -> Any:
+        import yaml
+
+        if not isinstance(event, yaml.ScalarEvent):
+            self.refuse_anchor(event, path)
+            raise self.fail(event, "una chiave semplice (un testo)", "una mappa o un elenco", path)
+        key = self.scalar(event, path)
+        child = f"{path}.{_key_text(key)}" if path else _key_text(key)
+        line = event.start_mark.line + 1
+        if key in key_lines:
+            raise self.fail(
+                event,
+                "chiavi non ripetute nella stessa mappa",
+                f"'{_key_text(key)}' ripetuta (già alla riga {key_lines[key]})",
+                child,
+            )
+        key_lines[key] = line
+        self.lines[child] = line
+        return key
+
+    def scalar(self, event, path: str) -> Any:
+        import yaml
+
+        self.refuse_anchor(event, path)
+        if not isinstance(event, yaml.ScalarEvent):  # pragma: no cover - parser guarantees
+            raise self.fail(event, "un valore", type(event).__name__, path)
+        memo = (event.value, event.implicit, event.tag)
+        if memo not in self.scalars:
+            self.scalars[memo] = self.construct(event, path)
+        return self.scalars[memo]
+
+    def construct(self, event, path: str) -> Any:
+        import yaml
+
+        tag = event.tag
+        if tag in (None, "!"):
+            tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag not in YAML_SCALAR_TAGS:
+            raise self.fail(event, "dati YAML semplici (senza tag)", shorten(tag), path)
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        try:
+            return self.loader.yaml_constructors[tag](self.loader, node)
+        except ValueError:  # timestamps: 2023-02-30, 2023-13-01
+            raise self.fail(
+                event, "una data di calendario esistente (AAAA-MM-GG)", shorten(event.value), path
+            ) from None
+
+    def refuse_anchor(self, event, path: str) -> None:
+        import yaml
+
+        if isinstance(event, yaml.AliasEvent):
+            raise self.fail(event, "nessun alias YAML (*nome)", f"*{shorten(event.anchor)}", path)
+        if getattr(event, "anchor", None) is not None:
+            raise self.fail(event, "nessuna ancora YAML (&nome)", f"&{shorten(event.anchor)}", path)
+
+
+_NO_KEY = object()
+
+
+def _key_text(key: Any) -> str:
+    return shorten(key, 40)
 
 
 def _umask() -> int:

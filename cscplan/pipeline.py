@@ -215,22 +215,24 @@ def cost_stage(loaded: LoadedInputs, inputs: BuildInputs, tables: dict) -> dict[
         map_values=loaded.maps.values,
         benchmark_map=loaded.benchmark_map,
     )
-    monthly = cost(caseload, scenarios=loaded.reforms, context=context, validated=True)
+    period = schedule.period  # the costed period: what the tariff schedule covers
+    monthly = cost(
+        caseload, scenarios=loaded.reforms, period=period, context=context, validated=True
+    )
     out = {"costs_monthly": monthly, "costs_summary": compare.summarise(monthly)}
     out["scenarios"] = scenario_table(loaded.reforms, schedule)
     out.update(compare.compare_scenarios(monthly))
-    year = int(schedule.parameters["year"])
     out.update(
         montecarlo.montecarlo_tables(
             caseload,
             schedule,
-            year=year,
+            period,
             seed=inputs.seed,
             draws=inputs.draws,
             commitment=inputs.commitment,
         )
     )
-    out["sensitivity"] = montecarlo.parameter_sensitivity(caseload, schedule, year=year)
+    out["sensitivity"] = montecarlo.parameter_sensitivity(caseload, schedule, period)
     out["budget_link"] = budget_link.budget_link_table(
         loaded.budget_link, monthly, schedule, tables["budget_lines"]
     )

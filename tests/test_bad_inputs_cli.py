@@ -61,6 +61,70 @@ def test_bad_input_exits_2_with_one_clear_message(path, tmp_path, capsys):
     assert not out.exists() or not any(out.iterdir()), "nothing may be written on bad input"
 
 
+# The YAML family of the reliability audit: what each message must name (key, line, expected,
+# found). Each case fails if its fix is removed: the file would then be accepted (exit 0), crash
+# with a traceback, run for minutes, or be blamed on another file.
+YAML_CASES = {
+    "scenario_impossible_date.yaml": [
+        "riga 4",
+        "tariff_changes[0].from",
+        "esistente",
+        "2023-02-30",
+    ],
+    "tariff_impossible_date.yaml": ["riga 18", "items[0].periods[0].to", "esistente", "2023-02-30"],
+    "scenario_duplicate_key.yaml": ["riga 5", "'vat_rate'", "non ripetute", "già alla riga 3"],
+    "tariff_duplicate_key.yaml": ["riga 15", "items[0].unit", "non ripetute", "già alla riga 14"],
+    "scenario_billion_laughs.yaml": ["riga 3", "ancora YAML", "&a"],
+    "tariff_alias.yaml": ["riga 17", "items[0].periods", "ancora YAML", "&periodi"],
+    "scenario_deep_nesting.yaml": ["riga 3", "benchmark_services[0]", "32 livelli"],
+    "scenario_python_tag.yaml": ["riga 3", "'label'", "senza tag", "python/object"],
+    "scenario_two_documents.yaml": ["riga 3", "un solo documento"],
+    "scenario_long_key.yaml": ["riga 3", "chiave sconosciuta", "…"],
+    "scenario_long_value.yaml": ["riga 2", "'name'", "..."],
+    "scenario_negative_rate.yaml": [
+        "riga 4",
+        "tariff_changes[0].absolute",
+        "non negative",
+        "−9,80 €",
+    ],
+    "scenario_below_district_part.yaml": ["tariff_changes[0].absolute", "21,00 €", "13,00 €"],
+    "scenario_inf_multiplier.yaml": ["riga 3", "volume_multipliers.SAD", ".inf"],
+    "scenario_inf_percent.yaml": ["riga 4", "tariff_changes[0].percent", ".inf"],
+    "scenario_nan_percent.yaml": ["riga 4", "tariff_changes[0].percent", ".nan"],
+    "scenario_nan_vat.yaml": ["riga 3", "'vat_rate'", ".nan"],
+    "scenario_vat_one.yaml": ["riga 3", "'vat_rate'", "1 escluso", "trovato 1 "],
+    "scenario_horizon_outside.yaml": ["riga 3", "horizon_year", "01/01/2023–31/12/2023", "2024"],
+    "tariff_vat_as_percent.yaml": [
+        "riga 4",
+        "parameters.vat_rate.value",
+        "1 escluso",
+        "trovato 5 ",
+    ],
+    "tariff_abatement_above_one.yaml": ["riga 5", "abatement_share", "tra 0 e 1", "1.5"],
+    "tariff_inf_rate.yaml": ["riga 19", "items[0].periods[1].rate", ".inf"],
+    "tariff_nan_parameter.yaml": ["riga 7", "parameters.uplift.value", ".nan"],
+    "tariff_unread_parameter.yaml": ["riga 10", "parameters.isd_comune_share", "non è letto"],
+    "tariff_share_parameter_above_one.yaml": ["riga 10", "isd_comune_share", "comune_share", "1.2"],
+    "tariff_district_rate_above_rate.yaml": ["riga 27", "district_rate", "(53)", "60"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(YAML_CASES))
+def test_yaml_case_names_its_file_key_and_line(name, tmp_path, capsys):
+    path = BAD / name
+    assert main(command_for(path, tmp_path / "out")) == 2
+    message = capsys.readouterr().err.strip()
+    assert message.startswith(f"Errore nei dati di input: file {path}")
+    for fragment in YAML_CASES[name]:
+        assert fragment in message, message
+    assert len(message) < 600, "messages never echo an unbounded value"
+
+
+def test_yaml_catalogue_is_complete():
+    files = {p.name for p in BAD.glob("*.yaml")}
+    assert set(YAML_CASES) <= files
+
+
 @pytest.mark.parametrize("name", sorted(ACCEPTED))
 def test_accepted_variants_run(name, tmp_path):
     path = BAD / name

@@ -216,7 +216,7 @@ def test_bad_output_folder_and_wrong_year_exit_2(tmp_path, capsys):
     assert main(["cost", str(paths.SAMPLE_CASELOAD), "--out", str(blocker)]) == 2
     assert main(["cost", str(paths.SAMPLE_CASELOAD), "--year", "2024", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert "cartella di output scrivibile" in err and "anno del tariffario" in err
+    assert "cartella di output scrivibile" in err and "periodo coperto dal tariffario" in err
 
 
 def test_report_command_writes_only_documents(tmp_path):

@@ -115,6 +115,59 @@ def test_bad_mappings(mapping, key):
         assert err.value.key == key
 
 
+def test_apply_time_errors_name_the_scenario_line():
+    scenario = load_scenario(BAD / "scenario_unknown_item.yaml")
+    with pytest.raises(InputError) as err:
+        apply_reform(saap_plan(), SCHEDULE, scenario)
+    assert err.value.row == 4
+
+
+@pytest.mark.parametrize(
+    ("change", "found"),
+    [
+        ({"service": "SAAP", "absolute": -30, "from": "2023-04-01"}, "SAAP_ASA_OSS dal 01/04/2023"),
+        ({"item": "CSE_FULL", "absolute": -40}, "quota distrettuale 21,00 €"),
+    ],
+)
+def test_a_change_may_not_drive_a_rate_negative_or_below_the_district_part(change, found):
+    with pytest.raises(InputError) as err:
+        apply_reform(saap_plan(), SCHEDULE, reform(tariff_changes=[change]))
+    assert err.value.key == "tariff_changes[0].absolute" and found in err.value.found
+    assert err.value.file == "test.yaml"
+
+
+def test_absolute_change_down_to_zero_is_allowed():
+    _, schedule, _ = apply_reform(
+        saap_plan(),
+        SCHEDULE,
+        reform(tariff_changes=[{"item": "SAAP_D1", "absolute": -20.20, "from": "2023-02-01"}]),
+    )
+    assert rate(schedule, "SAAP_D1", "2023-06-01").rate == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize(
+    ("mapping", "key"),
+    [
+        ({"vat_rate": float("nan")}, "vat_rate"),
+        ({"vat_rate": 1.0}, "vat_rate"),
+        ({"volume_multipliers": {"SAD": float("inf")}}, "volume_multipliers.SAD"),
+        ({"tariff_changes": [{"service": "SAAP", "percent": float("nan")}]}, None),
+        ({"tariff_changes": [{"service": "SAAP", "absolute": float("-inf")}]}, None),
+        ({"operator_mix": [{"from_item": "A", "to_item": "B", "share": float("nan")}]}, None),
+    ],
+)
+def test_non_finite_values_are_blamed_on_the_scenario(mapping, key):
+    with pytest.raises(InputError) as err:
+        parse_scenario({"name": "x"} | mapping, "scenario.yaml")
+    assert err.value.file == "scenario.yaml"
+    if key is not None:
+        assert err.value.key == key
+
+
+def test_a_zero_multiplier_drops_a_service():
+    assert reform(volume_multipliers={"SAAP": 0}).volume_multipliers == {"SAAP": 0.0}
+
+
 def test_mix_between_incompatible_items_rejected():
     shift = reform(operator_mix=[{"from_item": "SAAP_D1", "to_item": "ISD_P1", "share": 0.3}])
     with pytest.raises(InputError) as err:
@@ -151,7 +204,7 @@ def test_percent_change_from_april_on_real_schedule():
     assert rate(schedule, "SAAP_D1", "2023-04-01").rate == pytest.approx(21.21)
     assert rate(schedule, "SAAP_D2", "2023-12-31").rate == pytest.approx(22.575)
     assert rate(schedule, "SAD_FERIALE", "2023-12-31").rate == 20.20
-    assert options == {"vat_rate": None, "district_abatement": True, "year": 2023}
+    assert options == {"vat_rate": None, "district_abatement": True}
     assert SCHEDULE.rates.equals(load_schedule(paths.TARIFFS).rates)  # input untouched
     # 10 h/week from 1 April = 275 days × 10/7 h × 1.01 € × 1.05 = 416.63 € more.
     base = cost_plans(plans, SCHEDULE)["gross_eur"].sum()
@@ -254,7 +307,6 @@ def toy_plans(draw):
 def test_reform_without_overrides_equals_baseline(plan_list):
     plans = caseload(plan_list)
     new_plans, schedule, options = apply_reform(plans, TOY, reform())
-    options.pop("year")
     base = cost_plans(plans, TOY)
     same = cost_plans(new_plans, schedule, **options)
     pd.testing.assert_frame_equal(base, same)

@@ -14,11 +14,14 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cscplan import paths
+from cscplan import metadata, paths
 from cscplan.errors import InputError
+from cscplan.scenarios.caseload import load_caseload
+from cscplan.tariffs.engine import cost_plans
 from cscplan.tariffs.schedule import load_schedule, parse_schedule, rate_in_force
 
 BAD = Path(__file__).parent / "bad_inputs"
+ISD = 36  # position of ISD_P1 in data/tariffs/2023.yaml
 REQUIRED_CODES = (
     "SAD_FERIALE SAD_FESTIVO ADM SIP SAAP_D2 SAAP_D1 SAAP_ASA_OSS SAAP_SUPERIORI CSE_FULL "
     "CSE_PART SFA_FULL CDD_FULL AFFIDO_FULL CDM_SPAZIO ISD_P1 ISD_P2 ISD_P3 ISD_P4 ISD_P5 ISD_P6 AID"
@@ -248,3 +251,129 @@ def test_invalid_yaml_names_the_line(tmp_path):
     with pytest.raises(InputError, match="YAML valido") as info:
         load_schedule(path)
     assert info.value.row is not None
+
+
+# --- parameters are read, contracts hold ---------------------------------------------------------
+
+
+def test_isd_items_read_the_comune_share_parameter(yaml_data):
+    data = copy.deepcopy(yaml_data)
+    assert {i["comune_share"] for i in data["items"] if i["service"] == "ISD"} == {
+        "isd_comune_share"
+    }
+    data["parameters"]["isd_comune_share"]["value"] = 0.3
+    items = parse_schedule(data, "t.yaml").items.set_index("code")
+    assert items.loc[["ISD_P1", "ISD_P6"], "district_share"].tolist() == pytest.approx([0.7, 0.7])
+
+
+def _gross(schedule) -> float:
+    plans = pd.DataFrame(
+        [
+            {"item": "SAAP_D1", "qty_per_week": 10, "uplift": False},  # vat_rate
+            {"item": "AFFIDO_FULL", "qty_per_week": None, "uplift": True},  # uplift, abatement
+            {"item": "ADM", "qty_per_week": 5, "second_comune": "Dovera"},
+            {"item": "SIP", "qty_per_week": 2, "placed_minor": True},
+            {"item": "ISD_P1", "qty_per_week": None, "end": "2023-03-21"},
+        ]
+    )
+    plans = plans.assign(beneficiary_id="B", comune="Crema", start="2023-03-01")
+    plans["end"] = plans.get("end", pd.Series(dtype=object)).fillna("2023-06-30")
+    costs = cost_plans(load_caseload(plans, schedule), schedule)
+    return costs.groupby("comune")[["gross_eur", "district_eur"]].sum().to_numpy().round(2).tolist()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("vat_rate", 0.1),
+        ("abatement_share", 0.4),
+        ("abatement_cap_month", 100.0),
+        ("uplift", 0.3),
+        ("adm_second_comune_share", 0.4),
+        ("sip_placed_minor_district_share", 0.6),
+        ("isd_comune_share", 0.3),
+    ],
+)
+def test_every_parameter_changes_some_cost(yaml_data, name, value):
+    """A parameter that nothing reads would leave every amount unchanged."""
+    base = _gross(parse_schedule(copy.deepcopy(yaml_data), "t.yaml"))
+    data = copy.deepcopy(yaml_data)
+    data["parameters"][name]["value"] = value
+    assert _gross(parse_schedule(data, "t.yaml")) != base
+
+
+def test_year_parameter_sets_the_coverage(yaml_data):
+    data = copy.deepcopy(yaml_data)
+    data["parameters"]["year"]["value"] = 2024
+    with pytest.raises(InputError, match="entro l'anno 2024"):
+        parse_schedule(data, "t.yaml")
+
+
+@pytest.mark.parametrize(
+    ("edit", "key", "fragment"),
+    [
+        (
+            lambda d: d["parameters"].update(extra_share={"value": 0.3}),
+            "parameters.extra_share",
+            "non è letto",
+        ),
+        (
+            lambda d: d["items"][ISD].update(district_share=0.8),
+            "items[36].comune_share",
+            "al più una",
+        ),
+        (
+            lambda d: d["items"][ISD].update(comune_share="nessuno"),
+            "items[36].comune_share",
+            "nome di un parametro",
+        ),
+        (
+            lambda d: d["parameters"]["vat_rate"].update(value=1),
+            "parameters.vat_rate.value",
+            "1 escluso",
+        ),
+        (
+            lambda d: d["parameters"]["abatement_share"].update(value=1.5),
+            "parameters.abatement_share.value",
+            "tra 0 e 1",
+        ),
+        (
+            lambda d: d["items"][0]["periods"][0].update(rate=float("inf")),
+            "items[0].periods[0].rate",
+            ".inf",
+        ),
+        (
+            lambda d: d["items"][0]["periods"][0].update(to="2023-02-30"),
+            "items[0].periods[0].to",
+            "esistente",
+        ),
+        (
+            lambda d: d["items"][0].update(min_weeks=7, max_weeks=6),
+            "items[0].min_weeks",
+            "non superiore",
+        ),
+    ],
+)
+def test_value_contracts(yaml_data, edit, key, fragment):
+    data = copy.deepcopy(yaml_data)
+    assert data["items"][ISD]["code"] == "ISD_P1"
+    edit(data)
+    with pytest.raises(InputError) as info:
+        parse_schedule(data, "t.yaml")
+    assert info.value.key == key and fragment in str(info.value)
+
+
+def test_frames_keep_their_declared_contracts(schedule):
+    """The spec validates the file once; the frames it builds conform to the pandera schemas."""
+    metadata.validate("tariff_items", schedule.items, "t.yaml")
+    metadata.validate("tariff_rates", schedule.rates, "t.yaml")
+
+
+def test_errors_carry_the_file_line(tmp_path):
+    text = paths.TARIFFS.read_text(encoding="utf-8").replace("rate: 20.87,", "rate: -20.87,")
+    path = tmp_path / "tariffe.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_schedule(path)
+    line = text.splitlines()[info.value.row - 1]
+    assert "-20.87" in line and info.value.key == "items[4].periods[0].rate"

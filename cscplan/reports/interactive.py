@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cscplan.fmt import eur, percent
+from cscplan.periods import Period
 from cscplan.scenarios.api import CostContext, cost
 from cscplan.scenarios.compare import summarise
 from cscplan.vocabulary import BASELINE
@@ -39,12 +40,13 @@ def explore(
     tariff_percent: float = 0.0,
     volume_multiplier: float = 1.0,
     mix_share: float = 0.0,
-    year: int | None = None,
+    period: Period | None = None,
 ) -> pd.DataFrame:
-    """Baseline vs the exploration, by service: gross € of each and the difference."""
+    """Baseline vs the exploration, by service: gross € of each and the difference
+    (over ``period``, by default what the schedule covers)."""
     reform = exploration_reform(service, tariff_percent, volume_multiplier, mix_share)
     context = CostContext(schedule=schedule)
-    monthly = cost(caseload, scenarios=[reform], year=year, context=context, validated=True)
+    monthly = cost(caseload, scenarios=[reform], period=period, context=context, validated=True)
     summary = summarise(monthly)
     wide = summary.pivot_table(
         index="service", columns="scenario", values="gross_eur", aggfunc="sum", sort=True

@@ -18,6 +18,7 @@ import pandas as pd
 
 from cscplan import paths
 from cscplan.errors import InputError
+from cscplan.periods import Period, resolve_period
 from cscplan.scenarios.reforms import Reform, apply_reform, load_scenario, parse_scenario
 from cscplan.tariffs.engine import CostRun, cost_runs
 from cscplan.vocabulary import BASELINE
@@ -38,27 +39,39 @@ class CostContext:
 
 
 def bundled_context(
-    schedule: Any = None, tariffs: str | Path = paths.TARIFFS, check_comuni: bool = True
+    schedule: Any = None,
+    tariffs: str | Path = paths.TARIFFS,
+    check_comuni: bool = True,
+    with_maps: bool = True,
 ) -> CostContext:
-    """The context from the bundled data files (the public API's default, never the pipeline's)."""
+    """The context from the bundled data files (the public API's default, never the pipeline's);
+    ``with_maps=False`` skips the Cremona maps (only scenarios with ``volumes_from`` read them)."""
+    from cscplan.scenarios.caseload import district_comuni
+    from cscplan.tariffs.schedule import load_schedule
+
+    context = CostContext(
+        schedule=load_schedule(tariffs) if schedule is None else schedule,
+        comuni=district_comuni(paths.COMUNI) if check_comuni else None,
+    )
+    return replace(context, **bundled_maps()) if with_maps else context
+
+
+def bundled_maps() -> dict[str, Any]:
+    """The bundled Cremona maps, indicator map and growth factors, as CostContext fields."""
     from cscplan.scenarios.benchmarks import (
         benchmark_volume_multipliers,
         growth_table,
         load_benchmark_map,
     )
-    from cscplan.scenarios.caseload import district_comuni
     from cscplan.sources.service_maps import load_service_maps
-    from cscplan.tariffs.schedule import load_schedule
 
     values = load_service_maps(paths.SERVICE_MAPS).values
     mapping = load_benchmark_map(paths.BENCHMARK_MAP)
-    return CostContext(
-        schedule=load_schedule(tariffs) if schedule is None else schedule,
-        comuni=district_comuni(paths.COMUNI) if check_comuni else None,
-        growth=benchmark_volume_multipliers(growth_table(values, mapping)),
-        map_values=values,
-        benchmark_map=mapping,
-    )
+    return {
+        "growth": benchmark_volume_multipliers(growth_table(values, mapping)),
+        "map_values": values,
+        "benchmark_map": mapping,
+    }
 
 
 def cost(
@@ -66,6 +79,7 @@ def cost(
     scenarios: Sequence[ScenarioSpec] | None = None,
     year: int | None = None,
     *,
+    period: Period | None = None,
     schedule: Any = None,
     tariffs: str | Path = paths.TARIFFS,
     benchmarks: dict[str, float] | None = None,
@@ -77,29 +91,30 @@ def cost(
 
     ``context`` holds the tariffs, comuni and Cremona benchmarks; without it they come from the
     bundled data (``schedule``/``tariffs`` choose the tariffs, ``benchmarks`` overrides the growth
-    factors). ``year`` defaults to the schedule's year; a scenario's ``horizon_year`` overrides
-    it. ``validated=True`` says the caseload frame was already validated against this schedule.
+    factors). The costed ``period`` (a :class:`~cscplan.periods.Period`, or the calendar
+    ``year``) defaults to what the tariff schedule covers and must lie inside it; a scenario's
+    ``horizon_year`` costs that calendar year instead. ``validated=True`` says the caseload frame
+    was already validated against this schedule (each input is validated once).
     """
     from cscplan.scenarios.caseload import load_caseload
 
-    if context is None:
-        context = bundled_context(schedule, tariffs, check_comuni)
-    if benchmarks is not None:
-        context = replace(context, growth=benchmarks)
+    bundled = context is None
+    if bundled:
+        context = bundled_context(schedule, tariffs, check_comuni, with_maps=False)
     schedule = context.schedule
-    year = int(schedule.parameters["year"]) if year is None else year
+    costed = costed_period(schedule, period, year)
     plans = caseload if validated else load_caseload(caseload, schedule, comuni=context.comuni)
     reforms = load_reforms(scenarios or [])
-    check_year(schedule, year, "--year")
+    if bundled and any(r.volumes_from for r in reforms):
+        context = replace(context, **bundled_maps())
+    if benchmarks is not None:
+        context = replace(context, growth=benchmarks)
+    runs: dict[Period, list[CostRun]] = {costed: [CostRun(BASELINE, plans, schedule)]}
     for reform in reforms:
-        if reform.horizon_year is not None:
-            check_year(schedule, reform.horizon_year, "horizon_year", reform.source)
-        check_change_dates(reform, reform.horizon_year or year)
-    runs: dict[int, list[CostRun]] = {year: [CostRun(BASELINE, plans, schedule)]}
-    for reform in reforms:
+        run_period = reform_period(reform, schedule, costed)
+        check_change_dates(reform, run_period)
         factors = reform_benchmarks(reform, plans, context)
         new_plans, new_schedule, options = apply_reform(plans, schedule, reform, factors)
-        run_year = reform.horizon_year or year
         run = CostRun(
             reform.name,
             new_plans,
@@ -107,34 +122,56 @@ def cost(
             vat_rate=options["vat_rate"],
             district_abatement=options["district_abatement"],
         )
-        runs.setdefault(run_year, []).append(run)
-    frames = [cost_runs(group, run_year) for run_year, group in runs.items()]
+        runs.setdefault(run_period, []).append(run)
+    frames = [cost_runs(group, run_period) for run_period, group in runs.items()]
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
-def check_year(schedule: Any, year: int, key: str, source: str | None = None) -> None:
-    """The costed year must be the tariff schedule's year (otherwise nothing would be costed)."""
-    covered = schedule.parameters.get("year")
-    if covered is not None and int(year) != int(covered):
+TARIFFS_HINT = (
+    "per un altro periodo indicare il suo tariffario con --tariffs data/tariffs/<anno>.yaml"
+)
+
+
+def costed_period(
+    schedule: Any, period: Period | None = None, year: int | None = None, key: str = "--year"
+) -> Period:
+    """The period to cost (default: what the schedule covers); it must lie inside the schedule."""
+    if period is not None and year is not None:
+        raise InputError(None, "un periodo oppure un anno, non entrambi", "entrambi", key=key)
+    chosen = resolve_period(period, year, default=schedule.period)
+    if not schedule.period.contains(chosen):
         raise InputError(
-            source or schedule.source,
-            f"l'anno del tariffario ({covered}); per un altro anno indicare il suo tariffario "
-            "con --tariffs data/tariffs/<anno>.yaml",
-            str(year),
+            schedule.source,
+            f"un periodo coperto dal tariffario ({schedule.period.span}); {TARIFFS_HINT}",
+            chosen.label,
             key=key,
         )
+    return chosen
 
 
-def check_change_dates(reform: Reform, year: int) -> None:
-    """A tariff change starting outside the costed year would silently do nothing."""
+def reform_period(reform: Reform, schedule: Any, period: Period) -> Period:
+    """The period a reform is costed over: its ``horizon_year``, if any, else ``period``."""
+    if reform.horizon_year is None:
+        return period
+    chosen = Period.calendar_year(reform.horizon_year)
+    if not schedule.period.contains(chosen):
+        raise reform.error(
+            "horizon_year",
+            f"un anno coperto dal tariffario ({schedule.period.span}); {TARIFFS_HINT}",
+            str(reform.horizon_year),
+        )
+    return chosen
+
+
+def check_change_dates(reform: Reform, period: Period) -> None:
+    """A tariff change starting outside the costed period would silently do nothing."""
     for change in reform.tariff_changes:
         start = change.valid_from
-        if start is not None and start.year != year:
-            raise InputError(
-                reform.source,
-                f"una data di inizio nell'anno costato ({year})",
+        if start is not None and not period.contains(start):
+            raise reform.error(
+                f"{change.key}.from",
+                f"una data di inizio nel periodo costato ({period.span})",
                 start.isoformat(),
-                key=f"{change.key}.from",
             )
 
 
@@ -175,11 +212,10 @@ def reform_benchmarks(
         return factors
     unknown = sorted(set(reform.benchmark_services) - set(factors))
     if unknown:
-        raise InputError(
-            reform.source,
+        raise reform.error(
+            "benchmark_services",
             f"servizi con un benchmark di Cremona ({sorted(factors)})",
             str(unknown),
-            key="benchmark_services",
         )
     return {s: f for s, f in factors.items() if s in reform.benchmark_services}
 

@@ -65,37 +65,43 @@ def validate_caseload(
     source: str,
     comuni: Collection[str] | None = None,
 ) -> pd.DataFrame:
-    """Check every rule of the caseload contract; return typed columns CASELOAD_COLUMNS."""
-    text = _as_text(_with_columns(frame, source))
-    items = schedule.items.set_index("code")
-    _check_identity(text, source)
+    """Check every rule of the caseload contract; return typed columns CASELOAD_COLUMNS.
+
+    Vectorised: each column is factorised once and every text rule (dates, numbers, flags, codes,
+    comuni) is checked on its distinct values, then broadcast to the rows.
+    """
+    columns = _columns(_with_columns(frame, source))
+    check = _Checker(source, len(frame))
+    items = _ItemTable(schedule)
+    for name in ("beneficiary_id", "comune"):
+        check.fail(
+            columns[name].rows(columns[name].uniques == ""),
+            columns[name],
+            name,
+            "un valore non vuoto",
+        )
     if comuni is not None:
-        text = _canonical_comuni(text, comuni, source)
-    _fail(~text["item"].isin(items.index), text["item"], source, "item", "un codice del tariffario")
-    item = items.loc[text["item"]].reset_index()
-    start, end = _dates(text, source, schedule)
-    qty = _quantities(text, item, source)
-    group_size = _group_sizes(text, item, schedule, source)
-    uplift = _flags(text, "uplift", source)
-    placed_minor = _flags(text, "placed_minor", source)
-    _check_applicability(text, item, uplift, placed_minor, source)
-    _check_weeks(start, end, item, text, source)
-    result = pd.DataFrame(
-        {
-            "beneficiary_id": text["beneficiary_id"].astype(object),
-            "comune": text["comune"].astype(object),
-            "item": text["item"].astype(object),
-            "start": start,
-            "end": end,
-            "qty_per_week": qty,
-            "second_comune": text["second_comune"].astype(object),
-            "group_size": group_size,
-            "uplift": uplift,
-            "placed_minor": placed_minor,
-        }
-    )
-    _check_overlaps(result, source)
-    return metadata.validate("caseload", result, source)
+        for name in ("comune", "second_comune"):
+            columns[name] = _canonical_comuni(columns[name], comuni, check, name)
+    item = columns["item"].rows(items.position(columns["item"].uniques))
+    check.fail(item < 0, columns["item"], "item", "un codice del tariffario")
+    start, end = _dates(columns, item, items, check)
+    result = {
+        "beneficiary_id": pd.Series(columns["beneficiary_id"].text(), dtype=object),
+        "comune": pd.Series(columns["comune"].text(), dtype=object),
+        "item": pd.Series(columns["item"].text(), dtype=object),
+        "start": start,
+        "end": end,
+        "qty_per_week": _quantities(columns["qty_per_week"], item, items, check),
+        "second_comune": pd.Series(columns["second_comune"].text(), dtype=object),
+        "group_size": _group_sizes(columns["group_size"], item, items, check),
+        "uplift": _flags(columns["uplift"], check, "uplift"),
+        "placed_minor": _flags(columns["placed_minor"], check, "placed_minor"),
+    }
+    _check_applicability(columns, result, item, items, check)
+    _check_weeks(start, end, item, items, columns["item"], check)
+    _check_overlaps(columns, item, start, end, check)
+    return pd.DataFrame(result)[CASELOAD_COLUMNS]
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -164,193 +170,303 @@ def _with_columns(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     return frame[CASELOAD_COLUMNS]
 
 
-def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every cell as stripped text ('' for missing), whatever the input dtypes."""
-    out = {}
-    for name in frame.columns:
-        column = frame[name]
-        if pd.api.types.is_datetime64_any_dtype(column):
-            column = column.dt.strftime("%Y-%m-%d")
-        out[name] = column.astype("string").fillna("").str.strip().replace("<NA>", "")
-    return pd.DataFrame(out)
+class _Column:
+    """A caseload column as stripped text, factorised: row ``i`` holds ``uniques[codes[i]]``.
+
+    Rules are checked once per distinct value (``uniques``) and broadcast to rows (``rows``).
+    """
+
+    __slots__ = ("codes", "uniques")
+
+    def __init__(self, codes: np.ndarray, uniques: np.ndarray) -> None:
+        self.codes, self.uniques = codes, uniques
+
+    def rows(self, per_unique) -> np.ndarray:
+        return np.asarray(per_unique)[self.codes]
+
+    def text(self) -> np.ndarray:
+        return self.uniques[self.codes]
+
+    def at(self, position: int) -> str:
+        return self.uniques[self.codes[position]]
+
+
+def _columns(frame: pd.DataFrame) -> dict[str, _Column]:
+    return {name: _factorised(frame[name]) for name in frame.columns}
+
+
+def _factorised(column: pd.Series) -> _Column:
+    """Every cell as stripped text ('' for missing), whatever the input dtype."""
+    try:
+        codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)
+    except TypeError:  # unhashable cells (lists...) in an object column: compare their text
+        codes, uniques = pd.factorize(column.astype("string").to_numpy(dtype=object))
+    if pd.api.types.infer_dtype(uniques, skipna=False) == "string":  # text, as read from a CSV
+        text = [value.strip() for value in uniques]
+    else:
+        values = pd.Series(uniques)
+        if pd.api.types.is_datetime64_any_dtype(values):
+            values = values.dt.strftime("%Y-%m-%d")
+        text = values.astype("string").fillna("").str.strip().replace("<NA>", "").tolist()
+    return _Column(np.where(codes < 0, len(text), codes), np.array([*text, ""], dtype=object))
+
+
+class _Checker:
+    """Raises the InputError of a failing rule, naming the first offending row of the file."""
+
+    __slots__ = ("source", "file_rows")
+
+    def __init__(self, source: str, n: int) -> None:
+        self.source = source
+        self.file_rows = np.arange(n) + 2  # header = row 1
+
+    def row(self, position: int) -> int:
+        return int(self.file_rows[position])
+
+    def fail(self, bad: np.ndarray, column: _Column, name: str, expected: str) -> None:
+        """Raise for the first True in ``bad`` (positional), quoting that row's cell."""
+        if bad.any():
+            position = int(np.argmax(bad))
+            raise self.error(position, name, expected, repr(column.at(position)))
+
+    def error(self, position: int, name: str, expected: str, found: str) -> InputError:
+        return InputError(self.source, expected, found, row=self.row(position), column=name)
+
+
+class _ItemTable:
+    """The schedule's item attributes as arrays, looked up by item position."""
+
+    def __init__(self, schedule: TariffSchedule) -> None:
+        items, rates = schedule.items, schedule.rates
+        self.index = pd.Index(items["code"])
+        self.attrs = {name: items[name].to_numpy() for name in items.columns}
+        self.attrs["max_qty"] = items["unit"].map(MAX_QTY_PER_WEEK).to_numpy(dtype=float)
+        service = items["service"]
+        self.attrs["placed_minor_service"] = service.isin(PLACED_MINOR_SERVICES).to_numpy(bool)
+        self.attrs["second_comune_service"] = service.isin(SECOND_COMUNE_SERVICES).to_numpy(bool)
+        rate_item = self.index.get_indexer(rates["code"])
+        first = rates["valid_from"].to_numpy("datetime64[ns]")
+        last = rates["valid_to"].to_numpy("datetime64[ns]")
+        self.lo = np.full(len(items), np.datetime64("NaT"), dtype="datetime64[ns]")
+        self.hi = self.lo.copy()
+        for item, lo, hi in zip(rate_item, first, last, strict=True):
+            self.lo[item] = lo if np.isnat(self.lo[item]) else min(self.lo[item], lo)
+            self.hi[item] = hi if np.isnat(self.hi[item]) else max(self.hi[item], hi)
+        self.span = f"{_it_day(first.min())}–{_it_day(last.max())}"
+        grouped = rates["group_size"].notna().to_numpy()
+        self.group_keys = _pair_keys(
+            rate_item[grouped], rates["group_size"].to_numpy(dtype=float)[grouped].astype(np.int64)
+        )
+
+    def position(self, codes: np.ndarray) -> np.ndarray:
+        return self.index.get_indexer(codes)
+
+    def attr(self, name: str, item: np.ndarray) -> np.ndarray:
+        return self.attrs[name][item]
+
+
+def _it_day(day: np.datetime64) -> str:
+    return pd.Timestamp(day).strftime("%d/%m/%Y")
+
+
+def _pair_keys(item: np.ndarray, size: np.ndarray) -> np.ndarray:
+    return item.astype(np.int64) * 1_000_000 + np.clip(size, 0, 999_999)
 
 
 # --- checks -------------------------------------------------------------------------------------
 
 
-def _fail(
-    bad: pd.Series | np.ndarray, found: pd.Series, source: str, column: str, expected: str
-) -> None:
-    """Raise for the first True in ``bad`` (positional), naming its file row."""
-    bad = np.asarray(bad, dtype=bool)
-    if bad.any():
-        position = int(np.argmax(bad))
-        raise InputError(
-            source, expected, repr(found.iloc[position]), row=position + 2, column=column
+def _canonical_comuni(
+    column: _Column, comuni: Collection[str], check: _Checker, name: str
+) -> _Column:
+    """Comuni compared ignoring case and spaces; the canonical spelling replaces the given one."""
+    canonical = {comune.strip().casefold(): comune.strip() for comune in comuni}
+    known = np.array([canonical.get(u.casefold()) for u in column.uniques], dtype=object)
+    unknown = column.rows((known == None) & (column.uniques != ""))  # noqa: E711
+    if unknown.any():
+        position = int(np.argmax(unknown))
+        found = column.at(position)
+        close = difflib.get_close_matches(found, list(canonical.values()), n=1, cutoff=0.8)
+        hint = f" (forse '{close[0]}'?)" if close else ""
+        raise check.error(
+            position, name, "un comune dell'Ambito (data/comuni.csv)", repr(found) + hint
         )
+    return _Column(column.codes, np.where(known == None, "", known).astype(object))  # noqa: E711
 
 
-def _canonical_comuni(text: pd.DataFrame, comuni: Collection[str], source: str) -> pd.DataFrame:
-    canonical = {name.strip().casefold(): name.strip() for name in comuni}
-    text = text.copy()
-    for column in ("comune", "second_comune"):
-        folded = text[column].str.strip().str.casefold()
-        known = folded.map(canonical)
-        bad = known.isna() & (folded != "")
-        if bad.any():
-            position = int(np.argmax(bad.to_numpy()))
-            found = text[column].iloc[position]
-            close = difflib.get_close_matches(
-                found.strip(), list(canonical.values()), n=1, cutoff=0.8
-            )
-            hint = f" (forse '{close[0]}'?)" if close else ""
-            raise InputError(
-                source,
-                "un comune dell'Ambito (data/comuni.csv)",
-                repr(found) + hint,
-                row=position + 2,
-                column=column,
-            )
-        text[column] = known.fillna("")
-    return text
-
-
-def _check_identity(text: pd.DataFrame, source: str) -> None:
-    for name in ("beneficiary_id", "comune"):
-        _fail(text[name] == "", text[name], source, name, "un valore non vuoto")
-
-
-def _parse_dates(values: pd.Series) -> pd.Series:
+def _parse_dates(values: np.ndarray) -> np.ndarray:
+    """``AAAA-MM-GG`` or ``GG/MM/AAAA`` text → datetime64[ns] (NaT when neither)."""
+    values = pd.Series(values, dtype=object)
     iso = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
     italian = pd.to_datetime(values, format="%d/%m/%Y", errors="coerce")
-    return iso.fillna(italian).astype("datetime64[ns]")
+    return iso.fillna(italian).to_numpy("datetime64[ns]")
 
 
 def _dates(
-    text: pd.DataFrame, source: str, schedule: TariffSchedule
-) -> tuple[pd.Series, pd.Series]:
+    columns: dict[str, _Column], item: np.ndarray, items: _ItemTable, check: _Checker
+) -> tuple[np.ndarray, np.ndarray]:
     parsed = {}
     for name in ("start", "end"):
-        parsed[name] = _parse_dates(text[name])
-        _fail(parsed[name].isna(), text[name], source, name, "una data AAAA-MM-GG (o GG/MM/AAAA)")
+        column = columns[name]
+        parsed[name] = column.rows(_parse_dates(column.uniques))
+        check.fail(np.isnat(parsed[name]), column, name, "una data AAAA-MM-GG (o GG/MM/AAAA)")
     start, end = parsed["start"], parsed["end"]
-    _fail(end < start, text["end"], source, "end", "una fine non precedente all'inizio")
-    span = schedule.rates.groupby("code").agg(lo=("valid_from", "min"), hi=("valid_to", "max"))
-    lo = text["item"].map(span["lo"]).to_numpy()
-    hi = text["item"].map(span["hi"]).to_numpy()
-    period = f"date nel periodo del tariffario ({_it_span(span)})"
-    _fail(start.to_numpy() < lo, text["start"], source, "start", period)
-    _fail(end.to_numpy() > hi, text["end"], source, "end", period)
+    check.fail(end < start, columns["end"], "end", "una fine non precedente all'inizio")
+    period = f"date nel periodo del tariffario ({items.span})"
+    check.fail(start < items.lo[item], columns["start"], "start", period)
+    check.fail(end > items.hi[item], columns["end"], "end", period)
     return start, end
 
 
-def _quantities(text: pd.DataFrame, item: pd.DataFrame, source: str) -> pd.Series:
-    raw = text["qty_per_week"]
-    given = raw != ""
-    qty = pd.to_numeric(raw.str.replace(",", ".", regex=False), errors="coerce").astype(float)
-    required = item["qty_required"].to_numpy()
-    column = "qty_per_week"
-    _fail(given & qty.isna(), raw, source, column, "un numero (es. 7,5)")
-    _fail(qty < 0, raw, source, column, "un numero non negativo")
-    _fail(required & ~given, raw, source, column, "ore o giorni a settimana per voci a ora/giorno")
-    _fail(
-        ~required & given,
-        raw,
-        source,
-        column,
-        "nessuna quantità per voci a settimana, mese o pacchetto",
+def _quantities(
+    column: _Column, item: np.ndarray, items: _ItemTable, check: _Checker
+) -> np.ndarray:
+    given = column.rows(column.uniques != "")
+    numbers = pd.to_numeric(
+        pd.Series(column.uniques, dtype=object).str.replace(",", ".", regex=False),
+        errors="coerce",
     )
-    limit = item["unit"].map(MAX_QTY_PER_WEEK).to_numpy(dtype=float)
-    _fail(qty.to_numpy() > limit, raw, source, column, "al massimo 168 ore o 7 giorni a settimana")
-    return qty.where(required)
+    qty = column.rows(numbers.to_numpy(dtype=float))
+    required = items.attr("qty_required", item).astype(bool)
+    name = "qty_per_week"
+    check.fail(given & np.isnan(qty), column, name, "un numero (es. 7,5)")
+    check.fail(qty < 0, column, name, "un numero non negativo")
+    check.fail(required & ~given, column, name, "ore o giorni a settimana per voci a ora/giorno")
+    check.fail(
+        ~required & given, column, name, "nessuna quantità per voci a settimana, mese o pacchetto"
+    )
+    check.fail(
+        qty > items.attr("max_qty", item), column, name, "al massimo 168 ore o 7 giorni a settimana"
+    )
+    return np.where(required, qty, np.nan)
 
 
 def _group_sizes(
-    text: pd.DataFrame, item: pd.DataFrame, schedule: TariffSchedule, source: str
-) -> pd.Series:
-    raw = text["group_size"]
-    given = raw != ""
-    number = pd.to_numeric(raw, errors="coerce")
-    whole = number.notna() & (number == number.round()) & (number >= 1)
-    _fail(given & ~whole, raw, source, "group_size", "un intero ≥ 1")
-    grouped = item["group_pricing"].to_numpy()
-    _fail(given & ~grouped, raw, source, "group_size", "vuoto (voce senza tariffa di gruppo)")
-    sizes = schedule.rates.dropna(subset=["group_size"])
-    allowed = set(zip(sizes["code"], sizes["group_size"].astype(int), strict=True))
-    pairs = zip(text["item"], number.fillna(1).astype(int), strict=True)
-    unknown = np.fromiter((pair not in allowed for pair in pairs), bool, len(text)) & grouped
-    _fail(unknown, raw, source, "group_size", "una dimensione di gruppo prevista dalla voce")
-    return pd.array(number.where(given).round(), dtype="Int64")
-
-
-def _flags(text: pd.DataFrame, name: str, source: str) -> pd.Series:
-    words = text[name].str.lower()
-    _fail(
-        ~words.isin(TRUE_WORDS | FALSE_WORDS),
-        text[name],
-        source,
-        name,
-        "vero/falso (1, 0, true, false, si, no o vuoto)",
+    column: _Column, item: np.ndarray, items: _ItemTable, check: _Checker
+) -> pd.api.extensions.ExtensionArray:
+    given = column.rows(column.uniques != "")
+    number = column.rows(
+        pd.to_numeric(pd.Series(column.uniques, dtype=object), errors="coerce").to_numpy(float)
     )
-    return words.isin(TRUE_WORDS).astype(bool)
+    whole = ~np.isnan(number) & (number == np.round(number)) & (number >= 1)
+    check.fail(given & ~whole, column, "group_size", "un intero ≥ 1")
+    grouped = items.attr("group_pricing", item).astype(bool)
+    check.fail(given & ~grouped, column, "group_size", "vuoto (voce senza tariffa di gruppo)")
+    size = np.where(given, np.nan_to_num(number, nan=1.0, posinf=0.0), 1.0).astype(np.int64)
+    unknown = grouped & ~np.isin(_pair_keys(item, size), items.group_keys)
+    check.fail(unknown, column, "group_size", "una dimensione di gruppo prevista dalla voce")
+    return pd.array(np.where(given, np.round(number), np.nan), dtype="Float64").astype("Int64")
+
+
+def _flags(column: _Column, check: _Checker, name: str) -> np.ndarray:
+    words = np.array([u.lower() for u in column.uniques], dtype=object)
+    known = np.isin(words, list(TRUE_WORDS | FALSE_WORDS))
+    check.fail(column.rows(~known), column, name, "vero/falso (1, 0, true, false, si, no o vuoto)")
+    return column.rows(np.isin(words, list(TRUE_WORDS)))
 
 
 def _check_applicability(
-    text: pd.DataFrame, item: pd.DataFrame, uplift: pd.Series, placed: pd.Series, source: str
+    columns: dict[str, _Column], result: dict, item: np.ndarray, items: _ItemTable, check: _Checker
 ) -> None:
-    allowed = item["uplift_allowed"].to_numpy()
-    _fail(uplift & ~allowed, text["uplift"], source, "uplift", "uplift solo per le voci affido")
-    sip = item["service"].isin(PLACED_MINOR_SERVICES).to_numpy()
-    _fail(placed & ~sip, text["placed_minor"], source, "placed_minor", "placed_minor solo per SIP")
-    second = text["second_comune"]
-    shared = item["service"].isin(SECOND_COMUNE_SERVICES).to_numpy()
-    column = "second_comune"
-    _fail((second != "") & ~shared, second, source, column, "un secondo Comune solo per ADM o SIP")
-    _fail(
-        second == text["comune"], second, source, column, "un Comune diverso da quello di residenza"
+    allowed = items.attr("uplift_allowed", item).astype(bool)
+    check.fail(
+        result["uplift"] & ~allowed, columns["uplift"], "uplift", "uplift solo per le voci affido"
+    )
+    sip = items.attr("placed_minor_service", item)
+    check.fail(
+        result["placed_minor"] & ~sip,
+        columns["placed_minor"],
+        "placed_minor",
+        "placed_minor solo per SIP",
+    )
+    second, name = result["second_comune"].to_numpy(), "second_comune"
+    shared = items.attr("second_comune_service", item)
+    check.fail(
+        (second != "") & ~shared, columns[name], name, "un secondo Comune solo per ADM o SIP"
+    )
+    check.fail(
+        second == result["comune"].to_numpy(),
+        columns[name],
+        name,
+        "un Comune diverso da quello di residenza",
     )
 
 
 def _check_weeks(
-    start: pd.Series, end: pd.Series, item: pd.DataFrame, text: pd.DataFrame, source: str
+    start: np.ndarray,
+    end: np.ndarray,
+    item: np.ndarray,
+    items: _ItemTable,
+    codes: _Column,
+    check: _Checker,
 ) -> None:
-    days = ((end - start).dt.days + 1).to_numpy()
-    low = item["min_weeks"].astype("Float64").fillna(0).to_numpy(dtype=float) * 7
-    high = item["max_weeks"].astype("Float64").fillna(np.inf).to_numpy(dtype=float) * 7
+    days = (end - start).astype("timedelta64[D]").astype(np.int64) + 1
+    low_weeks = pd.array(items.attr("min_weeks", item), dtype="Int64")
+    high_weeks = pd.array(items.attr("max_weeks", item), dtype="Int64")
+    low = low_weeks.astype("Float64").fillna(0).to_numpy(dtype=float) * 7
+    high = high_weeks.astype("Float64").fillna(np.inf).to_numpy(dtype=float) * 7
     outside = (days < low) | (days > high)
     if outside.any():
         position = int(np.argmax(outside))
-        weeks = f"{item['min_weeks'].iloc[position]}–{item['max_weeks'].iloc[position]}"
-        raise InputError(
-            source,
-            f"una durata di {weeks} settimane per {text['item'].iloc[position]}",
+        weeks = f"{low_weeks[position]}–{high_weeks[position]}"
+        raise check.error(
+            position,
+            "end",
+            f"una durata di {weeks} settimane per {codes.at(position)}",
             f"{days[position]} giorni",
-            row=position + 2,
-            column="end",
         )
 
 
-def _check_overlaps(plans: pd.DataFrame, source: str) -> None:
-    """The same beneficiary may not hold the same item twice on the same day."""
+def _check_overlaps(
+    columns: dict[str, _Column],
+    item: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    check: _Checker,
+) -> None:
+    """The same beneficiary may not hold the same item twice on the same day.
+
+    Plans are sorted by (beneficiary, item, start); a plan clashes when it starts on or before
+    the latest end of the earlier plans of its group (a running maximum, offset per group).
+    """
+    people = columns["beneficiary_id"]
+    person = people.rows(pd.factorize(people.uniques)[0])  # equal text, equal code
+    pair = person.astype(np.int64) * (item.max(initial=0) + 1) + item
+    first = start.astype("datetime64[D]").astype(np.int64)
+    last = end.astype("datetime64[D]").astype(np.int64)
+    offset = first.min(initial=0)
+    order = np.argsort(pair * 2**20 + (first - offset), kind="stable")
+    pair, first, last = pair[order], first[order] - offset, last[order] - offset
+    same = np.r_[False, pair[1:] == pair[:-1]]
+    group = np.cumsum(~same).astype(np.int64) * 2**20
+    first, last = first + group, last + group
+    latest = np.r_[np.iinfo(np.int64).min, np.maximum.accumulate(last)[:-1]]
+    if (same & (first <= latest)).any():
+        _report_overlap(columns, start, end, check)
+
+
+def _report_overlap(
+    columns: dict[str, _Column], start: np.ndarray, end: np.ndarray, check: _Checker
+) -> None:
+    """Name the first clash in (beneficiary, item, start) text order and the row before it."""
+    plans = pd.DataFrame(
+        {
+            "beneficiary_id": pd.Series(columns["beneficiary_id"].text(), dtype=object),
+            "item": pd.Series(columns["item"].text(), dtype=object),
+            "start": start,
+            "end": end,
+        }
+    )
     order = plans.sort_values(["beneficiary_id", "item", "start"], kind="stable")
     keys = order["beneficiary_id"] + "\x1f" + order["item"]
     same = keys.eq(keys.shift()).to_numpy()
     previous_end = order.groupby(keys.to_numpy(), sort=False)["end"].cummax().shift()
     clash = same & (order["start"] <= previous_end).to_numpy()
-    if clash.any():
-        at = int(np.argmax(clash))
-        row = int(order.index[at]) + 2
-        other = int(order.index[at - 1]) + 2
-        raise InputError(
-            source,
-            "piani dello stesso beneficiario e voce senza date sovrapposte",
-            f"{order['beneficiary_id'].iloc[at]} / {order['item'].iloc[at]} si sovrappone "
-            f"al piano della riga {other}",
-            row=row,
-            column="start",
-        )
-
-
-def _it_span(span: pd.DataFrame) -> str:
-    lo, hi = span["lo"].min(), span["hi"].max()
-    return f"{lo:%d/%m/%Y}–{hi:%d/%m/%Y}"
+    at = int(np.argmax(clash))
+    raise check.error(
+        int(order.index[at]),
+        "start",
+        "piani dello stesso beneficiario e voce senza date sovrapposte",
+        f"{order['beneficiary_id'].iloc[at]} / {order['item'].iloc[at]} si sovrappone "
+        f"al piano della riga {check.row(int(order.index[at - 1]))}",
+    )

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cscplan.periods import Period
 from cscplan.scenarios.reforms import apply_reform, parse_scenario
 from cscplan.tariffs.engine import CostRun, PlanMonths, months_frame, plan_months
 from cscplan.vocabulary import ALERT_SHARE, BASELINE, COMUNE, DISTRICT, PAYERS
@@ -50,11 +51,12 @@ class Simulation:
     services: list[str]
     gross: np.ndarray  # draws × services
     district: np.ndarray  # draws × services
-    monthly: np.ndarray  # draws × 12, total gross per month
+    monthly: np.ndarray  # draws × months, total gross per month of the period
     baseline_gross: np.ndarray  # services, full delivery
     baseline_district: np.ndarray
-    baseline_monthly: np.ndarray  # 12, full delivery
-    year: int
+    baseline_monthly: np.ndarray  # months, full delivery
+    period: Period
+    month_labels: tuple[str, ...]  # "AAAA-MM" of each month of the period
     draws: int
     seed: int
     beta: tuple[float, float]
@@ -64,8 +66,9 @@ class Simulation:
 def simulate(
     caseload: pd.DataFrame,
     schedule: Any,
-    year: int = 2023,
+    period: Period | int | None = None,
     *,
+    year: int | None = None,
     draws: int = 1000,
     seed: int = 2023,
     beta: tuple[float, float] = DEFAULT_BETA,
@@ -75,7 +78,7 @@ def simulate(
 ) -> Simulation:
     """Draw uptake for every plan and return annual totals per draw (see module docstring)."""
     run = CostRun(BASELINE, caseload, schedule, vat_rate, district_abatement)
-    months = plan_months([run], year)
+    months = plan_months([run], period, year=year)
     return simulate_months(months, draws=draws, seed=seed, beta=beta, common=common)
 
 
@@ -97,7 +100,7 @@ def simulate_months(
     rng = np.random.default_rng(seed)
     gross = np.zeros((draws, len(services)))
     district = np.zeros((draws, len(services)))
-    monthly = np.zeros((draws, 12))
+    monthly = np.zeros((draws, len(months.month_labels)))
     for lo in range(0, draws, CHUNK):
         uptake = draw_uptake(rng, beta, common, min(CHUNK, draws - lo), n_plans)
         block = slice(lo, lo + len(uptake))
@@ -114,7 +117,8 @@ def simulate_months(
         baseline_gross=baseline["gross_eur"].to_numpy(),
         baseline_district=baseline["district_eur"].to_numpy(),
         baseline_monthly=per_plan["monthly"].sum(axis=0),
-        year=months.year,
+        period=months.period,
+        month_labels=months.month_labels,
         draws=draws,
         seed=seed,
         beta=(float(beta[0]), float(beta[1])),
@@ -156,7 +160,7 @@ def _per_plan(months: PlanMonths, n_plans: int, n_services: int, service_of_plan
         matrix = np.zeros((n_plans, n_services))
         np.add.at(matrix, (months.plan, column), values)
         out[name] = matrix
-    monthly = np.zeros((n_plans, 12))
+    monthly = np.zeros((n_plans, len(months.month_labels)))
     np.add.at(monthly, (months.plan, months.month), months.gross)
     out["monthly"] = monthly
     return out
@@ -209,7 +213,7 @@ def path_table(sim: Simulation, commitment: float | None = None) -> pd.DataFrame
     full = np.cumsum(sim.baseline_monthly)
     table = pd.DataFrame(
         {
-            "month": [f"{sim.year}-{m:02d}" for m in range(1, 13)],
+            "month": list(sim.month_labels),
             "baseline_cum_eur": full,
             **{name: np.quantile(cumulative, q, axis=0) for name, q in QUANTILES.items()},
         }
@@ -244,7 +248,7 @@ def summary_table(sim: Simulation, commitment: float | None = None) -> pd.DataFr
                 "p90_eur": round(float(np.quantile(total, 0.9)), 2),
                 "prob_exceed": float(np.mean(total > commitment)),
                 "alert_share": ALERT_SHARE,
-                "alert_month": f"{sim.year}-{reached[0] + 1:02d}" if len(reached) else "",
+                "alert_month": sim.month_labels[reached[0]] if len(reached) else "",
             }
         ]
     )
@@ -257,8 +261,9 @@ def _commitment(sim: Simulation, commitment: float | None) -> float:
 def montecarlo_tables(
     caseload: pd.DataFrame,
     schedule: Any,
-    year: int = 2023,
+    period: Period | int | None = None,
     *,
+    year: int | None = None,
     seed: int = 2023,
     draws: int = 1000,
     commitment: float | None = None,
@@ -266,7 +271,9 @@ def montecarlo_tables(
     common: float | None = DEFAULT_COMMON,
 ) -> dict[str, pd.DataFrame]:
     """``montecarlo_quantiles``, ``montecarlo_path`` and ``montecarlo_summary`` tables."""
-    sim = simulate(caseload, schedule, year, draws=draws, seed=seed, beta=beta, common=common)
+    sim = simulate(
+        caseload, schedule, period, year=year, draws=draws, seed=seed, beta=beta, common=common
+    )
     return {
         "montecarlo_quantiles": quantile_table(sim),
         "montecarlo_path": path_table(sim, commitment),
@@ -321,8 +328,9 @@ def sensitivity_reforms(schedule: Any, mix_shift: dict | None = MIX_SHIFT) -> li
 def parameter_sensitivity(
     caseload: pd.DataFrame,
     schedule: Any,
-    year: int = 2023,
+    period: Period | int | None = None,
     *,
+    year: int | None = None,
     mix_shift: dict | None = MIX_SHIFT,
 ) -> pd.DataFrame:
     """Tornado data: annual gross and comune cost at the low/high value of each parameter.
@@ -346,7 +354,7 @@ def parameter_sensitivity(
                     district_abatement=options["district_abatement"],
                 )
             )
-    costs = months_frame(plan_months(runs, year))
+    costs = months_frame(plan_months(runs, period, year=year))
     totals = costs.groupby("scenario")[["gross_eur", "comune_eur"]].sum()
     totals = totals.reindex([run.scenario for run in runs])
     gross, comune = totals["gross_eur"].to_numpy(), totals["comune_eur"].to_numpy()

@@ -1,7 +1,8 @@
 """Scenarios as *reforms* of the baseline: a YAML file lists what changes, nothing else.
 
 A reform is applied by pure functions that return a new caseload, a new schedule and the engine
-options; the baseline (name ``baseline``) is the bundled schedule and caseload unchanged.
+options; the baseline (name ``baseline``) is the bundled schedule and caseload unchanged. The file's
+contract is ``SCENARIO_FILE`` (read by :mod:`cscplan.yamlspec`; errors name file, key and line).
 
 YAML keys (all optional except ``name``)::
 
@@ -10,11 +11,11 @@ YAML keys (all optional except ``name``)::
     description: "..."                # free text
     tariff_changes:                   # item or service; percent or absolute (€/unit); from/to
       - {item: SAAP_D1, percent: 5, from: 2023-04-01}
-    vat_rate: 0.10                    # fraction, replaces the schedule's VAT rate
-    volume_multipliers: {SAAP: 1.10}  # by service or item code
+    vat_rate: 0.10                    # fraction in [0, 1), replaces the schedule's VAT rate
+    volume_multipliers: {SAAP: 1.10}  # by service or item code; finite, ≥ 0
     operator_mix: [{service: SAAP, from_item: SAAP_D1, to_item: SAAP_D2, share: 0.30}]
     flags: {district_abatement: false}
-    horizon_year: 2023
+    horizon_year: 2023                # costs this calendar year (inside the schedule's period)
     volumes_from: cremona_growth      # Cremona 2018→2020 growth, one year (benchmarks.py)
     # or: volumes_from: cremona_size  → each listed service gets as many beneficiaries as
     #     Cremona had users in benchmark_year (default: the maps' last year)
@@ -23,20 +24,22 @@ YAML keys (all optional except ``name``)::
 
 Rules:
 
-* a ``percent`` change multiplies the rate and any explicit district € amount from ``from`` (default
-  the start of the schedule) to ``to`` (default open): the split between payers keeps its
-  proportions; an ``absolute`` change adds € per unit to the rate only (the comune pays it);
+* a ``percent`` change (> −100) multiplies the rate and any explicit district € amount from
+  ``from`` (default the start of the schedule) to ``to`` (default open): the split between payers
+  keeps its proportions; an ``absolute`` change adds € per unit to the rate only (the comune pays
+  it), and is refused if a rate would fall below zero or below its district € part;
 * volume multipliers scale ``qty_per_week`` of hour/day items and the plan ``weight`` (number of
   plans, fractionally) of week/month/package items; an item-code entry overrides its service's;
   ``volumes_from`` multiplies them by the benchmark factors (``SAD-SADH`` applies to SAD and SADH);
 * an operator-mix shift moves ``share`` of every ``from_item`` plan to ``to_item``: the plan is
   kept with weight × (1 − share) and a copy with the new item gets weight × share.
+* every number is finite (``.inf`` and ``.nan`` are refused where the file has them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -45,29 +48,85 @@ import numpy as np
 import pandas as pd
 
 from cscplan.errors import InputError
-from cscplan.io import read_yaml
+from cscplan.fmt import eur, signed_eur
+from cscplan.io import read_yaml_document
 from cscplan.vocabulary import BASELINE
+from cscplan.yamlspec import (
+    Choice,
+    Date,
+    Flag,
+    Integer,
+    ListOf,
+    MapOf,
+    Number,
+    Record,
+    Text,
+    Where,
+    exactly_one,
+    it_date,
+    not_before,
+    optional,
+    required,
+    show,
+)
 
-NAME = re.compile(r"^[a-z0-9_]+$")
-TOP_KEYS = {
-    "name",
-    "label",
-    "description",
-    "tariff_changes",
-    "vat_rate",
-    "volume_multipliers",
-    "operator_mix",
-    "flags",
-    "horizon_year",
-    "volumes_from",
-    "benchmark_services",
-    "benchmark_year",
-}
-CHANGE_KEYS = {"item", "service", "percent", "absolute", "from", "to"}
-MIX_KEYS = {"service", "from_item", "to_item", "share"}
-FLAGS = {"district_abatement"}
 VOLUME_SOURCES = ("cremona_growth", "cremona_size")
 QTY_UNITS = ("hour", "day")
+FRACTION = Number(minimum=0, maximum=1, text="una frazione tra 0 e 1 (es. 0.30 per il 30%)")
+CHANGE = Record(
+    {
+        "item": optional(Text()),
+        "service": optional(Text()),
+        "percent": optional(
+            Number(above=-100, text="un numero come 10 o -5 (in %, maggiore di -100, senza %)")
+        ),
+        "absolute": optional(Number(text="un numero come 1.50 (€ per unità, senza €)")),
+        "from": optional(Date()),
+        "to": optional(Date()),
+    },
+    rules=[
+        exactly_one("item", "service"),
+        exactly_one("percent", "absolute"),
+        not_before("to", "from"),
+    ],
+)
+MIX = Record(
+    {
+        "service": optional(Text()),
+        "from_item": required(Text()),
+        "to_item": required(Text()),
+        "share": required(FRACTION),
+    }
+)
+SCENARIO_FILE = Record(
+    {
+        "name": required(
+            Text(
+                pattern=rf"(?!{BASELINE}$)[a-z0-9_]+",
+                expected=f"un nome di sole lettere minuscole, cifre e _ (non '{BASELINE}')",
+            )
+        ),
+        "label": optional(Text()),
+        "description": optional(Text(), ""),
+        "tariff_changes": optional(ListOf(CHANGE), []),
+        "vat_rate": optional(
+            Number(
+                minimum=0,
+                below=1,
+                text="una frazione tra 0 e 1, 1 escluso (es. 0.10 per il 10%)",
+            )
+        ),
+        "volume_multipliers": optional(
+            MapOf(Text(), Number(minimum=0, text="un moltiplicatore ≥ 0 come 1.10")), {}
+        ),
+        "operator_mix": optional(ListOf(MIX), []),
+        "flags": optional(Record({"district_abatement": optional(Flag())}), {}),
+        "horizon_year": optional(Integer(2000, 2100, text="un anno come 2023")),
+        "volumes_from": optional(Choice(VOLUME_SOURCES)),
+        "benchmark_services": optional(ListOf(Text()), []),
+        "benchmark_year": optional(Integer(text="un anno come 2020")),  # checked against the maps
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -107,6 +166,11 @@ class Reform:
     benchmark_services: tuple[str, ...] = ()
     benchmark_year: int | None = None
     source: str = ""
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def error(self, key: str, expected: str, found: str) -> InputError:
+        """An InputError about this scenario's ``key`` (with its file line when known)."""
+        return Where(self.source, self.lines).error(key, expected, found)
 
 
 # --------------------------------------------------------------------------- parsing
@@ -114,219 +178,46 @@ class Reform:
 
 def load_scenario(path: str | Path) -> Reform:
     """Read and validate a scenario YAML file."""
-    return parse_scenario(read_yaml(path), str(path))
+    document = read_yaml_document(path)
+    return parse_scenario(document.data, document.source, document.lines)
 
 
-def parse_scenario(mapping: Any, source: str) -> Reform:
-    """Validate a scenario mapping; errors name the file and the key."""
-    _keys(mapping, TOP_KEYS, "", source)
-    if "name" not in mapping:
-        raise InputError(source, "la chiave 'name'", "assente", key="name")
-    name = _text(mapping["name"], "name", source)
-    if not NAME.match(name) or name == BASELINE:
-        raise InputError(
-            source,
-            "un nome di sole lettere minuscole, cifre e _ (non 'baseline')",
-            name,
-            key="name",
-        )
-    flags = _mapping(mapping.get("flags", {}), "flags", source)
-    _keys(flags, FLAGS, "flags.", source)
-    volumes_from = mapping.get("volumes_from")
-    if volumes_from is not None and volumes_from not in VOLUME_SOURCES:
-        raise InputError(
-            source, f"uno tra {list(VOLUME_SOURCES)}", repr(volumes_from), key="volumes_from"
-        )
-    horizon = mapping.get("horizon_year")
+def parse_scenario(mapping: Any, source: str, lines: Mapping[str, int] | None = None) -> Reform:
+    """Validate a scenario mapping (see ``SCENARIO_FILE``); errors name the file, key and line."""
+    spec = SCENARIO_FILE.read(mapping, "", Where(source, lines or {}))
     return Reform(
-        name=name,
-        label=_text(mapping.get("label", name), "label", source),
-        description=_text(mapping["description"], "description", source)
-        if "description" in mapping
-        else "",
+        name=spec["name"],
+        label=spec["label"] or spec["name"],
+        description=spec["description"],
         tariff_changes=tuple(
-            _change(raw, f"tariff_changes[{i}]", source)
-            for i, raw in enumerate(
-                _list(mapping.get("tariff_changes", []), "tariff_changes", source)
-            )
+            _change(raw, f"tariff_changes[{i}]") for i, raw in enumerate(spec["tariff_changes"])
         ),
-        vat_rate=None
-        if mapping.get("vat_rate") is None
-        else _fraction(mapping["vat_rate"], "vat_rate", source),
-        volume_multipliers={
-            str(k): _number(v, f"volume_multipliers.{k}", source, positive=True)
-            for k, v in _mapping(
-                mapping.get("volume_multipliers", {}), "volume_multipliers", source
-            ).items()
-        },
+        vat_rate=spec["vat_rate"],
+        volume_multipliers=spec["volume_multipliers"],
         operator_mix=tuple(
-            _mix(raw, f"operator_mix[{i}]", source)
-            for i, raw in enumerate(_list(mapping.get("operator_mix", []), "operator_mix", source))
+            MixShift(key=f"operator_mix[{i}]", **raw) for i, raw in enumerate(spec["operator_mix"])
         ),
-        flags={k: _flag(v, f"flags.{k}", source) for k, v in flags.items()},
-        horizon_year=None if horizon is None else _year(horizon, source),
-        volumes_from=volumes_from,
-        benchmark_services=tuple(
-            _text(s, f"benchmark_services[{i}]", source)
-            for i, s in enumerate(
-                _list(mapping.get("benchmark_services", []), "benchmark_services", source)
-            )
-        ),
-        benchmark_year=_benchmark_year(mapping.get("benchmark_year"), source),
+        flags={k: v for k, v in spec["flags"].items() if v is not None},
+        horizon_year=spec["horizon_year"],
+        volumes_from=spec["volumes_from"],
+        benchmark_services=tuple(spec["benchmark_services"]),
+        benchmark_year=spec["benchmark_year"],
         source=source,
+        lines=dict(lines or {}),
     )
 
 
-def _benchmark_year(value: Any, source: str) -> int | None:
-    """A year of the Cremona maps (checked against the maps when they are used), or None."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(source, "un anno come 2020", _show(value), key="benchmark_year")
-    return int(value)
-
-
-def _change(raw: Any, key: str, source: str) -> TariffChange:
-    _keys(raw, CHANGE_KEYS, key + ".", source)
-    targets = [k for k in ("item", "service") if k in raw]
-    amounts = [k for k in ("percent", "absolute") if k in raw]
-    if len(targets) != 1:
-        raise InputError(
-            source, "una sola tra 'item' e 'service'", str(targets or "nessuna"), key=key
-        )
-    if len(amounts) != 1:
-        raise InputError(
-            source, "una sola tra 'percent' e 'absolute'", str(amounts or "nessuna"), key=key
-        )
-    by, amount = targets[0], amounts[0]
-    value = _number(raw[amount], f"{key}.{amount}", source)
-    if amount == "percent" and value <= -100:
-        raise InputError(
-            source, "una variazione percentuale maggiore di -100", str(value), key=f"{key}.percent"
-        )
-    first = _date(raw.get("from"), f"{key}.from", source)
-    last = _date(raw.get("to"), f"{key}.to", source)
-    if first and last and last < first:
-        raise InputError(
-            source, "'to' non precedente a 'from'", f"{first} → {last}", key=f"{key}.to"
-        )
+def _change(raw: dict, key: str) -> TariffChange:
+    by = "item" if raw["item"] is not None else "service"
     return TariffChange(
-        target=_text(raw[by], f"{key}.{by}", source),
+        target=raw[by],
         by=by,
-        percent=value if amount == "percent" else None,
-        absolute=value if amount == "absolute" else None,
-        valid_from=first,
-        valid_to=last,
+        percent=raw["percent"],
+        absolute=raw["absolute"],
+        valid_from=raw["from"],
+        valid_to=raw["to"],
         key=key,
     )
-
-
-def _mix(raw: Any, key: str, source: str) -> MixShift:
-    _keys(raw, MIX_KEYS, key + ".", source)
-    for required in ("from_item", "to_item", "share"):
-        if required not in raw:
-            raise InputError(source, f"la chiave '{required}'", "assente", key=f"{key}.{required}")
-    share = _fraction(raw["share"], f"{key}.share", source)
-    service = raw.get("service")
-    return MixShift(
-        service=None if service is None else _text(service, f"{key}.service", source),
-        from_item=_text(raw["from_item"], f"{key}.from_item", source),
-        to_item=_text(raw["to_item"], f"{key}.to_item", source),
-        share=share,
-        key=key,
-    )
-
-
-def _keys(raw: Any, allowed: set[str], prefix: str, source: str) -> None:
-    if not isinstance(raw, dict):
-        raise InputError(
-            source, "una mappa chiave: valore", _type_name(raw), key=prefix.rstrip(".") or None
-        )
-    unknown = sorted(str(k) for k in raw if k not in allowed)
-    if unknown:
-        raise InputError(
-            source, f"una delle chiavi {sorted(allowed)}", repr(unknown[0]), key=prefix + unknown[0]
-        )
-
-
-def _mapping(raw: Any, key: str, source: str) -> dict:
-    if not isinstance(raw, dict):
-        raise InputError(source, "una mappa chiave: valore", _show(raw), key=key)
-    return raw
-
-
-def _list(raw: Any, key: str, source: str) -> list:
-    if not isinstance(raw, list):
-        raise InputError(source, "un elenco (righe che iniziano con '-')", _show(raw), key=key)
-    return raw
-
-
-def _text(raw: Any, key: str, source: str) -> str:
-    if not isinstance(raw, str) or not raw.strip():
-        raise InputError(source, "un testo non vuoto", _show(raw), key=key)
-    return raw.strip()
-
-
-def _number(raw: Any, key: str, source: str, positive: bool = False) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, int | float):
-        raise InputError(source, "un numero come 10 o 1.10 (senza % né €)", _show(raw), key=key)
-    if positive and not raw > 0:
-        raise InputError(source, "un numero positivo", _show(raw), key=key)
-    return float(raw)
-
-
-def _fraction(raw: Any, key: str, source: str) -> float:
-    value = _number(raw, key, source)
-    if not 0 <= value <= 1:
-        raise InputError(
-            source, "una frazione tra 0 e 1 (es. 0.10 per il 10%)", _show(raw), key=key
-        )
-    return value
-
-
-def _flag(raw: Any, key: str, source: str) -> bool:
-    if not isinstance(raw, bool):
-        raise InputError(source, "true o false", _show(raw), key=key)
-    return raw
-
-
-def _year(raw: Any, source: str) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, int) or not 2000 <= raw <= 2100:
-        raise InputError(source, "un anno come 2023", _show(raw), key="horizon_year")
-    return raw
-
-
-def _date(raw: Any, key: str, source: str) -> dt.date | None:
-    if raw is None:
-        return None
-    if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
-        return raw
-    if isinstance(raw, str):
-        try:
-            return dt.date.fromisoformat(raw.strip())
-        except ValueError:
-            pass
-    raise InputError(source, "una data nel formato AAAA-MM-GG (YYYY-MM-DD)", _show(raw), key=key)
-
-
-YAML_TYPES = {
-    bool: "vero/falso",
-    int: "numero intero",
-    float: "numero decimale",
-    list: "elenco",
-    dict: "mappa",
-    type(None): "valore vuoto",
-    dt.date: "data",
-}
-
-
-def _type_name(raw: Any) -> str:
-    """The YAML kind of a value, in Italian (for messages)."""
-    return YAML_TYPES.get(type(raw), type(raw).__name__)
-
-
-def _show(raw: Any) -> str:
-    return repr(raw) if isinstance(raw, str) else f"{raw} ({_type_name(raw)})"
 
 
 # --------------------------------------------------------------------------- applying
@@ -338,8 +229,9 @@ def apply_reform(
     reform: Reform,
     benchmarks: dict[str, float] | None = None,
 ) -> tuple[pd.DataFrame, Any, dict]:
-    """The reformed caseload, schedule and engine options (``vat_rate``, ``district_abatement``,
-    ``year``); inputs are not modified."""
+    """The reformed caseload, schedule and engine options (``vat_rate``, ``district_abatement``);
+    inputs are not modified. A change that leaves a rate below zero, or below its district part,
+    is refused naming the change."""
     _check_targets(reform, schedule)
     new_schedule = replace(schedule, rates=_changed_rates(schedule, reform))
     plans = _with_weight(caseload)
@@ -349,7 +241,6 @@ def apply_reform(
     options = {
         "vat_rate": reform.vat_rate,
         "district_abatement": reform.flags.get("district_abatement", True),
-        "year": reform.horizon_year or int(schedule.parameters["year"]),
     }
     return plans, new_schedule, options
 
@@ -357,15 +248,11 @@ def apply_reform(
 def _check_targets(reform: Reform, schedule: Any) -> None:
     items = set(schedule.items["code"])
     services = set(schedule.items["service"])
-    source = reform.source
 
     def check(value: str, allowed: set[str], what: str, key: str) -> None:
         if value not in allowed:
-            raise InputError(
-                source,
-                f"{what} del tariffario ({', '.join(sorted(allowed))})",
-                repr(value),
-                key=key,
+            raise reform.error(
+                key, f"{what} del tariffario ({', '.join(sorted(allowed))})", show(value)
             )
 
     for change in reform.tariff_changes:
@@ -379,19 +266,17 @@ def _check_targets(reform: Reform, schedule: Any) -> None:
         check(shift.from_item, items, "un codice voce", f"{shift.key}.from_item")
         check(shift.to_item, items, "un codice voce", f"{shift.key}.to_item")
         if shift.service is not None and attrs.at[shift.from_item, "service"] != shift.service:
-            raise InputError(
-                source,
+            raise reform.error(
+                f"{shift.key}.from_item",
                 f"una voce del servizio {shift.service}",
                 f"{shift.from_item} ({attrs.at[shift.from_item, 'service']})",
-                key=f"{shift.key}.from_item",
             )
         for column in ("unit", "group_pricing"):
             if attrs.at[shift.from_item, column] != attrs.at[shift.to_item, column]:
-                raise InputError(
-                    source,
+                raise reform.error(
+                    f"{shift.key}.to_item",
                     f"una voce con la stessa unità e tariffazione di {shift.from_item}",
                     f"{shift.to_item} ({column}: {attrs.at[shift.to_item, column]})",
-                    key=f"{shift.key}.to_item",
                 )
 
 
@@ -417,6 +302,7 @@ def _changed_rates(schedule: Any, reform: Reform) -> pd.DataFrame:
             rates.loc[inside, "district_rate"] *= factor
         else:
             rates.loc[inside, "rate"] += change.absolute
+            _check_changed(rates[inside], reform, change)
     order = rates["group_size"].fillna(0)
     return (
         rates.assign(_g=order)
@@ -424,6 +310,25 @@ def _changed_rates(schedule: Any, reform: Reform) -> pd.DataFrame:
         .drop(columns="_g")
         .reset_index(drop=True)
     )
+
+
+def _check_changed(rates: pd.DataFrame, reform: Reform, change: TariffChange) -> None:
+    """After an absolute change every rate stays ≥ 0 and not below its district € part."""
+    district = rates["district_rate"].fillna(0.0)
+    bad = rates[(rates["rate"] < 0) | (rates["rate"] < district)]
+    if bad.empty:
+        return
+    row = bad.iloc[0]
+    part = f" (quota distrettuale {eur(row['district_rate'])})" if row["district_rate"] > 0 else ""
+    raise reform.error(
+        f"{change.key}.absolute",
+        "tariffe non negative e non inferiori alla quota distrettuale dopo la variazione",
+        f"{row['code']} dal {it_date(row['valid_from'])}: {_amount(row['rate'])}{part}",
+    )
+
+
+def _amount(value: float) -> str:
+    return signed_eur(value) if value < 0 else eur(value)
 
 
 def _day_after(day: dt.date | None) -> dt.date | None:
@@ -472,11 +377,8 @@ def _multipliers(
     result = dict.fromkeys(items["code"], 1.0)
     if reform.volumes_from:
         if benchmarks is None:
-            raise InputError(
-                reform.source,
-                "i moltiplicatori di Cremona (benchmarks)",
-                "nessuno",
-                key="volumes_from",
+            raise reform.error(
+                "volumes_from", "i moltiplicatori di Cremona (benchmarks)", "nessuno"
             )
         for key, factor in benchmarks.items():
             for service in _benchmark_services(key, services):

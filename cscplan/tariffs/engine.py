@@ -2,11 +2,12 @@
 
 Cost semantics (the reference oracle in ``tests/reference_engine.py`` walks them day by day):
 
-* a plan is active on every day from ``start`` to ``end`` inclusive, clipped to the year;
+* a plan is active on every day from ``start`` to ``end`` inclusive, clipped to the costed period
+  (a :class:`~cscplan.periods.Period`; by default the days the schedule covers);
 * hour/day items: each active day carries ``qty_per_week / 7`` units at the rate in force on that
   day (per-member group rates when the item has group pricing; no ``group_size`` = 1);
 * month items: rate × active days / days in month; week items: rate × active days / 7;
-  package items: one unit at the rate of the start day, in the start month (start in the year);
+  package items: one unit at the rate of the start day, in the start month (start in the period);
 * uplift: rate × (1 + ``uplift``) when the plan's ``uplift`` flag is set and the item allows it;
 * VAT: ``added`` items pay ``net × vat_rate``; ``included``/``none`` pay none; gross = net + VAT;
 * district part: ``quantity × district_rate`` when the rate row states a district € amount,
@@ -26,7 +27,7 @@ Optional caseload column ``weight`` (default 1) multiplies a plan: quantities, c
 abatement cap (it counts plans fractionally, as scenario volume multipliers do). ``uptake``
 (delivered/assigned) multiplies quantities and costs but not the cap.
 
-The engine cuts the year once at month starts and rate-change dates, explodes every plan into
+The engine cuts the period once at month starts and rate-change dates, explodes every plan into
 (plan, interval) segments and sums them per month with NumPy; scenarios are runs stacked on the
 same arrays (:func:`cost_runs`), not loops over plans.
 """
@@ -42,6 +43,7 @@ import pandas as pd
 
 from cscplan import metadata
 from cscplan.errors import InputError
+from cscplan.periods import Period, resolve_period
 from cscplan.tariffs import segments as seg
 from cscplan.vocabulary import BASELINE
 
@@ -76,8 +78,9 @@ def parameter(schedule: Any, name: str) -> float:
 def cost_plans(
     caseload: pd.DataFrame,
     schedule: Any,
-    year: int = 2023,
+    period: Period | int | None = None,
     *,
+    year: int | None = None,
     vat_rate: float | None = None,
     district_abatement: bool = True,
     uptake: np.ndarray | None = None,
@@ -86,13 +89,29 @@ def cost_plans(
 ) -> pd.DataFrame:
     """``costs_monthly`` rows of one caseload under one schedule (see module docstring)."""
     run = CostRun(scenario, caseload, schedule, vat_rate, district_abatement, uptake)
-    return cost_runs([run], year, rounded=rounded)
+    return cost_runs([run], period, year=year, rounded=rounded)
 
 
-def cost_runs(runs: Sequence[CostRun], year: int = 2023, *, rounded: bool = True) -> pd.DataFrame:
-    """``costs_monthly`` for several scenario runs at once (rows in run order, then plan order)."""
-    months = plan_months(runs, year)
+def cost_runs(
+    runs: Sequence[CostRun],
+    period: Period | int | None = None,
+    *,
+    year: int | None = None,
+    rounded: bool = True,
+) -> pd.DataFrame:
+    """``costs_monthly`` for several scenario runs at once (rows in run order, then plan order).
+
+    ``period`` (or the calendar ``year``) defaults to the days the first run's schedule covers.
+    """
+    months = plan_months(runs, period, year=year)
     return months_frame(months, rounded=rounded)
+
+
+def costed_period(
+    runs: Sequence[CostRun], period: Period | int | None = None, year: int | None = None
+) -> Period:
+    """The period to cost: the one given, the calendar ``year``, else the schedule's coverage."""
+    return resolve_period(period, year, default=runs[0].schedule.period)
 
 
 # --------------------------------------------------------------------------- plan arrays
@@ -122,50 +141,81 @@ class Plans:
 
 @dataclass(frozen=True)
 class RateTable:
-    """Rates per (run, item code, group size) key and year interval."""
+    """Rates per key (run, item, group size; see :func:`rate_key`) and period interval."""
 
-    keys: pd.DataFrame  # run, code, group_size (-1 = any)
+    keys: np.ndarray  # sorted encoded keys, one per row of the matrices
     rate: np.ndarray  # keys × intervals (NaN where not in force)
     district_rate: np.ndarray
 
 
-def rate_table(runs: Sequence[CostRun], year: int) -> tuple[RateTable, seg.Intervals]:
-    frames = []
-    for index, run in enumerate(runs):
-        rates = run.schedule.rates
-        frames.append(
-            pd.DataFrame(
-                {
-                    "run": index,
-                    "code": rates["code"].astype(str).to_numpy(),
-                    "group_size": rates["group_size"].astype("Int64").fillna(-1).to_numpy(int),
-                    "first": seg.day_numbers(rates["valid_from"]),
-                    "last": seg.day_numbers(rates["valid_to"]),
-                    "rate": rates["rate"].to_numpy(float),
-                    "district_rate": rates["district_rate"].to_numpy(float),
-                }
-            )
-        )
-    rows = pd.concat(frames, ignore_index=True)
-    changes = np.concatenate([rows["first"].to_numpy(), rows["last"].to_numpy() + 1])
-    intervals = seg.year_intervals(year, changes)
-    keys = rows[["run", "code", "group_size"]].drop_duplicates(ignore_index=True)
-    key_of = {tuple(k): i for i, k in enumerate(keys.itertuples(index=False, name=None))}
+GROUP_KEYS = 1_000  # group sizes -1 (any), 1, 2, … < GROUP_KEYS - 1 are encoded in a key
+
+
+def rate_key(run, item, group_size) -> np.ndarray:
+    """One int64 per (run, position of the item in the run's schedule, group size or -1)."""
+    run, item = np.asarray(run, np.int64), np.asarray(item, np.int64)
+    size = np.clip(np.asarray(group_size, np.int64), -1, GROUP_KEYS - 2)
+    return (run * 1_000_000 + item) * GROUP_KEYS + size + 1
+
+
+def rate_table(runs: Sequence[CostRun], period: Period) -> tuple[RateTable, seg.Intervals]:
+    rows = pd.concat([_run_rates(run, index) for index, run in enumerate(runs)], ignore_index=True)
+    first, last = rows["first"].to_numpy(), rows["last"].to_numpy()
+    intervals = seg.period_intervals(period, np.concatenate([first, last + 1]))
+    keys, key = np.unique(rows["key"].to_numpy(), return_inverse=True)
     shape = (len(keys), len(intervals.starts))
     rate = np.full(shape, np.nan)
     district_rate = np.full(shape, np.nan)
-    for r in rows.itertuples(index=False):
-        inside = (intervals.starts >= r.first) & (intervals.ends <= r.last)
-        k = key_of[(r.run, r.code, r.group_size)]
-        rate[k, inside] = r.rate
-        district_rate[k, inside] = r.district_rate
+    # each rate row is in force on a contiguous run of intervals (the period is cut at its dates)
+    lo = np.searchsorted(intervals.starts, first, side="left")
+    hi = np.searchsorted(intervals.ends, last, side="right")
+    count = np.maximum(hi - lo, 0)
+    row = np.repeat(np.arange(len(rows)), count)
+    interval = lo[row] + np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count)
+    rate[key[row], interval] = rows["rate"].to_numpy(float)[row]
+    district_rate[key[row], interval] = rows["district_rate"].to_numpy(float)[row]
     return RateTable(keys, rate, district_rate), intervals
+
+
+def _run_rates(run: CostRun, index: int) -> pd.DataFrame:
+    rates, items = run.schedule.rates, run.schedule.items
+    group = rates["group_size"].astype("Int64").fillna(-1).to_numpy(int)
+    return pd.DataFrame(
+        {
+            "key": rate_key(index, pd.Index(items["code"]).get_indexer(rates["code"]), group),
+            "first": seg.day_numbers(rates["valid_from"]),
+            "last": seg.day_numbers(rates["valid_to"]),
+            "rate": rates["rate"].to_numpy(float),
+            "district_rate": rates["district_rate"].to_numpy(float),
+        }
+    )
 
 
 def _check_columns(caseload: pd.DataFrame, source: str) -> None:
     missing = [c for c in REQUIRED_COLUMNS if c not in caseload.columns]
     if missing:
         raise InputError(source, f"le colonne {REQUIRED_COLUMNS}", f"mancano {missing}")
+
+
+def _item_attributes(items: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per-item arrays (in the schedule's item order) the engine looks plans up in."""
+    flags = ("group_pricing", "uplift_allowed", "abatement", "abatement_capped")
+    return {
+        "service": items["service"].astype(str).to_numpy(dtype=object),
+        "unit_code": items["unit"].map(UNIT_CODES).to_numpy(int),
+        "vat_added": (items["vat"] == "added").to_numpy(bool),
+        "district_share": items["district_share"].to_numpy(float),
+        "placed_minor_service": items["service"].isin(PLACED_MINOR_SERVICES).to_numpy(bool),
+        **{name: items[name].to_numpy(bool) for name in flags},
+    }
+
+
+def _text(values: pd.Series) -> np.ndarray:
+    """A label column as an object array of str (converted only when it is not one already)."""
+    array = values.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(array, skipna=False) == "string":
+        return array
+    return values.astype(str).to_numpy(dtype=object)
 
 
 def _column(caseload: pd.DataFrame, name: str, default, dtype) -> np.ndarray:
@@ -177,114 +227,101 @@ def _column(caseload: pd.DataFrame, name: str, default, dtype) -> np.ndarray:
     return values.astype("float64" if dtype is float else "boolean").fillna(default).to_numpy(dtype)
 
 
-def _run_plans(run: CostRun, index: int, year: int) -> pd.DataFrame:
+def _run_plans(run: CostRun, index: int) -> dict[str, np.ndarray]:
     """Per-plan attributes of one run (item attributes joined, parameters resolved)."""
     caseload, schedule = run.caseload, run.schedule
     source = getattr(schedule, "source", "tariffe")
     _check_columns(caseload, "casistica")
-    items = schedule.items.set_index("code")
-    codes = caseload["item"].astype(str).to_numpy()
-    unknown = ~pd.Index(codes).isin(items.index)
-    if unknown.any():
-        row = int(np.flatnonzero(unknown)[0])
+    codes = _text(caseload["item"])
+    position = pd.Index(schedule.items["code"]).get_indexer(codes)
+    if (position < 0).any():
+        row = int(np.flatnonzero(position < 0)[0])
         raise InputError(
             "casistica", "una voce del tariffario", repr(codes[row]), row=row + 2, column="item"
         )
-    attrs = items.loc[codes]
+    attrs = {name: values[position] for name, values in _item_attributes(schedule.items).items()}
     n = len(caseload)
     uptake = np.ones(n) if run.uptake is None else np.asarray(run.uptake, dtype=float)
     if uptake.shape != (n,):
         raise InputError(None, f"un'adesione per ciascuno dei {n} piani", str(uptake.shape))
     vat = parameter(schedule, "vat_rate") if run.vat_rate is None else float(run.vat_rate)
-    service = attrs["service"].astype(str).to_numpy()
-    placed = _column(caseload, "placed_minor", False, bool) & np.isin(
-        service, PLACED_MINOR_SERVICES
-    )
-    uplift = _column(caseload, "uplift", False, bool) & attrs["uplift_allowed"].to_numpy(bool)
-    abatement = attrs["abatement"].to_numpy(bool) & bool(run.district_abatement)
+    service = attrs["service"]
+    placed = _column(caseload, "placed_minor", False, bool) & attrs["placed_minor_service"]
+    uplift = _column(caseload, "uplift", False, bool) & attrs["uplift_allowed"]
+    abatement = attrs["abatement"] & bool(run.district_abatement)
     second = _column(caseload, "second_comune", "", str)
     group = caseload["group_size"] if "group_size" in caseload.columns else pd.Series([pd.NA] * n)
-    return pd.DataFrame(
-        {
-            "run": index,
-            "row": np.arange(n),
-            "scenario": run.scenario,
-            "beneficiary_id": caseload["beneficiary_id"].astype(str).to_numpy(),
-            "comune": caseload["comune"].astype(str).to_numpy(),
-            "second_comune": second,
-            "service": service,
-            "item": codes,
-            "unit": attrs["unit"].map(UNIT_CODES).to_numpy(int),
-            "group_pricing": attrs["group_pricing"].to_numpy(bool),
-            "group_size": pd.array(group, dtype="Int64").fillna(-1).to_numpy(int),
-            "start": seg.day_numbers(caseload["start"]),
-            "end": seg.day_numbers(caseload["end"]),
-            "qty": _column(caseload, "qty_per_week", np.nan, float),
-            "weight": _column(caseload, "weight", 1.0, float),
-            "uptake": uptake,
-            "uplift": np.where(uplift, 1.0 + parameter(schedule, "uplift"), 1.0),
-            "vat_rate": np.where(attrs["vat"].to_numpy() == "added", vat, 0.0),
-            "district_share": np.where(
-                placed,
-                parameter(schedule, "sip_placed_minor_district_share"),
-                attrs["district_share"].to_numpy(float),
+    return {
+        "run": np.full(n, index),
+        "row": np.arange(n),
+        "scenario": np.full(n, run.scenario, dtype=object),
+        "beneficiary_id": _text(caseload["beneficiary_id"]),
+        "comune": _text(caseload["comune"]),
+        "second_comune": second,
+        "service": service,
+        "item": codes,
+        "item_position": position,
+        "unit": attrs["unit_code"],
+        "group_pricing": attrs["group_pricing"],
+        "group_size": pd.array(group, dtype="Int64").fillna(-1).to_numpy(int),
+        "start": seg.day_numbers(caseload["start"]),
+        "end": seg.day_numbers(caseload["end"]),
+        "qty": _column(caseload, "qty_per_week", np.nan, float),
+        "weight": _column(caseload, "weight", 1.0, float),
+        "uptake": uptake,
+        "uplift": np.where(uplift, 1.0 + parameter(schedule, "uplift"), 1.0),
+        "vat_rate": np.where(attrs["vat_added"], vat, 0.0),
+        "district_share": np.where(
+            placed,
+            parameter(schedule, "sip_placed_minor_district_share"),
+            attrs["district_share"],
+        ),
+        "abatement_share": np.where(abatement, parameter(schedule, "abatement_share"), 0.0),
+        "abatement_cap": np.where(
+            abatement,
+            np.where(
+                attrs["abatement_capped"],
+                parameter(schedule, "abatement_cap_month"),
+                np.inf,
             ),
-            "abatement_share": np.where(abatement, parameter(schedule, "abatement_share"), 0.0),
-            "abatement_cap": np.where(
-                abatement,
-                np.where(
-                    attrs["abatement_capped"].to_numpy(bool),
-                    parameter(schedule, "abatement_cap_month"),
-                    np.inf,
-                ),
-                0.0,
-            ),
-            "second_share": np.where(
-                second != "", parameter(schedule, "adm_second_comune_share"), 0.0
-            ),
-            "source": source,
-        }
-    )
+            0.0,
+        ),
+        "second_share": np.where(second != "", parameter(schedule, "adm_second_comune_share"), 0.0),
+        "source": np.full(n, source, dtype=object),
+    }
 
 
-def _rate_keys(frame: pd.DataFrame, table: RateTable) -> np.ndarray:
+def _rate_keys(frame: dict[str, np.ndarray], table: RateTable) -> np.ndarray:
     """Rate key of every plan: its group's rates if priced by group (no size = 1, alone),
     else the rates for any group size."""
-    keys = table.keys
-    lookup = pd.Series(
-        np.arange(len(keys)),
-        index=pd.MultiIndex.from_frame(keys[["run", "code", "group_size"]]),
-    )
-    size = frame["group_size"].to_numpy()
-    wanted = np.where(frame["group_pricing"].to_numpy(), np.where(size < 0, 1, size), -1)
-    combos = pd.DataFrame({"run": frame["run"], "code": frame["item"], "group_size": wanted})
-    unique, inverse = _unique_rows(combos)
-    exact = lookup.reindex(pd.MultiIndex.from_frame(unique)).to_numpy()
-    fallback = lookup.reindex(pd.MultiIndex.from_frame(unique.assign(group_size=-1))).to_numpy()
-    found = np.where(np.isnan(exact), fallback, exact)
-    if np.isnan(found).any():
-        bad = int(np.flatnonzero(np.isnan(found[inverse]))[0])
-        plan = frame.iloc[bad]
+
+    def lookup(size: np.ndarray) -> np.ndarray:
+        query = rate_key(frame["run"], frame["item_position"], size)
+        at = np.minimum(np.searchsorted(table.keys, query), len(table.keys) - 1)
+        return np.where((table.keys[at] == query) & (size < GROUP_KEYS - 1), at, -1)
+
+    size = frame["group_size"]
+    wanted = np.where(frame["group_pricing"], np.where(size < 0, 1, size), -1)
+    exact = lookup(wanted)
+    found = np.where(exact < 0, lookup(np.full(len(wanted), -1)), exact)
+    if (found < 0).any():
+        bad = int(np.flatnonzero(found < 0)[0])
         raise InputError(
             "casistica",
-            f"una dimensione di gruppo con tariffa per la voce {plan['item']}",
-            str(plan["group_size"]),
-            row=int(plan["row"]) + 2,
+            f"una dimensione di gruppo con tariffa per la voce {frame['item'][bad]}",
+            str(frame["group_size"][bad]),
+            row=int(frame["row"][bad]) + 2,
             column="group_size",
         )
-    return found.astype(np.int64)[inverse]
+    return found.astype(np.int64)
 
 
-def _unique_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(frame))
-    return uniques.to_frame(index=False), codes
-
-
-def build_plans(runs: Sequence[CostRun], year: int) -> tuple[Plans, RateTable, seg.Intervals]:
-    table, intervals = rate_table(runs, year)
-    frame = pd.concat([_run_plans(run, i, year) for i, run in enumerate(runs)], ignore_index=True)
-    unit = frame["unit"].to_numpy()
-    start, end = frame["start"].to_numpy(), frame["end"].to_numpy()
+def build_plans(runs: Sequence[CostRun], period: Period) -> tuple[Plans, RateTable, seg.Intervals]:
+    table, intervals = rate_table(runs, period)
+    parts = [_run_plans(run, i) for i, run in enumerate(runs)]
+    frame = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+    unit = frame["unit"]
+    start, end = frame["start"], frame["end"]
     first = np.maximum(start, intervals.first_day)
     last = np.minimum(end, intervals.last_day)
     package = unit == UNIT_CODES["package"]
@@ -293,50 +330,49 @@ def build_plans(runs: Sequence[CostRun], year: int) -> tuple[Plans, RateTable, s
         intervals.month[intervals.locate(np.clip(start, intervals.first_day, intervals.last_day))]
     ]
     last = np.where(package, np.where(charged, np.minimum(end, month_end), first - 1), last)
-    qty = frame["qty"].to_numpy()
+    qty = frame["qty"]
     _check_quantities(frame, unit, qty)
     per_day = np.select(
         [unit <= UNIT_CODES["day"], unit == UNIT_CODES["week"]], [qty / 7.0, 1.0 / 7.0], np.nan
     )
-    weight = frame["weight"].to_numpy()
+    weight = frame["weight"]
+    labels = ("scenario", "beneficiary_id", "comune", "second_comune", "service", "item", "source")
     plans = Plans(
-        run=frame["run"].to_numpy(),
-        row=frame["row"].to_numpy(),
+        run=frame["run"],
+        row=frame["row"],
         key=_rate_keys(frame, table),
         unit=unit,
         first_day=first,
         last_day=last,
         units_per_day=per_day,
-        scale=weight * frame["uptake"].to_numpy(),
+        scale=weight * frame["uptake"],
         weight=weight,
-        uplift=frame["uplift"].to_numpy(),
-        vat_rate=frame["vat_rate"].to_numpy(),
-        district_share=frame["district_share"].to_numpy(),
-        abatement_share=frame["abatement_share"].to_numpy(),
-        abatement_cap=frame["abatement_cap"].to_numpy(),
-        second_share=frame["second_share"].to_numpy(),
-        labels=frame[
-            ["scenario", "beneficiary_id", "comune", "second_comune", "service", "item", "source"]
-        ],
+        uplift=frame["uplift"],
+        vat_rate=frame["vat_rate"],
+        district_share=frame["district_share"],
+        abatement_share=frame["abatement_share"],
+        abatement_cap=frame["abatement_cap"],
+        second_share=frame["second_share"],
+        labels=pd.DataFrame({name: frame[name] for name in labels}, copy=False),
     )
     return plans, table, intervals
 
 
 def _month_last_interval(intervals: seg.Intervals) -> np.ndarray:
-    """For each month 0..11, the index of its last interval."""
-    return np.searchsorted(intervals.month, np.arange(12), side="right") - 1
+    """For each month of the period (0, 1, …), the index of its last interval."""
+    return np.searchsorted(intervals.month, np.arange(intervals.n_months), side="right") - 1
 
 
-def _check_quantities(frame: pd.DataFrame, unit: np.ndarray, qty: np.ndarray) -> None:
+def _check_quantities(frame: dict[str, np.ndarray], unit: np.ndarray, qty: np.ndarray) -> None:
     needs = unit <= UNIT_CODES["day"]
     bad = needs & ~(qty >= 0)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InputError(
             "casistica",
-            f"ore/giornate settimanali (numero ≥ 0) per la voce {frame['item'].iat[i]}",
+            f"ore/giornate settimanali (numero ≥ 0) per la voce {frame['item'][i]}",
             str(qty[i]),
-            row=int(frame["row"].iat[i]) + 2,
+            row=int(frame["row"][i]) + 2,
             column="qty_per_week",
         )
 
@@ -355,7 +391,7 @@ class PlanMonths:
 
     plans: Plans
     plan: np.ndarray  # index into Plans
-    month: np.ndarray  # 0..11
+    month: np.ndarray  # month of the period (0, 1, …; labels in ``month_labels``)
     days: np.ndarray  # active days in the month
     quantity: np.ndarray
     net: np.ndarray
@@ -363,7 +399,8 @@ class PlanMonths:
     gross: np.ndarray
     district_linear: np.ndarray
     cap: np.ndarray  # € cap of the abatement this month (0 when not eligible)
-    year: int
+    period: Period
+    month_labels: tuple[str, ...]  # "AAAA-MM" of each month of the period
 
     @property
     def abatement(self) -> np.ndarray:
@@ -375,9 +412,12 @@ class PlanMonths:
         return self.district_linear + self.abatement
 
 
-def plan_months(runs: Sequence[CostRun], year: int = 2023) -> PlanMonths:
+def plan_months(
+    runs: Sequence[CostRun], period: Period | int | None = None, *, year: int | None = None
+) -> PlanMonths:
     """Cost every plan of every run per month (unrounded, before the second-comune split)."""
-    plans, table, intervals = build_plans(runs, year)
+    period = costed_period(runs, period, year)
+    plans, table, intervals = build_plans(runs, period)
     pieces = seg.explode(plans.first_day, plans.last_day, intervals)
     p, k = pieces.plan, pieces.interval
     key = plans.key[p]
@@ -395,7 +435,7 @@ def plan_months(runs: Sequence[CostRun], year: int = 2023) -> PlanMonths:
         np.isnan(district_rate), gross * plans.district_share[p], quantity * district_rate
     )
     month = intervals.month[k]
-    starts = seg.group_starts(p * 12 + month)
+    starts = seg.group_starts(p * intervals.n_months + month)
     row_plan, row_month = p[starts], month[starts]
     days = seg.sum_runs(pieces.days.astype(np.float64), starts)
     dim = intervals.days_in_month[_month_last_interval(intervals)][row_month]
@@ -411,7 +451,8 @@ def plan_months(runs: Sequence[CostRun], year: int = 2023) -> PlanMonths:
         gross=seg.sum_runs(gross, starts),
         district_linear=seg.sum_runs(district, starts),
         cap=cap,
-        year=year,
+        period=period,
+        month_labels=intervals.month_labels,
     )
 
 
@@ -445,34 +486,36 @@ def months_frame(months: PlanMonths, *, rounded: bool = True) -> pd.DataFrame:
     row, second = row[order], second[order]
     plan = months.plan[row]
     labels = plans.labels
-    comune = np.where(
-        second,
-        labels["second_comune"].to_numpy()[plan],
-        labels["comune"].to_numpy()[plan],
-    )
-    month_names = np.array([f"{months.year}-{m:02d}" for m in range(1, 13)], dtype=object)
-    text = {
-        "scenario": labels["scenario"].to_numpy()[plan],
-        "beneficiary_id": labels["beneficiary_id"].to_numpy()[plan],
-        "comune": comune,
-        "service": labels["service"].to_numpy()[plan],
-        "item": labels["item"].to_numpy()[plan],
-        "month": month_names[months.month[row]],
+    both = np.concatenate([labels["comune"].to_numpy(), labels["second_comune"].to_numpy()])
+    text = {  # per-plan labels converted once, then taken row by row
+        "scenario": _strings(labels["scenario"]).take(plan),
+        "beneficiary_id": _strings(labels["beneficiary_id"]).take(plan),
+        "comune": _strings(both).take(plan + second * len(labels)),
+        "service": _strings(labels["service"]).take(plan),
+        "item": _strings(labels["item"]).take(plan),
+        "month": _strings(months.month_labels).take(months.month[row]),
     }
-    frame = pd.DataFrame({name: pd.array(values, dtype="str") for name, values in text.items()})
     full = {
         "quantity": (months.quantity, 6),
         "net_eur": (months.net, 2),
         "vat_eur": (months.vat, 2),
         "district_eur": (months.district, 2),
     }
-    for name, (values, decimals) in full.items():
-        frame[name] = _split_amounts(values, share2, split, decimals if rounded else None)[order]
-    gross = frame["net_eur"] + frame["vat_eur"]
-    frame["gross_eur"] = gross.round(2) if rounded else gross
-    comune_eur = frame["gross_eur"] - frame["district_eur"]
-    frame.insert(10, "comune_eur", comune_eur.round(2) if rounded else comune_eur)
-    return frame[COSTS_MONTHLY_COLUMNS]
+    amounts = {
+        name: _split_amounts(values, share2, split, decimals if rounded else None)[order]
+        for name, (values, decimals) in full.items()
+    }
+    gross = amounts["net_eur"] + amounts["vat_eur"]
+    gross = np.round(gross, 2) if rounded else gross
+    comune = gross - amounts["district_eur"]
+    amounts["gross_eur"] = gross
+    amounts["comune_eur"] = np.round(comune, 2) if rounded else comune
+    columns = text | amounts
+    return pd.DataFrame({name: columns[name] for name in COSTS_MONTHLY_COLUMNS}, copy=False)
+
+
+def _strings(values) -> pd.api.extensions.ExtensionArray:
+    return pd.array(np.asarray(values, dtype=object), dtype="str")
 
 
 def _split_amounts(

@@ -1,68 +1,135 @@
 """The tariff schedule: YAML (data/tariffs/2023.yaml) → validated items, dated rates, parameters.
 
-The YAML has a ``parameters`` mapping (each ``{value, source_line?, note?}``) and an ``items`` list;
-each item carries its dated ``periods`` ``[{from, to, rate, group_size?, district_rate?,
-fud_contribution?, source_line}]``. ``group_size`` may be one integer or a list of sizes sharing
-the same per-member rate. Every structural problem raises :class:`InputError` naming the file and
-the key (e.g. ``items[3].periods[1].from``), what was expected and what was found. For every
-(item, group size) the periods must cover the schedule year contiguously, without overlaps or gaps.
+The file's contract is declared once, as data, in ``TARIFF_FILE`` (read by
+:mod:`cscplan.yamlspec`): a ``parameters`` mapping (each ``{value, source_line?, note?}`` or the bare
+value) and an ``items`` list; each item carries its dated ``periods`` ``[{from, to, rate,
+group_size?, district_rate?, fud_contribution?, source_line}]``. ``group_size`` may be one integer
+or a list of sizes sharing the same per-member rate. Every problem raises one :class:`InputError`
+naming the file, the key (e.g. ``items[3].periods[1].from``) and its line, what was expected and
+what was found. For every (item, group size) the periods must cover the schedule year
+contiguously, without overlaps or gaps.
+
+Parameters: ``ENGINE_PARAMETERS`` are read by the cost engine (and ``year`` by the coverage
+check); any other parameter must be referred to by an item (``comune_share: isd_comune_share``),
+so a parameter that nothing reads is refused rather than silently ignored.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cscplan import metadata
 from cscplan.errors import InputError
-from cscplan.io import read_yaml
+from cscplan.io import read_yaml_document
 from cscplan.metadata.fields import CODE_PATTERN
 from cscplan.metadata.fields import TARIFF_UNITS as UNITS
 from cscplan.metadata.fields import VAT_KINDS as VAT
+from cscplan.periods import Period
+from cscplan.yamlspec import (
+    Choice,
+    Date,
+    Either,
+    Flag,
+    Integer,
+    ListOf,
+    Number,
+    OneOrMany,
+    Record,
+    Shorthand,
+    Text,
+    Where,
+    at_most_one,
+    it_date,
+    not_above,
+    not_before,
+    optional,
+    required,
+)
 
 QTY_UNITS = ("hour", "day")
-TOP_KEYS = {"document": False, "source": False, "parameters": True, "items": True}
-PARAMETER_KEYS = {"value": True, "source_line": False, "note": False}
-PARAMETERS = {
-    "year": int,
-    "vat_rate": float,
-    "abatement_share": float,
-    "abatement_cap_month": float,
-    "uplift": float,
-    "adm_second_comune_share": float,
-    "sip_placed_minor_district_share": float,
-    "isd_comune_share": float,
+PARAMETER_NAME = r"[a-z][a-z0-9_]*"
+SHARE = Number(minimum=0, maximum=1, text="una quota tra 0 e 1 (es. 0.8 per l'80%)")
+VAT_RATE = Number(
+    minimum=0, below=1, text="un'aliquota IVA tra 0 e 1, 1 escluso (es. 0.05 per il 5%)"
+)
+AMOUNT = Number(minimum=0)
+LINE = Integer(minimum=1)
+
+
+def parameter(value: Any) -> Shorthand:
+    """A parameter entry: ``{value, source_line?, note?}``, or the value alone."""
+    entry = Record(
+        {"value": required(value), "source_line": optional(LINE), "note": optional(Text())}
+    )
+    return Shorthand(entry, "value")
+
+
+ENGINE_PARAMETERS = {  # name → contract of its value; each is read by cscplan.tariffs.engine
+    "year": Integer(2000, 2100, text="un anno come 2023"),  # the coverage check
+    "vat_rate": VAT_RATE,
+    "abatement_share": SHARE,
+    "abatement_cap_month": AMOUNT,
+    "uplift": Number(minimum=0, text="un numero ≥ 0 (es. 0.20 per il +20%)"),
+    "adm_second_comune_share": SHARE,
+    "sip_placed_minor_district_share": SHARE,
 }
-ITEM_KEYS = {
-    "code": True,
-    "service": True,
-    "label": True,
-    "unit": True,
-    "vat": True,
-    "district_share": False,
-    "abatement": False,
-    "abatement_capped": False,
-    "uplift_allowed": False,
-    "min_weeks": False,
-    "max_weeks": False,
-    "group_pricing": False,
-    "source_line": True,
-    "note": False,
-    "periods": True,
-}
-PERIOD_KEYS = {
-    "from": True,
-    "to": True,
-    "rate": True,
-    "group_size": False,
-    "district_rate": False,
-    "fud_contribution": False,
-    "source_line": True,
-}
+SHARE_OR_PARAMETER = Either(
+    (SHARE, Text(pattern=PARAMETER_NAME, expected="il nome di un parametro"))
+)
+PERIOD = Record(
+    {
+        "from": required(Date()),
+        "to": required(Date()),
+        "rate": required(AMOUNT),
+        "group_size": optional(OneOrMany(Integer(minimum=1))),
+        "district_rate": optional(AMOUNT),
+        "fud_contribution": optional(AMOUNT),
+        "source_line": required(LINE),
+    },
+    rules=[not_before("to", "from"), not_above("district_rate", "rate")],
+)
+ITEM = Record(
+    {
+        "code": required(Text(pattern=CODE_PATTERN, expected="un codice MAIUSCOLO_CON_TRATTINI")),
+        "service": required(Text()),
+        "label": required(Text()),
+        "unit": required(Choice(UNITS)),
+        "vat": required(Choice(VAT)),
+        "district_share": optional(SHARE_OR_PARAMETER),
+        "comune_share": optional(SHARE_OR_PARAMETER),
+        "abatement": optional(Flag(), False),
+        "abatement_capped": optional(Flag(), True),
+        "uplift_allowed": optional(Flag(), False),
+        "min_weeks": optional(Integer(minimum=1)),
+        "max_weeks": optional(Integer(minimum=1)),
+        "group_pricing": optional(Flag(), False),
+        "source_line": required(LINE),
+        "note": optional(Text(strip=False), ""),
+        "periods": required(ListOf(PERIOD, min_items=1)),
+    },
+    rules=[at_most_one("district_share", "comune_share"), not_above("min_weeks", "max_weeks")],
+)
+TARIFF_FILE = Record(
+    {
+        "document": optional(Text()),
+        "source": optional(Text()),
+        "parameters": required(
+            Record(
+                {name: required(parameter(spec)) for name, spec in ENGINE_PARAMETERS.items()},
+                extra=parameter(Number()),
+                extra_key=PARAMETER_NAME,
+            )
+        ),
+        "items": required(ListOf(ITEM, min_items=1)),
+    }
+)
 ITEM_COLUMNS = list(metadata.dtypes("tariff_items"))
 RATE_COLUMNS = list(metadata.dtypes("tariff_rates"))
 
@@ -77,32 +144,37 @@ class TariffSchedule:
     source: str
     parameter_lines: dict = field(default_factory=dict)
 
+    @cached_property
+    def period(self) -> Period:
+        """The days the schedule's dated rates cover (the default costed period)."""
+        return Period.between(self.rates["valid_from"].min(), self.rates["valid_to"].max())
+
 
 def load_schedule(path: str | Path) -> TariffSchedule:
     """Read and validate a tariff YAML file; any defect raises InputError."""
-    return parse_schedule(read_yaml(path), str(path))
+    document = read_yaml_document(path)
+    return parse_schedule(document.data, document.source, document.lines)
 
 
-def parse_schedule(data: Any, source: str) -> TariffSchedule:
-    """Validate an already-parsed YAML mapping into a TariffSchedule."""
-    _check_mapping(data, TOP_KEYS, "", source)
-    parameters, lines = _parse_parameters(data["parameters"], source)
-    items_data = data["items"]
-    if not isinstance(items_data, list) or not items_data:
-        raise InputError(source, "una lista non vuota di voci", _show(items_data), key="items")
+def parse_schedule(data: Any, source: str, lines: dict | None = None) -> TariffSchedule:
+    """Validate an already-parsed YAML mapping (``lines``: key path → file line, if known)."""
+    where = Where(source, lines or {})
+    spec = TARIFF_FILE.read(data, "", where)
+    parameters = {name: entry["value"] for name, entry in spec["parameters"].items()}
     items, rates = [], []
-    for i, raw in enumerate(items_data):
-        item, item_rates = _parse_item(raw, f"items[{i}]", source)
+    for i, raw in enumerate(spec["items"]):
+        item, item_rates = _item(raw, f"items[{i}]", parameters, where)
         items.append(item)
         rates.extend(item_rates)
-    _check_unique_codes(items, source)
-    _check_coverage(rates, parameters["year"], source)
+    _check_unique_codes(items, where)
+    _check_coverage(rates, parameters["year"], where)
+    _check_parameters_read(spec["items"], parameters, where)
     return TariffSchedule(
-        items=metadata.validate("tariff_items", _items_frame(items), source),
-        rates=metadata.validate("tariff_rates", _rates_frame(rates), source),
+        items=_items_frame(items),
+        rates=_rates_frame(rates),
         parameters=parameters,
         source=source,
-        parameter_lines=lines,
+        parameter_lines={n: e["source_line"] for n, e in spec["parameters"].items()},
     )
 
 
@@ -110,13 +182,6 @@ def rate_in_force(
     schedule: TariffSchedule, code: str, day: dt.date, group_size: int | None = None
 ) -> float:
     """The rate of ``code`` on ``day`` (for group-priced items: per member of a group of that size)."""
-    row = _rate_row(schedule, code, day, group_size)
-    return float(row["rate"])
-
-
-def _rate_row(
-    schedule: TariffSchedule, code: str, day: dt.date, group_size: int | None
-) -> pd.Series:
     items = schedule.items.set_index("code")
     if code not in items.index:
         raise InputError(schedule.source, "un codice voce del tariffario", repr(code), key="code")
@@ -132,149 +197,122 @@ def _rate_row(
     hit = rates[(rates["valid_from"] <= stamp) & (rates["valid_to"] >= stamp)]
     if hit.empty:
         raise InputError(
-            schedule.source, f"una data coperta dal tariffario per {code}", _it_date(stamp)
+            schedule.source, f"una data coperta dal tariffario per {code}", it_date(stamp)
         )
-    return hit.iloc[0]
+    return float(hit.iloc[0]["rate"])
 
 
-# --- parameters and items -----------------------------------------------------------------------
+# --- items --------------------------------------------------------------------------------------
 
 
-def _parse_parameters(data: Any, source: str) -> tuple[dict, dict]:
-    _check_mapping(data, dict.fromkeys(PARAMETERS, True), "parameters", source)
-    values, lines = {}, {}
-    for name, kind in PARAMETERS.items():
-        key = f"parameters.{name}"
-        entry = data[name]
-        if isinstance(entry, dict):
-            _check_mapping(entry, PARAMETER_KEYS, key, source)
-            line = entry.get("source_line")
-            lines[name] = None if line is None else _integer(line, f"{key}.source_line", source)
-            entry = entry["value"]
-            key = f"{key}.value"
-        else:
-            lines[name] = None
-        values[name] = _integer(entry, key, source) if kind is int else _number(entry, key, source)
-    return values, lines
-
-
-def _parse_item(raw: Any, key: str, source: str) -> tuple[dict, list[dict]]:
-    _check_mapping(raw, ITEM_KEYS, key, source)
-    code = _text(raw["code"], f"{key}.code", source)
-    if not pd.Series([code]).str.fullmatch(CODE_PATTERN).iloc[0]:
-        raise InputError(source, "un codice MAIUSCOLO_CON_TRATTINI", repr(code), key=f"{key}.code")
-    unit = _choice(raw["unit"], UNITS, f"{key}.unit", source)
-    group_pricing = _flag(raw.get("group_pricing", False), f"{key}.group_pricing", source)
-    periods = raw["periods"]
-    if not isinstance(periods, list) or not periods:
-        raise InputError(
-            source, "una lista non vuota di periodi", _show(periods), key=f"{key}.periods"
-        )
+def _item(raw: dict, key: str, parameters: dict, where: Where) -> tuple[dict, list[dict]]:
+    code = raw["code"]
     rates = [
-        row
-        for j, period in enumerate(periods)
-        for row in _parse_period(period, code, group_pricing, f"{key}.periods[{j}]", source)
+        {
+            "code": code,
+            "valid_from": period["from"],
+            "valid_to": period["to"],
+            "rate": period["rate"],
+            "district_rate": _or_nan(period["district_rate"]),
+            "fud_contribution": _or_nan(period["fud_contribution"]),
+            "source_line": period["source_line"],
+            "group_size": size,
+            "_key": f"{key}.periods[{j}]",
+        }
+        for j, period in enumerate(raw["periods"])
+        for size in _group_sizes(raw, period, f"{key}.periods[{j}]", where)
     ]
-    item = {
-        "code": code,
-        "service": _text(raw["service"], f"{key}.service", source),
-        "label": _text(raw["label"], f"{key}.label", source),
-        "unit": unit,
-        "vat": _choice(raw["vat"], VAT, f"{key}.vat", source),
-        "district_share": _district_share(raw, rates, key, source),
-        "abatement": _flag(raw.get("abatement", False), f"{key}.abatement", source),
-        "abatement_capped": _flag(
-            raw.get("abatement_capped", True), f"{key}.abatement_capped", source
-        ),
-        "uplift_allowed": _flag(raw.get("uplift_allowed", False), f"{key}.uplift_allowed", source),
-        "qty_required": unit in QTY_UNITS,
-        "min_weeks": _optional_int(raw.get("min_weeks"), f"{key}.min_weeks", source),
-        "max_weeks": _optional_int(raw.get("max_weeks"), f"{key}.max_weeks", source),
-        "group_pricing": group_pricing,
-        "source_line": _integer(raw["source_line"], f"{key}.source_line", source, minimum=1),
-        "note": "" if raw.get("note") is None else str(raw["note"]),
+    item = {name: raw[name] for name in ("code", "service", "label", "unit", "vat", "note")}
+    item |= {name: raw[name] for name in ("abatement", "abatement_capped", "uplift_allowed")}
+    item |= {
+        "district_share": _district_share(raw, rates, key, parameters, where),
+        "qty_required": raw["unit"] in QTY_UNITS,
+        "min_weeks": pd.NA if raw["min_weeks"] is None else raw["min_weeks"],
+        "max_weeks": pd.NA if raw["max_weeks"] is None else raw["max_weeks"],
+        "group_pricing": raw["group_pricing"],
+        "source_line": raw["source_line"],
         "_key": key,
     }
     return item, rates
 
 
-def _district_share(raw: dict, rates: list[dict], key: str, source: str) -> float:
-    """Explicit share, else the first period's district_rate as a fraction of its rate, else 0."""
-    if raw.get("district_share") is not None:
-        share = _number(raw["district_share"], f"{key}.district_share", source, minimum=0.0)
-        if share > 1:
-            raise InputError(
-                source, "una quota tra 0 e 1", _show(share), key=f"{key}.district_share"
-            )
-        return share
+def _or_nan(value: float | None) -> float:
+    return float("nan") if value is None else value
+
+
+def _group_sizes(item: dict, period: dict, key: str, where: Where) -> list[int | None]:
+    sizes = period["group_size"]
+    if item["group_pricing"] and sizes is None:
+        where.fail(key, f"group_size per la voce a tariffa di gruppo {item['code']}", "nessuno")
+    if not item["group_pricing"] and sizes is not None:
+        where.fail(
+            f"{key}.group_size",
+            f"nessun group_size ({item['code']} non ha group_pricing: true)",
+            ", ".join(map(str, sizes)),
+        )
+    return [None] if sizes is None else sizes
+
+
+def _district_share(
+    raw: dict, rates: list[dict], key: str, parameters: dict, where: Where
+) -> float:
+    """Explicit district share, or 1 − the comune's share; else the first period's
+    ``district_rate`` as a fraction of its rate; else 0. A share may name a parameter."""
+    for name in ("district_share", "comune_share"):
+        if raw[name] is not None:
+            share = _share_value(raw[name], f"{key}.{name}", parameters, where)
+            return share if name == "district_share" else 1 - share
     first = rates[0]
     if pd.notna(first["district_rate"]) and first["rate"] > 0:
         return first["district_rate"] / first["rate"]
     return 0.0
 
 
-def _parse_period(raw: Any, code: str, group_pricing: bool, key: str, source: str) -> list[dict]:
-    _check_mapping(raw, PERIOD_KEYS, key, source)
-    sizes = _group_sizes(raw.get("group_size"), f"{key}.group_size", source)
-    if group_pricing and sizes == [None]:
-        raise InputError(
-            source, f"group_size per la voce a tariffa di gruppo {code}", "nessuno", key=key
-        )
-    if not group_pricing and sizes != [None]:
-        raise InputError(
-            source,
-            f"nessun group_size ({code} non ha group_pricing: true)",
-            _show(raw["group_size"]),
-            key=f"{key}.group_size",
-        )
-    base = {
-        "code": code,
-        "valid_from": _date(raw["from"], f"{key}.from", source),
-        "valid_to": _date(raw["to"], f"{key}.to", source),
-        "rate": _number(raw["rate"], f"{key}.rate", source, minimum=0.0),
-        "district_rate": _optional_number(raw.get("district_rate"), f"{key}.district_rate", source),
-        "fud_contribution": _optional_number(
-            raw.get("fud_contribution"), f"{key}.fud_contribution", source
-        ),
-        "source_line": _integer(raw["source_line"], f"{key}.source_line", source, minimum=1),
-        "_key": key,
+def _share_value(value: float | str, key: str, parameters: dict, where: Where) -> float:
+    if not isinstance(value, str):
+        return value
+    if value not in parameters:
+        where.fail(key, "il nome di un parametro ({})".format(", ".join(parameters)), repr(value))
+    share = parameters[value]
+    if not SHARE.within(share):
+        where.fail(f"parameters.{value}.value", f"{SHARE.text} (letta da {key})", f"{share:g}")
+    return share
+
+
+def _check_parameters_read(items: list[dict], parameters: dict, where: Where) -> None:
+    """Every parameter is read: by the engine (ENGINE_PARAMETERS) or by an item."""
+    referenced = {
+        item[name]
+        for item in items
+        for name in ("district_share", "comune_share")
+        if isinstance(item[name], str)
     }
-    if base["valid_to"] < base["valid_from"]:
-        raise InputError(
-            source,
-            f"'to' non precedente a 'from' ({code})",
-            f"dal {_it_date(base['valid_from'])} al {_it_date(base['valid_to'])}",
-            key=f"{key}.to",
-        )
-    return [{**base, "group_size": size} for size in sizes]
-
-
-def _group_sizes(value: Any, key: str, source: str) -> list[int | None]:
-    if value is None:
-        return [None]
-    values = value if isinstance(value, list) else [value]
-    if not values:
-        raise InputError(source, "un intero ≥ 1 o una lista di interi", "lista vuota", key=key)
-    return [_integer(v, key, source, minimum=1) for v in values]
+    for name in parameters:
+        if name not in ENGINE_PARAMETERS and name not in referenced:
+            where.fail(
+                f"parameters.{name}",
+                "parametri letti da una regola (dal motore di calcolo o da una voce, es. "
+                f"comune_share: {name})",
+                f"'{name}' non è letto da nessuna voce",
+            )
 
 
 # --- whole-schedule checks ----------------------------------------------------------------------
 
 
-def _check_unique_codes(items: list[dict], source: str) -> None:
+def _check_unique_codes(items: list[dict], where: Where) -> None:
     seen: dict[str, str] = {}
     for item in items:
         if item["code"] in seen:
-            raise InputError(
-                source,
+            where.fail(
+                f"{item['_key']}.code",
                 "codici voce univoci",
                 f"{item['code']} già definito in {seen[item['code']]}",
-                key=f"{item['_key']}.code",
             )
         seen[item["code"]] = item["_key"]
 
 
-def _check_coverage(rates: list[dict], year: int, source: str) -> None:
+def _check_coverage(rates: list[dict], year: int, where: Where) -> None:
     """Per (code, group_size), periods tile 1 Jan..31 Dec of ``year`` without overlap or gap."""
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     groups: dict[tuple, list[dict]] = {}
@@ -287,35 +325,31 @@ def _check_coverage(rates: list[dict], year: int, source: str) -> None:
         for row in sorted(rows, key=lambda r: r["valid_from"]):
             start, end = row["valid_from"], row["valid_to"]
             if start < first or end > last:
-                raise InputError(
-                    source,
+                where.fail(
+                    f"{row['_key']}.{'from' if start < first else 'to'}",
                     f"periodi entro l'anno {year} per {label}",
-                    f"dal {_it_date(start)} al {_it_date(end)}",
-                    key=f"{row['_key']}.{'from' if start < first else 'to'}",
+                    f"dal {it_date(start)} al {it_date(end)}",
                 )
             if start < expected:
-                raise InputError(
-                    source,
+                where.fail(
+                    f"{row['_key']}.from",
                     f"periodi senza sovrapposizioni per {label}",
-                    f"il periodo dal {_it_date(start)} al {_it_date(end)} si sovrappone a quello "
-                    f"dal {_it_date(previous['valid_from'])} al {_it_date(previous['valid_to'])}",
-                    key=f"{row['_key']}.from",
+                    f"il periodo dal {it_date(start)} al {it_date(end)} si sovrappone a quello "
+                    f"dal {it_date(previous['valid_from'])} al {it_date(previous['valid_to'])}",
                 )
             if start > expected:
-                raise InputError(
-                    source,
+                where.fail(
+                    f"{row['_key']}.from",
                     f"periodi contigui per {label}",
-                    f"nessuna tariffa dal {_it_date(expected)} al "
-                    f"{_it_date(start - dt.timedelta(days=1))}",
-                    key=f"{row['_key']}.from",
+                    f"nessuna tariffa dal {it_date(expected)} al "
+                    f"{it_date(start - dt.timedelta(days=1))}",
                 )
             expected, previous = end + dt.timedelta(days=1), row
         if expected <= last:
-            raise InputError(
-                source,
-                f"periodi contigui fino al {_it_date(last)} per {label}",
-                f"nessuna tariffa dal {_it_date(expected)} al {_it_date(last)}",
-                key=f"{previous['_key']}.to",
+            where.fail(
+                f"{previous['_key']}.to",
+                f"periodi contigui fino al {it_date(last)} per {label}",
+                f"nessuna tariffa dal {it_date(expected)} al {it_date(last)}",
             )
 
 
@@ -323,118 +357,45 @@ def _check_coverage(rates: list[dict], year: int, source: str) -> None:
 
 
 def _items_frame(items: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(items)[ITEM_COLUMNS]
-    for column in ("code", "service", "label", "unit", "vat", "note"):
-        frame[column] = frame[column].astype(str).astype(object)
-    for column in (
-        "abatement",
-        "abatement_capped",
-        "uplift_allowed",
-        "qty_required",
-        "group_pricing",
-    ):
-        frame[column] = frame[column].astype(bool)
-    frame["district_share"] = frame["district_share"].astype(float)
-    frame["min_weeks"] = frame["min_weeks"].astype("Int64")
-    frame["max_weeks"] = frame["max_weeks"].astype("Int64")
-    frame["source_line"] = frame["source_line"].astype(int)
-    return frame
+    """One row per item, typed as the registry's ``tariff_items`` (built column by column)."""
+    kinds = {
+        "district_share": float,
+        "source_line": int,
+        "min_weeks": "Int64",
+        "max_weeks": "Int64",
+    }
+    kinds |= dict.fromkeys(
+        ("abatement", "abatement_capped", "uplift_allowed", "qty_required", "group_pricing"), bool
+    )
+    return pd.DataFrame(
+        {
+            name: _typed([item[name] for item in items], kinds.get(name, object))
+            for name in ITEM_COLUMNS
+        },
+        copy=False,
+    )
 
 
 def _rates_frame(rates: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(rates)[RATE_COLUMNS]
-    frame["code"] = frame["code"].astype(str).astype(object)
-    frame["valid_from"] = pd.to_datetime(frame["valid_from"]).astype("datetime64[ns]")
-    frame["valid_to"] = pd.to_datetime(frame["valid_to"]).astype("datetime64[ns]")
-    frame["group_size"] = pd.array(frame["group_size"].tolist(), dtype="Int64")
-    for column in ("rate", "district_rate", "fud_contribution"):
-        frame[column] = frame[column].astype(float)
-    frame["source_line"] = frame["source_line"].astype(int)
-    return frame.sort_values(["code", "group_size", "valid_from"]).reset_index(drop=True)
+    """One row per (item, group size, period), sorted so, typed as the registry's
+    ``tariff_rates``."""
+    rates = sorted(rates, key=lambda r: (r["code"], r["group_size"] or 0, r["valid_from"]))
+    kinds = {"valid_from": "datetime64[ns]", "valid_to": "datetime64[ns]", "group_size": "Int64"}
+    kinds |= {"rate": float, "district_rate": float, "fud_contribution": float, "source_line": int}
+    return pd.DataFrame(
+        {
+            name: _typed([rate[name] for rate in rates], kinds.get(name, object))
+            for name in RATE_COLUMNS
+        },
+        copy=False,
+    )
 
 
-# --- scalar readers -----------------------------------------------------------------------------
-
-
-def _check_mapping(data: Any, keys: dict[str, bool], key: str, source: str) -> None:
-    where = key or None
-    if not isinstance(data, dict):
-        raise InputError(source, "una mappa chiave: valore", _show(data), key=where)
-    for name in data:
-        if name not in keys:
-            raise InputError(
-                source,
-                "una delle chiavi " + ", ".join(keys),
-                f"chiave sconosciuta '{name}'",
-                key=f"{key}.{name}" if key else str(name),
-            )
-    for name, required in keys.items():
-        if required and data.get(name) is None:
-            raise InputError(
-                source,
-                f"la chiave obbligatoria '{name}'",
-                "chiave assente",
-                key=f"{key}.{name}" if key else name,
-            )
-
-
-def _text(value: Any, key: str, source: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InputError(source, "un testo non vuoto", _show(value), key=key)
-    return value.strip()
-
-
-def _choice(value: Any, allowed: tuple[str, ...], key: str, source: str) -> str:
-    if value not in allowed:
-        raise InputError(source, "uno tra " + ", ".join(allowed), _show(value), key=key)
-    return value
-
-
-def _flag(value: Any, key: str, source: str) -> bool:
-    if not isinstance(value, bool):
-        raise InputError(source, "true o false", _show(value), key=key)
-    return value
-
-
-def _number(value: Any, key: str, source: str, minimum: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(source, "un numero (es. 20.20, senza € né %)", _show(value), key=key)
-    if minimum is not None and value < minimum:
-        raise InputError(source, f"un numero ≥ {minimum:g}", _show(value), key=key)
-    return float(value)
-
-
-def _optional_number(value: Any, key: str, source: str) -> float:
-    return float("nan") if value is None else _number(value, key, source, minimum=0.0)
-
-
-def _integer(value: Any, key: str, source: str, minimum: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(source, "un numero intero", _show(value), key=key)
-    if minimum is not None and value < minimum:
-        raise InputError(source, f"un intero ≥ {minimum}", _show(value), key=key)
-    return value
-
-
-def _optional_int(value: Any, key: str, source: str) -> Any:
-    return pd.NA if value is None else _integer(value, key, source, minimum=1)
-
-
-def _date(value: Any, key: str, source: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise InputError(source, "una data AAAA-MM-GG", _show(value), key=key) from None
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _it_date(day: dt.date | pd.Timestamp) -> str:
-    return f"{day.day:02d}/{day.month:02d}/{day.year}"
+def _typed(values: list, kind) -> Any:
+    if kind == "Int64":
+        return pd.array([pd.NA if v is None or v is pd.NA else v for v in values], dtype="Int64")
+    if kind == "datetime64[ns]":
+        return np.array(values, dtype="datetime64[D]").astype("datetime64[ns]")
+    if kind is object:  # plain Python strings, as the engine expects (not pandas' str dtype)
+        return pd.Series(values, dtype=object)
+    return np.array(values, dtype=kind)

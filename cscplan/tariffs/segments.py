@@ -1,7 +1,8 @@
 """Cut plans into segments: pieces of a plan's active period inside one rate/month interval.
 
-The year is split once into *intervals* at every month start and at every date on which some
-rate starts or stops being in force. Inside an interval every rate is constant and the month
+The costed period (:class:`cscplan.periods.Period`, possibly crossing years) is split once into
+*intervals* at every month start and at every date on which some rate starts or stops being in
+force. Inside an interval every rate is constant and the month
 does not change, so a plan's cost over the interval is simply ``days × units/day × rate``.
 Plans are exploded into their (plan, interval) segments with NumPy, all plans at once.
 
@@ -15,16 +16,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cscplan.periods import Period
+
 
 @dataclass(frozen=True)
 class Intervals:
-    """Consecutive day ranges ``[starts[k], ends[k]]`` covering one calendar year."""
+    """Consecutive day ranges ``[starts[k], ends[k]]`` covering the costed period."""
 
-    year: int
     starts: np.ndarray  # int64 day numbers
     ends: np.ndarray  # int64 day numbers, inclusive
-    month: np.ndarray  # 0..11, month of each interval
-    days_in_month: np.ndarray  # days of the interval's month
+    month: np.ndarray  # month of each interval, counted from the period's first month (0, 1, …)
+    days_in_month: np.ndarray  # calendar days of the interval's month
+    month_labels: tuple[str, ...]  # "AAAA-MM" of each month of the period
 
     @property
     def first_day(self) -> int:
@@ -34,8 +37,12 @@ class Intervals:
     def last_day(self) -> int:
         return int(self.ends[-1])
 
+    @property
+    def n_months(self) -> int:
+        return len(self.month_labels)
+
     def locate(self, days: np.ndarray) -> np.ndarray:
-        """Index of the interval containing each day (days must lie inside the year)."""
+        """Index of the interval containing each day (days must lie inside the period)."""
         return np.searchsorted(self.starts, days, side="right") - 1
 
 
@@ -45,23 +52,29 @@ def day_numbers(values) -> np.ndarray:
     return as_days.astype(np.int64)
 
 
-def year_intervals(year: int, change_days: np.ndarray | None = None) -> Intervals:
-    """Split ``year`` at month starts and at the given change days (day numbers)."""
+def period_intervals(period: Period, change_days: np.ndarray | None = None) -> Intervals:
+    """Split ``period`` at month starts and at the given change days (day numbers)."""
+    first = np.datetime64(period.start, "D").astype(np.int64)
+    end = np.datetime64(period.end, "D").astype(np.int64) + 1  # exclusive
+    first_month = np.datetime64(period.start, "M")
     month_starts = np.arange(
-        np.datetime64(f"{year}-01"), np.datetime64(f"{year + 1}-01"), dtype="datetime64[M]"
-    )
-    starts = month_starts.astype("datetime64[D]").astype(np.int64)
-    year_end = int(np.datetime64(f"{year + 1}-01-01").astype(np.int64))
+        first_month, np.datetime64(period.end, "M") + 1, dtype="datetime64[M]"
+    ).astype("datetime64[D]")
+    starts = np.maximum(month_starts.astype(np.int64), first)
     if change_days is not None and len(change_days):
         changes = np.asarray(change_days, dtype=np.int64)
-        changes = changes[(changes > starts[0]) & (changes < year_end)]
-        starts = np.union1d(starts, changes)
-    ends = np.append(starts[1:], year_end) - 1
+        starts = np.union1d(starts, changes[(changes > first) & (changes < end)])
+    ends = np.append(starts[1:], end) - 1
     months = starts.astype("datetime64[D]").astype("datetime64[M]")
-    month = months.astype(np.int64) % 12
-    next_month = (months + 1).astype("datetime64[D]").astype(np.int64)
     month_first = months.astype("datetime64[D]").astype(np.int64)
-    return Intervals(year, starts, ends, month, next_month - month_first)
+    next_month = (months + 1).astype("datetime64[D]").astype(np.int64)
+    return Intervals(
+        starts=starts,
+        ends=ends,
+        month=(months - first_month).astype(np.int64),
+        days_in_month=next_month - month_first,
+        month_labels=tuple(period.month_labels),
+    )
 
 
 @dataclass(frozen=True)
@@ -75,7 +88,7 @@ class Segments:
 
 
 def explode(first_day: np.ndarray, last_day: np.ndarray, intervals: Intervals) -> Segments:
-    """Segments of plans active on ``first_day..last_day`` (already clipped to the year).
+    """Segments of plans active on ``first_day..last_day`` (already clipped to the period).
 
     Plans with ``first_day > last_day`` are inactive and produce no segment.
     """
