@@ -61,13 +61,27 @@ def test_unknown_item_code_names_row(tmp_path):
 
 
 def test_bad_amount_names_row_and_column(tmp_path):
-    text = paths.BUDGET_LINK.read_text(encoding="utf-8").replace("270000.00", '"270.000,00"', 1)
+    text = paths.BUDGET_LINK.read_text(encoding="utf-8").replace("270000.00", '"270.000"', 1)
     path = tmp_path / "link.csv"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as err:
         load_budget_link(path)
     assert (err.value.row, err.value.column) == (4, "amount_2020")
-    assert "270.000,00" in err.value.found and "link.csv" in str(err.value)
+    assert "270.000" in err.value.found and "ambiguo" in err.value.found
+    assert "link.csv" in str(err.value)
+
+
+def test_italian_excel_copy_reads_the_same(tmp_path):
+    """';', BOM, CRLF and '2.950.000,00': the same link as the bundled file."""
+    frame = pd.read_csv(paths.BUDGET_LINK, dtype=str, keep_default_na=False)
+    frame["amount_2020"] = [
+        f"{float(v):,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
+        for v in frame["amount_2020"]
+    ]
+    path = tmp_path / "link_excel.csv"
+    frame.to_csv(path, sep=";", index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    assert "2.950.000,00" in path.read_text(encoding="utf-8-sig")
+    pd.testing.assert_frame_equal(load_budget_link(path), LINK)
 
 
 def test_missing_column(tmp_path):

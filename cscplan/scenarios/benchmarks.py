@@ -17,15 +17,14 @@ of demand trends, it is not a forecast for the 48 comuni of the Crema district.
 from __future__ import annotations
 
 import math
-from io import StringIO
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 
 from cscplan.errors import InputError
-from cscplan.io import read_source_text
-from cscplan.schemas.service_maps import BENCHMARK_MAP, GROWTH_TABLE
+from cscplan.schemas.service_maps import BENCHMARK_MAP, GROWTH_TABLE, TABLES
+from cscplan.tabular import load_reference, quote
 
 YEARS = (2018, 2019, 2020)
 MODES = {
@@ -39,13 +38,9 @@ MAP_SOURCE = "cremona_benchmark_map.csv"
 
 
 def load_benchmark_map(path: str | Path) -> pd.DataFrame:
-    """Read and validate the mapping CSV (columns as in ``BENCHMARK_MAP``)."""
-    text = read_source_text(path)
-    try:
-        frame = pd.read_csv(StringIO(text), dtype={"csc_items": str, "note": str})
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise InputError(path, "un CSV leggibile", str(exc)) from None
-    return validate_benchmark_map(frame, source=str(path))
+    """Read and validate the mapping CSV (columns as in ``BENCHMARK_MAP``; any CSV dialect that
+    :func:`cscplan.tabular.read_table` reads); errors name the file's line."""
+    return load_reference(path, lambda frame, source: validate_benchmark_map(frame, source))
 
 
 def validate_benchmark_map(mapping: pd.DataFrame, source: str = MAP_SOURCE) -> pd.DataFrame:
@@ -72,7 +67,28 @@ def validate_benchmark_map(mapping: pd.DataFrame, source: str = MAP_SOURCE) -> p
     try:
         return BENCHMARK_MAP.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        raise InputError(source, "una mappa conforme allo schema", str(exc)[:200]) from None
+        raise _schema_error(exc, source) from None
+
+
+def _schema_error(exc: pa.errors.SchemaErrors, source: str) -> InputError:
+    """The first schema failure as row (position + 2), column and value, never pandera's text."""
+    first = exc.failure_cases.iloc[0]
+    index = pd.to_numeric(pd.Series([first["index"]]), errors="coerce").iloc[0]
+    column = first["column"] if isinstance(first["column"], str) else None
+    check = str(first["check"])
+    expected = {
+        "isin": f"uno dei valori {list(TABLES)}",
+        "greater_than_or_equal_to": "un numero di servizio ≥ 1",
+        "str_length": "un testo non vuoto",
+    }
+    words = next((text for key, text in expected.items() if key in check), "un valore valido")
+    return InputError(
+        source,
+        words,
+        quote(first["failure_case"]),
+        row=None if pd.isna(index) else int(index) + 2,
+        column=column,
+    )
 
 
 # --------------------------------------------------------------------------- growth
@@ -85,7 +101,9 @@ def growth_table(values: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
     indicators, year by year). A year missing for any indicator of a service leaves that
     service's aggregate NaN: growth is not computed on incomplete sums.
     """
+    attrs = dict(mapping.attrs)
     mapping = validate_benchmark_map(mapping)
+    mapping.attrs.update(attrs)
     wide = _mapped_values(values, mapping)
     indicators = _with_growth(wide.assign(level="indicatore"))
     services = _with_growth(_service_sums(wide).assign(level="servizio"))
@@ -102,6 +120,7 @@ def _mapped_values(values: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
     lines = numeric.groupby(KEY)["source_line"].min().rename("source_line")
     wide = wide.join(lines).reset_index()
     n_lines = numeric.groupby(KEY)["source_line"].nunique().rename("n_lines")
+    lines = mapping.attrs.get("source_lines")
     merged = mapping.reset_index(names="map_row").merge(wide, on=KEY, how="left", indicator=True)
     merged = merged.join(n_lines, on=KEY)
     for problem, mask in (
@@ -110,11 +129,12 @@ def _mapped_values(values: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
     ):
         if mask.any():
             first = merged[mask].iloc[0]
+            position = int(first["map_row"])
             raise InputError(
-                MAP_SOURCE,
+                mapping.attrs.get("source", MAP_SOURCE),
                 f"{problem} (servizio, tabella, voce)",
-                f"{first['service_no']} / {first['table']} / {first['indicator']!r}",
-                row=int(first["map_row"]) + 2,
+                f"{first['service_no']} / {first['table']} / {quote(first['indicator'])}",
+                row=lines[position] if lines and position < len(lines) else position + 2,
                 column="indicator",
             )
     merged["source_lines"] = merged["source_line"].astype(int).astype(str)

@@ -18,7 +18,6 @@ The result is long: one row per (budget line, scenario), the baseline first with
 
 from __future__ import annotations
 
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ import pandas as pd
 
 from cscplan import paths
 from cscplan.errors import InputError
-from cscplan.io import read_source_text
+from cscplan.tabular import ENGLISH, load_reference, parse_numbers, quote, source_line
 from cscplan.tariffs.engine import BASELINE
 
 LINK_COLUMNS = [
@@ -58,25 +57,27 @@ TABLE_COLUMNS = [
 
 
 def load_budget_link(path: str | Path = paths.BUDGET_LINK) -> pd.DataFrame:
-    """Read and check the service → budget line link (errors name the CSV row and column)."""
-    text = read_source_text(path)
-    try:
-        frame = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise InputError(path, "un CSV leggibile", str(exc)[:200]) from None
+    """Read and check the service → budget line link (errors name the file's line and column)."""
+    return load_reference(path, validate_budget_link)
+
+
+def validate_budget_link(frame: pd.DataFrame, path: str | Path) -> pd.DataFrame:
+    """Columns, integer ids and lines, amounts, item codes (rows counted ``position + 2``)."""
     missing = [c for c in LINK_COLUMNS if c not in frame.columns]
     if missing:
         raise InputError(path, f"le colonne {LINK_COLUMNS}", f"mancano {missing}")
+    style = frame.attrs.get("number_style", ENGLISH)
     frame = frame[LINK_COLUMNS].copy()
     for column, kind in (("objective_id", "int"), ("source_line", "int"), ("amount_2020", "float")):
-        values = pd.to_numeric(frame[column].str.strip(), errors="coerce")
+        values, why = parse_numbers(frame[column].astype(str), style)
         bad = values.isna() | ((values % 1 != 0) if kind == "int" else False)
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
+            reason = why.iat[row] or "cella vuota"
             raise InputError(
                 path,
                 "un numero intero" if kind == "int" else "un importo come 2950000.00",
-                repr(frame[column].iat[row]),
+                f"{quote(frame[column].iat[row])} ({reason})",
                 row=row + 2,
                 column=column,
             )
@@ -99,7 +100,7 @@ def budget_link_table(
 
         schedule = load_schedule(paths.TARIFFS_2023)
     items = link["item_code"].str.split(";").map(lambda codes: [c.strip() for c in codes])
-    _check_codes(items, schedule)
+    _check_codes(items, schedule, link)
     year = int(costs_monthly["month"].iloc[0][:4]) if len(costs_monthly) else 2023
     prices = month_prices(schedule, year)
     baseline = costs_monthly[costs_monthly["scenario"] == BASELINE]
@@ -130,16 +131,16 @@ def budget_link_table(
     return table
 
 
-def _check_codes(items: pd.Series, schedule: Any) -> None:
+def _check_codes(items: pd.Series, schedule: Any, link: pd.DataFrame) -> None:
     known = set(schedule.items["code"])
-    for row, codes in enumerate(items):
+    for position, codes in enumerate(items):
         unknown = [c for c in codes if c not in known]
         if unknown:
             raise InputError(
-                "service_budget_link.csv",
+                link.attrs.get("source", "service_budget_link.csv"),
                 "codici voce del tariffario",
-                repr(unknown[0]),
-                row=row + 2,
+                quote(unknown[0]),
+                row=source_line(link, position),
                 column="item_code",
             )
 
