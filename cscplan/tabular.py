@@ -58,7 +58,9 @@ _ITALIAN_FULL = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+,\d+")
 _ENGLISH_FULL = re.compile(r"[1-9]\d{0,2}(?:,\d{3})+\.\d+")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _IT_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-MONTHS = "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre"
+MONTHS = (
+    "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre"
+)
 
 
 @dataclass
@@ -147,7 +149,9 @@ def _read_csv(data: bytes, name: str) -> Table:
         )
     if b"\x00" in data[:4096] or data[:4] == b"\xd0\xcf\x11\xe0":
         raise InputError(
-            name, "un CSV di testo o un file .xlsx", "un file binario (forse .xls: salvarlo come .xlsx)"
+            name,
+            "un CSV di testo o un file .xlsx",
+            "un file binario (forse .xls: salvarlo come .xlsx)",
         )
     text, notes = decode(data, name)
     separator = sniff_separator(text)

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cscplan.fmt import eur, number, percent, signed_eur
+from cscplan.safe_text import plot_text
 from cscplan.schemas.piano import PLAN_COLUMNS
 
 PLAN_COLUMN_2020 = PLAN_COLUMNS[1]
@@ -90,8 +91,14 @@ def _table(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame:
 
 
 def _short(text: str, width: int = 38) -> str:
+    """User text shortened for a chart label and escaped for plotly (see ``plot_text``)."""
     text = " ".join(str(text).split())
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+    return plot_text(text if len(text) <= width else text[: width - 1].rstrip() + "…")
+
+
+def _scenario_name(name: str, tables: dict[str, pd.DataFrame]) -> str:
+    """The scenario's label (user text from its YAML) as a plotly label."""
+    return plot_text(scenario_label(name, tables))
 
 
 def objective_titles(tables: dict[str, pd.DataFrame]) -> dict[int, str]:
@@ -216,7 +223,7 @@ def funding_sankey(tables: dict[str, pd.DataFrame]) -> go.Figure:
     group_names = sorted(flows["group"].unique())
     objective_ids = sorted(int(i) for i in flows["objective_id"].unique())
     labels = objective_labels(tables)
-    node_labels = [str(g)[:1].upper() + str(g)[1:] for g in group_names] + [
+    node_labels = [plot_text(str(g)[:1].upper() + str(g)[1:]) for g in group_names] + [
         _objective_label(labels, i) for i in objective_ids
     ]
     index = {("g", g): n for n, g in enumerate(group_names)}
@@ -365,7 +372,7 @@ def _finding_label(row: pd.Series) -> str:
         parts.append(f"Ob. {int(row['objective_id'])}")
     if isinstance(row["column"], str) and row["column"]:
         parts.append(row["column"])
-    return " · ".join(parts)
+    return plot_text(" · ".join(parts))
 
 
 def validation_scatter(tables: dict[str, pd.DataFrame]) -> go.Figure:
@@ -433,9 +440,9 @@ def scenario_by_service(tables: dict[str, pd.DataFrame]) -> go.Figure:
         deltas = values - base if base is not None else values * 0
         fig.add_trace(
             go.Bar(
-                x=wide.index.tolist(),
+                x=[plot_text(s) for s in wide.index],
                 y=values.tolist(),
-                name=scenario_label(scenario, tables),
+                name=_scenario_name(scenario, tables),
                 marker_color=PALETTE[n % len(PALETTE)],
                 customdata=[[eur(v), signed_eur(d)] for v, d in zip(values, deltas, strict=True)],
                 hovertemplate="<b>%{x}</b> · %{fullData.name}<br>%{customdata[0]}"
@@ -453,7 +460,7 @@ def scenario_by_payer(tables: dict[str, pd.DataFrame]) -> go.Figure:
     totals = summary.groupby("scenario")[list(PAYER_LABELS)].sum()
     order = _scenario_order(totals.index)
     totals = totals.reindex(order)
-    x = [scenario_label(s, tables) for s in order]
+    x = [_scenario_name(s, tables) for s in order]
     fig = go.Figure()
     for n, (column, label) in enumerate(PAYER_LABELS.items()):
         values = totals[column]
@@ -524,7 +531,7 @@ def cumulative_spend(tables: dict[str, pd.DataFrame]) -> go.Figure:
                 x=x,
                 y=values.tolist(),
                 mode="lines+markers",
-                name=scenario_label(scenario, tables),
+                name=_scenario_name(scenario, tables),
                 line={"color": PALETTE[n % len(PALETTE)], "width": 2.5 if n == 0 else 1.8},
                 customdata=[eur(v) for v in values],
                 hovertemplate="%{fullData.name}<br>%{x}: %{customdata}<extra></extra>",
@@ -597,7 +604,7 @@ def tornado(tables: dict[str, pd.DataFrame]) -> go.Figure:
         on_comuni = sens[comune] if comune in sens.columns else pd.Series(float("nan"), sens.index)
         fig.add_trace(
             go.Bar(
-                y=names.astype(str).tolist(),
+                y=[plot_text(n) for n in names],
                 x=sens[column].tolist(),
                 orientation="h",
                 name=label,
@@ -646,7 +653,7 @@ def cremona_growth_chart(tables: dict[str, pd.DataFrame]) -> go.Figure:
     with_cases = bool(volumes.sum() > 0)
     titles = ("Crescita a Cremona", "Casi CSC e casi con la crescita di Cremona")
     fig = make_subplots(rows=1, cols=1 + with_cases, subplot_titles=titles[: 1 + with_cases])
-    x = services["csc_service"].tolist()
+    x = [plot_text(s) for s in services["csc_service"]]
     growth_series = (
         ("yoy_2019", "2019 su 2018"),
         ("yoy_2020", "2020 su 2019"),
