@@ -8,8 +8,8 @@ run's date goes only into ``run_metadata.json``.
 
 from __future__ import annotations
 
-import errno
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,15 +20,12 @@ import pandas as pd
 from cscplan import __version__, paths
 from cscplan.errors import InputError
 from cscplan.io import csv_bytes, write_bytes
+from cscplan.outfolder import OutputFolder, os_error
 
 WORKBOOK_NAME = "piano_programma_2020_2022.xlsx"
-OS_REASONS = {
-    errno.EEXIST: "un file (non una cartella) con questo nome",
-    errno.ENOTDIR: "un file (non una cartella) nel percorso",
-    errno.ENOENT: "un percorso che non si può creare",
-    errno.EACCES: "permesso negato",
-    errno.EROFS: "un file system in sola lettura",
-}
+METADATA_NAME = "run_metadata.json"
+MAX_SEED = 2**32 - 1
+MAX_DRAWS = 100_000
 SEVERITY_WORDS = {"error": "errori", "warning": "avvisi", "info": "note"}
 REPORT_NAME = "report.html"
 SCREENSHOT_NAME = "report.png"
@@ -54,14 +51,38 @@ class BuildInputs:
     seed: int = 2023
     draws: int = 1000
     commitment: float | None = None  # € committed; None = the baseline at full delivery
+    optional_scenarios: bool = False  # bundled scenarios: skip (with a note) those not applicable
+
+    def __post_init__(self) -> None:
+        """The Monte Carlo parameters' contract: a seed numpy accepts, bounded draws, a real sum."""
+        check_seed_draws(self.seed, self.draws)
+        commitment = self.commitment
+        if commitment is not None and not (math.isfinite(commitment) and commitment >= 0):
+            raise InputError(
+                None, "un importo in euro finito e non negativo", str(commitment), key="--impegno"
+            )
+
+
+def check_seed_draws(seed: int, draws: int) -> None:
+    if not 0 <= seed <= MAX_SEED:
+        raise InputError(None, f"un seme intero tra 0 e {MAX_SEED}", str(seed), key="--seed")
+    if not 1 <= draws <= MAX_DRAWS:
+        raise InputError(
+            None,
+            f"un numero di estrazioni tra 1 e {MAX_DRAWS:_}".replace("_", "."),
+            str(draws),
+            key="--draws",
+        )
 
 
 @dataclass
 class BuildResult:
-    """All tables (name → frame, written as ``name.csv``) and the rendered documents."""
+    """All tables (name → frame, written as ``name.csv``), the rendered documents and the
+    Italian notes for the console (e.g. a bundled scenario skipped)."""
 
     tables: dict[str, pd.DataFrame]
     documents: dict[str, bytes] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 # --- stages (pure: inputs → tables) -------------------------------------------------------------
@@ -104,8 +125,15 @@ def maps_stage(inputs: BuildInputs) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def cost_stage(inputs: BuildInputs, growth: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Cost the caseload at the tariffs (baseline + scenarios), compare, Monte Carlo, budget link."""
+def cost_stage(
+    inputs: BuildInputs, growth: pd.DataFrame, notes: list[str] | None = None
+) -> dict[str, pd.DataFrame]:
+    """Cost the caseload at the tariffs (baseline + scenarios), compare, Monte Carlo, budget link.
+
+    With ``inputs.optional_scenarios`` a scenario that cannot apply to this caseload (e.g. it
+    scales CDD to Cremona's size and the caseload has no CDD plan) is skipped, with a note
+    appended to ``notes``; a scenario the user named is always applied or refused.
+    """
     from cscplan.scenarios import budget_link, compare, montecarlo
     from cscplan.scenarios.api import cost, load_reforms
     from cscplan.scenarios.benchmarks import benchmark_volume_multipliers
@@ -115,12 +143,15 @@ def cost_stage(inputs: BuildInputs, growth: pd.DataFrame) -> dict[str, pd.DataFr
     schedule = load_schedule(inputs.tariffs)
     caseload = load_caseload(inputs.caseload, schedule, comuni=district_comuni())
     reforms = load_reforms(list(inputs.scenarios))
+    benchmarks = benchmark_volume_multipliers(growth)
+    if inputs.optional_scenarios:
+        reforms = applicable_reforms(reforms, caseload, schedule, benchmarks, notes)
     monthly = cost(
         caseload,
         scenarios=reforms,
         year=inputs.year,
         schedule=schedule,
-        benchmarks=benchmark_volume_multipliers(growth),
+        benchmarks=benchmarks,
     )
     tables = {"costs_monthly": monthly, "costs_summary": compare.summarise(monthly)}
     tables["scenarios"] = scenario_table(reforms)
@@ -142,6 +173,27 @@ def cost_stage(inputs: BuildInputs, growth: pd.DataFrame) -> dict[str, pd.DataFr
     return tables
 
 
+def applicable_reforms(reforms, caseload, schedule, benchmarks, notes: list[str] | None) -> list:
+    """The reforms whose Cremona benchmark can apply to this caseload; a note for each other."""
+    from cscplan.scenarios.api import reform_benchmarks
+
+    kept = []
+    for reform in reforms:
+        try:
+            reform_benchmarks(reform, caseload, schedule, benchmarks)
+        except InputError as err:
+            services = set(caseload["item"].map(schedule.items.set_index("code")["service"]))
+            missing = sorted(set(reform.benchmark_services) - services) or [err.found]
+            if notes is not None:
+                notes.append(
+                    f"scenario incluso «{reform.label or reform.name}» saltato: la casistica non "
+                    f"ha piani di {', '.join(missing)} da confrontare con Cremona"
+                )
+            continue
+        kept.append(reform)
+    return kept
+
+
 def scenario_table(reforms) -> pd.DataFrame:
     """Name, Italian label and source file of the baseline and of each scenario."""
     rows = [("baseline", "Baseline (tariffe 2023)", "")]
@@ -154,12 +206,13 @@ def compute_build(inputs: BuildInputs) -> BuildResult:
     from cscplan.schemas.outputs import validate_outputs
     from cscplan.validation.findings import concat_findings
 
+    notes: list[str] = []
     tables = plan_stage(inputs)
     tables.update(maps_stage(inputs))
-    tables.update(cost_stage(inputs, tables["cremona_growth"]))
+    tables.update(cost_stage(inputs, tables["cremona_growth"], notes))
     tables["findings"] = concat_findings([tables.pop("findings_plan"), tables.pop("findings_maps")])
     validate_outputs(tables)
-    return BuildResult(tables=tables, documents=render_documents(tables, inputs))
+    return BuildResult(tables=tables, documents=render_documents(tables, inputs), notes=notes)
 
 
 def render_documents(tables: dict[str, pd.DataFrame], inputs: BuildInputs) -> dict[str, bytes]:
@@ -196,30 +249,40 @@ def _relative(path: Path) -> str:
 
 
 def serialise(result: BuildResult, metadata: dict) -> dict[str, bytes]:
-    """Every output file's bytes, in memory: a failure here leaves the output folder untouched."""
+    """Every output file's bytes, in memory; ``run_metadata.json`` lists them (strict JSON)."""
     files = {f"{name}.csv": csv_bytes(frame) for name, frame in result.tables.items()}
     files.update(result.documents)
-    text = json.dumps(metadata, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    files["run_metadata.json"] = text.encode("utf-8")
+    metadata = {**metadata, "files": sorted([*files, METADATA_NAME])}
+    files[METADATA_NAME] = metadata_json(metadata)
     return dict(sorted(files.items()))
 
 
-def write_result(result: BuildResult, out: Path, metadata: dict) -> list[Path]:
-    """Write every file atomically (temporary name in ``out``, then rename), after serialising all."""
-    return write_files(Path(out), serialise(result, metadata))
+def metadata_json(metadata: dict) -> bytes:
+    """Strict JSON: a non-finite number becomes null, never a bare ``NaN`` (allow_nan=False)."""
+    text = json.dumps(
+        _finite(metadata), ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False
+    )
+    return (text + "\n").encode("utf-8")
 
 
-def write_files(out: Path, files: dict[str, bytes]) -> list[Path]:
-    """Each file atomically into ``out``; an unusable folder is bad input (one message, exit 2)."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        return [write_bytes(out / name, data) for name, data in files.items()]
-    except OSError as exc:
-        reason = OS_REASONS.get(exc.errno, exc.strerror or str(exc))
-        raise InputError(out, "una cartella di output scrivibile", reason) from None
+def _finite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
-def run_metadata(inputs: BuildInputs) -> dict:
+def write_result(result: BuildResult, out: Path, metadata: dict) -> None:
+    """Publish the whole folder at once (staged beside ``out``, then swapped in)."""
+    with OutputFolder(out) as folder:
+        folder.stage(serialise(result, metadata))
+        folder.commit()
+
+
+def run_metadata(inputs: BuildInputs, notes: Sequence[str] = ()) -> dict:
     return {
         "cscplan_version": __version__,
         "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -233,14 +296,21 @@ def run_metadata(inputs: BuildInputs) -> dict:
         "seed": inputs.seed,
         "draws": inputs.draws,
         "commitment": inputs.commitment,
+        "notes": list(notes),
     }
 
 
-def take_screenshot(out: Path, echo: Callable[[str], None]) -> None:
+def take_screenshot(folder: Path, echo: Callable[[str], None], shown: Path | None = None) -> None:
+    """The report's picture; any failure (a broken browser…) is a warning line, not an error:
+    the outputs are complete without it."""
     from cscplan.reports.screenshot import screenshot
 
-    note = screenshot(out / REPORT_NAME, out / SCREENSHOT_NAME)
-    echo(note)
+    try:
+        note = screenshot(folder / REPORT_NAME, folder / SCREENSHOT_NAME)
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        note = f"Avviso: screenshot del report non generato ({first}); il report HTML è completo."
+    echo(note.replace(str(folder), str(shown or folder)))
 
 
 def run_build(
@@ -249,11 +319,16 @@ def run_build(
     screenshot: bool = True,
     echo: Callable[[str], None] = print,
 ) -> str:
-    """Compute everything, then write it; returns the Italian summary for the console."""
-    result = compute_build(inputs)
-    write_result(result, Path(out), run_metadata(inputs))
-    if screenshot:
-        take_screenshot(Path(out), echo)
+    """Compute everything, stage it beside ``out``, take the screenshot, swap the folder in.
+
+    ``out`` is locked for the whole run; see :mod:`cscplan.outfolder`.
+    """
+    with OutputFolder(out) as folder:
+        result = compute_build(inputs)
+        staging = folder.stage(serialise(result, run_metadata(inputs, result.notes)))
+        if screenshot:
+            take_screenshot(staging, echo, shown=Path(out))
+        folder.commit()
     return build_summary(result, Path(out))
 
 
@@ -272,7 +347,7 @@ def build_summary(result: BuildResult, out: Path) -> str:
         + ", ".join(f"{label} {int(counts.get(k, 0))}" for k, label in SEVERITY_WORDS.items()),
         f"Costo baseline del campione sintetico: {eur(base_total)}.",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines + [f"Nota: {note}" for note in result.notes])
 
 
 # --- the other commands -------------------------------------------------------------------------
@@ -303,7 +378,9 @@ def run_cost(
     summary = compare.summarise(monthly)
     tables = {"costs_monthly": monthly, "costs_summary": summary}
     tables.update(compare.compare_scenarios(monthly))
-    write_result(BuildResult(tables=tables), Path(out), {"command": "cost"})
+    with OutputFolder(out) as folder:
+        folder.stage(serialise(BuildResult(tables=tables), {"command": "cost"}))
+        folder.commit()
     totals = summary.groupby("scenario", sort=False)["gross_eur"].sum()
     rows = [f"  {name}: {eur(value)}" for name, value in totals.items()]
     return "Costo annuo lordo per scenario:\n" + "\n".join(rows)
@@ -311,10 +388,16 @@ def run_cost(
 
 def run_report(inputs: BuildInputs, out: Path = paths.DEFAULT_OUT, screenshot: bool = True) -> str:
     """Rebuild the report and the workbook (the whole computation; only documents are written)."""
-    result = compute_build(inputs)
     out = Path(out)
-    # datapackage.json is not written here: it describes CSVs that only `build` writes.
-    write_files(out, {name: result.documents[name] for name in (REPORT_NAME, WORKBOOK_NAME)})
-    if screenshot:
-        take_screenshot(out, print)
+    with OutputFolder(out):  # locked: no build may swap the folder meanwhile
+        result = compute_build(inputs)
+        # datapackage.json is not written here: it describes CSVs that only `build` writes.
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            for name in (REPORT_NAME, WORKBOOK_NAME):
+                write_bytes(out / name, result.documents[name])
+        except OSError as exc:
+            raise os_error(out, exc) from None
+        if screenshot:
+            take_screenshot(out, print)
     return f"Report scritto in {out / REPORT_NAME} e {out / WORKBOOK_NAME}."
