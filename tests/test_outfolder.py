@@ -261,8 +261,11 @@ def started_writing(out: Path, before: tuple) -> bool:
     return bool(beside) or (out.exists() and state(out) != before)
 
 
-def run_and_kill(args: list[str], out: Path, delay: float | None, after_write: bool) -> None:
-    """Start a build; kill -9 it ``delay`` s after start, or after it starts writing."""
+def run_and_kill(args: list[str], out: Path, delay: float, after_write: bool) -> float:
+    """Start a build; kill -9 it ``delay`` s after start, or after it starts writing.
+
+    Returns the seconds from start until it started writing (or until the kill).
+    """
     before = state(out)
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     start = time.monotonic()
@@ -270,12 +273,13 @@ def run_and_kill(args: list[str], out: Path, delay: float | None, after_write: b
         if after_write:
             while proc.poll() is None and not started_writing(out, before):
                 time.sleep(0.0005)
+        writing = time.monotonic() - start
         time.sleep(delay)
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
     finally:
         proc.wait(timeout=120)
-    assert time.monotonic() - start < 120
+    return writing
 
 
 def inodes(folder: Path) -> dict[str, int]:
@@ -306,27 +310,33 @@ def test_kill_9_never_leaves_a_mixed_folder_or_a_temporary_file(tmp_path):
     old_args, new_args = [*command, "--seed", "1"], [*command, "--seed", "2"]
     subprocess.run(old_args, check=True, capture_output=True)
     old = snapshot(out)
-    # the reference new build, timed: until it starts writing, and the writing itself
     reference = tmp_path / "reference"
     shutil.copytree(out, reference)
-    before, start = state(out), time.monotonic()
+    # the new build, uninterrupted, timed from its first write to its end
+    before = state(out)
     proc = subprocess.Popen(new_args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     while proc.poll() is None and not started_writing(out, before):
         time.sleep(0.0005)
-    writing_starts = time.monotonic() - start
+    writes_at = time.monotonic()
     proc.wait(timeout=120)
-    writing = max(time.monotonic() - start - writing_starts, 0.05)
+    writing = time.monotonic() - writes_at
     new = snapshot(out)
     assert new != old
+    # random moments: 6 after the build starts writing (stratified, denser near the start of
+    # the writing, where the window is), then 4 while it computes
     rng = random.Random(18)
-    moments = [(rng.uniform(0.2, 0.95) * writing_starts, False) for _ in range(4)]
-    moments += [(rng.uniform(0, 1.2) * writing, True) for _ in range(6)]
-    outcomes = []
+    moments = [(writing * (rng.uniform(k, k + 1) / 6) ** 3, True) for k in range(6)]
+    moments += [(rng.uniform(0.1, 0.9), False) for _ in range(4)]
+    outcomes, compute_time = [], []
     for delay, after_write in moments:
         shutil.rmtree(out)
         shutil.copytree(reference, out)
         old_inodes = inodes(out)
-        run_and_kill(new_args, out, delay, after_write)
+        if not after_write:
+            delay *= min(compute_time)
+        started = run_and_kill(new_args, out, delay, after_write)
+        if after_write:
+            compute_time.append(started)
         if out.exists():  # right after the kill: one build or the other, no temporary file
             which_build(out, old_inodes, old, new)
             assert not list(out.rglob("*.tmp"))
