@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import os
 import random
 import shutil
@@ -322,10 +323,13 @@ def test_kill_9_never_leaves_a_mixed_folder_or_a_temporary_file(tmp_path):
     writing = time.monotonic() - writes_at
     new = snapshot(out)
     assert new != old
-    # random moments: 6 after the build starts writing (stratified, denser near the start of
-    # the writing, where the window is), then 4 while it computes
+    # random moments: 6 after the build starts writing, log-uniform from 0,1 ms to the end of
+    # the run (one per stratum: staging takes milliseconds, the swap less), then 4 while it
+    # computes
     rng = random.Random(18)
-    moments = [(writing * (rng.uniform(k, k + 1) / 6) ** 3, True) for k in range(6)]
+    low, high = math.log(1e-4), math.log(max(writing, 1e-3))
+    strata = [low + (high - low) * rng.uniform(k, k + 1) / 6 for k in range(6)]
+    moments = [(math.exp(x), True) for x in strata]
     moments += [(rng.uniform(0.1, 0.9), False) for _ in range(4)]
     outcomes, compute_time = [], []
     for delay, after_write in moments:
