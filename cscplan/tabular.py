@@ -46,6 +46,12 @@ ITALIAN = "it"  # ';' CSV and xlsx: '.' groups thousands, ',' is the decimal mar
 ENGLISH = "en"  # ',' CSV: '.' is the decimal mark
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 ZIP_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0"
+CSV_PROBLEMS = (
+    ("unexpected end of data", "virgolette aperte e mai chiuse (il campo arriva a fine file)"),
+    ("expected after", "testo subito dopo le virgolette di chiusura di un campo"),
+    ("field larger than field limit", "un campo troppo lungo (virgolette non chiuse?)"),
+)
 MAX_QUOTED = 60  # characters of a cell quoted in a message
 ROW_WORD = re.compile(r"\briga (\d+)\b")
 
@@ -147,12 +153,14 @@ def _read_csv(data: bytes, name: str) -> Table:
             "testo UTF-16 ('Testo Unicode' di Excel): salvare come 'CSV (delimitato dal "
             "separatore di elenco)'",
         )
-    if b"\x00" in data[:4096] or data[:4] == b"\xd0\xcf\x11\xe0":
+    if data[:4] == OLE2_MAGIC:
         raise InputError(
             name,
             "un CSV di testo o un file .xlsx",
-            "un file binario (forse .xls: salvarlo come .xlsx)",
+            "un file Excel 97-2003 (.xls): salvarlo come .xlsx",
         )
+    if b"\x00" in data[:4096]:
+        raise InputError(name, "un CSV di testo o un file .xlsx", "un file binario")
     text, notes = decode(data, name)
     separator = sniff_separator(text)
     records = _csv_records(text, separator, name)
@@ -200,8 +208,10 @@ def _csv_records(text: str, separator: str, name: str) -> list[tuple[int, list[s
         except StopIteration:
             break
         except csv.Error as exc:
+            text = str(exc)
+            found = next((it for en, it in CSV_PROBLEMS if en in text), _short(text))
             raise InputError(
-                name, "un CSV valido (virgolette chiuse, campi separati)", str(exc), row=start
+                name, "un CSV valido (virgolette chiuse, campi separati)", found, row=start
             ) from None
         consumed = reader.line_num
         if any(cell.strip() for cell in row):
@@ -246,13 +256,18 @@ def _check_width(name: str, cells: list[str], width: int, line: int, separator: 
     if len(cells) >= width and not extra:
         return
     hint = ""
-    if separator == "," and extra:
+    if width == 1:
+        hint = " (la prima riga non vuota deve essere l'intestazione: togliere i titoli sopra)"
+    elif separator == "," and extra:
         hint = (
             " (una virgola decimale come 7,5 fuori dalle virgolette? usare ';' come "
             'separatore, come Excel in italiano, oppure scrivere "7,5" o 7.5)'
         )
     raise InputError(
-        name, f"{width} campi come l'intestazione", f"{len(cells)} campi{hint}", row=line
+        name,
+        f"{width} {_fields(width)} come l'intestazione",
+        f"{len(cells)} {_fields(len(cells))}{hint}",
+        row=line,
     )
 
 
@@ -261,8 +276,10 @@ def _read_xlsx(path: Path, name: str, sheet: str | None) -> Table:
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InputError(name, "un file .xlsx leggibile", _short(str(exc))) from None
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise InputError(
+            name, "un file .xlsx leggibile", "un archivio .xlsx danneggiato o un file rinominato"
+        ) from None
     try:
         if sheet is not None and sheet not in workbook.sheetnames:
             raise InputError(
@@ -430,3 +447,7 @@ def calendar_problem(year: int, month: int, day: int) -> str:
     if not 1 <= day <= days:
         return f"{MONTHS.split()[month - 1]} {year} ha {days} giorni"
     return ""
+
+
+def _fields(count: int) -> str:
+    return "campo" if count == 1 else "campi"
