@@ -83,7 +83,7 @@ def run_engine(n: int) -> dict:
     """Cost ``n`` synthetic plans once (inside a fresh process): time and peak memory."""
     from cscplan.tariffs.engine import cost_plans
 
-    schedule = load_schedule(paths.TARIFFS_2023)
+    schedule = load_schedule(paths.TARIFFS)
     plans = synthetic_caseload(n, schedule)
     before = _peak_mib()
     start = time.perf_counter()
@@ -102,7 +102,7 @@ def run_reference() -> float:
     """Seconds per plan of the day-by-day oracle on REFERENCE_PLANS plans."""
     from reference_engine import reference_costs
 
-    schedule = load_schedule(paths.TARIFFS_2023)
+    schedule = load_schedule(paths.TARIFFS)
     plans = synthetic_caseload(REFERENCE_PLANS, schedule)
     start = time.perf_counter()
     reference_costs(plans, schedule)
@@ -112,7 +112,7 @@ def run_reference() -> float:
 def run_montecarlo(draws: int, n: int) -> dict:
     from cscplan.scenarios.montecarlo import simulate
 
-    schedule = load_schedule(paths.TARIFFS_2023)
+    schedule = load_schedule(paths.TARIFFS)
     plans = synthetic_caseload(n, schedule)
     start = time.perf_counter()
     simulate(plans, schedule, draws=draws, seed=1)

@@ -14,6 +14,7 @@ import typer
 
 from cscplan import paths
 from cscplan.errors import InputError
+from cscplan.vocabulary import FAIL_ON
 
 app = typer.Typer(
     add_completion=False,
@@ -58,7 +59,7 @@ def build(
     ] = paths.SAMPLE_CASELOAD,
     scenario: ScenarioOption = None,
     service_maps: MapsOption = paths.SERVICE_MAPS,
-    tariffs: TariffsOption = paths.TARIFFS_2023,
+    tariffs: TariffsOption = paths.TARIFFS,
     funding_map: FundingOption = paths.FUNDING_SOURCES,
     impegno: Annotated[
         float | None,
@@ -103,9 +104,9 @@ def validate(
     from cscplan.pipeline import validate_plan
     from cscplan.validation.report import exit_code_for, summary_text
 
-    if fail_on not in ("error", "warning", "never"):
+    if fail_on not in FAIL_ON:
         raise InputError(
-            None, "--fail-on tra error, warning, never", repr(fail_on), key="--fail-on"
+            None, f"--fail-on tra {', '.join(FAIL_ON)}", repr(fail_on), key="--fail-on"
         )
     findings = validate_plan(plan, funding_map)
     typer.echo(summary_text(findings))
@@ -116,11 +117,13 @@ def validate(
 def cost(
     caseload: Annotated[Path, typer.Argument(help="Casistica CSV (un piano per riga).")],
     scenario: ScenarioOption = None,
-    year: Annotated[int, typer.Option(help="Anno da costare.")] = 2023,
-    tariffs: TariffsOption = paths.TARIFFS_2023,
+    year: Annotated[
+        int | None, typer.Option(help="Anno da costare (default: l'anno del tariffario).")
+    ] = None,
+    tariffs: TariffsOption = paths.TARIFFS,
     out: OutOption = paths.DEFAULT_OUT / "costi",
 ) -> None:
-    """Costa una casistica alle tariffe 2023 (baseline + scenari) e scrive costs_*.csv."""
+    """Costa una casistica alle tariffe del tariffario (scenario base + scenari), scrive costs_*.csv."""
     from cscplan.pipeline import run_cost
 
     typer.echo(run_cost(caseload, scenario or [], year=year, out=out, tariffs=tariffs))

@@ -1,4 +1,4 @@
-"""Frictionless Data Package descriptor for the published CSVs (built from the pandera schemas)."""
+"""Frictionless Data Package descriptor for the published CSVs, generated from the field registry."""
 
 from __future__ import annotations
 
@@ -6,62 +6,71 @@ import json
 from collections.abc import Mapping
 
 import pandas as pd
-from pandas.api import types as ptypes
 
-PACKAGE_NAME = "cscplan-piano-programma-2020-2022"
+from cscplan import metadata
+from cscplan.metadata.fields import (
+    BOOLEAN,
+    DATETIME,
+    INTEGER,
+    NULLABLE_INTEGER,
+    NUMBER,
+)
+from cscplan.metadata.tables import TABLES
+from cscplan.plan_years import PlanYears
 
-
-def _field_type(series: pd.Series) -> str:
-    if ptypes.is_bool_dtype(series):
-        return "boolean"
-    if ptypes.is_integer_dtype(series):
-        return "integer"
-    if ptypes.is_float_dtype(series):
-        return "number"
-    if ptypes.is_datetime64_any_dtype(series):
-        return "date"
-    return "string"
-
-
-def _description(schema, column: str) -> str:
-    if schema is None:
-        return ""
-    col = schema.columns.get(column)
-    return (getattr(col, "description", None) or "") if col is not None else ""
+FRICTIONLESS_TYPES = {
+    INTEGER: "integer",
+    NULLABLE_INTEGER: "integer",
+    NUMBER: "number",
+    BOOLEAN: "boolean",
+    DATETIME: "date",
+}
 
 
-def resource(name: str, frame: pd.DataFrame, schema=None, description: str = "") -> dict:
-    """One tabular resource: path, field names/types/descriptions and the row count."""
-    fields = [
-        {"name": c, "type": _field_type(frame[c]), "description": _description(schema, c)}
-        for c in frame.columns
-    ]
+def field_descriptor(name: str, column: str, plan: Mapping | None) -> dict:
+    spec = metadata.field_of(name, column)
+    descriptor = {
+        "name": column,
+        "title": metadata.label(name, column, plan),
+        "type": FRICTIONLESS_TYPES.get(spec.kind, "string"),
+        "description": spec.description,
+    }
+    if spec.unit:
+        descriptor["unit"] = spec.unit
+    return descriptor
+
+
+def resource(name: str, frame: pd.DataFrame, plan: Mapping | None = None) -> dict:
+    """One tabular resource: path, fields (type, Italian title, description), key, row count."""
+    table = TABLES[name]
+    schema: dict = {"fields": [field_descriptor(name, c, plan) for c in frame.columns]}
+    if table.key:
+        schema["primaryKey"] = list(table.key)
     return {
         "name": name.replace("_", "-"),
         "path": f"{name}.csv",
         "profile": "tabular-data-resource",
         "format": "csv",
         "encoding": "utf-8",
-        "description": description or (getattr(schema, "description", None) or ""),
-        "schema": {"fields": fields},
-        "bytes_rows": int(len(frame)),
+        "description": table.description,
+        "origin": table.origin,
+        "schema": schema,
+        "rows": int(len(frame)),
     }
 
 
-def datapackage(
-    tables: Mapping[str, pd.DataFrame],
-    schemas: Mapping[str, object],
-    sources: list[dict],
-) -> str:
-    """The descriptor as deterministic JSON text (sorted resources, no timestamps)."""
+def datapackage(tables: Mapping[str, pd.DataFrame], files: list[dict]) -> str:
+    """The descriptor as deterministic JSON text: every input named with its SHA-256."""
+    years = PlanYears.from_table(tables["plan_info"])
+    plan = tables["plan_info"].iloc[0].to_dict()
     descriptor = {
         "profile": "tabular-data-package",
-        "name": PACKAGE_NAME,
-        "title": "Comunità Sociale Cremasca — Piano Programma 2020–2022 e scenari tariffari 2023",
+        "name": f"cscplan-piano-programma-{years.first_year}-{years.last_year}",
+        "title": f"Comunità Sociale Cremasca — {years.title} e scenari tariffari",
         "licenses": [{"name": "CC-BY-4.0"}],
-        "sources": sources,
-        "resources": [resource(name, tables[name], schemas.get(name)) for name in sorted(tables)],
+        "sources": [
+            {"title": f["role"], "path": f["path"], "hash": f"sha256:{f['sha256']}"} for f in files
+        ],
+        "resources": [resource(name, tables[name], plan) for name in sorted(tables)],
     }
-    for res in descriptor["resources"]:
-        res["rows"] = res.pop("bytes_rows")
-    return json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(descriptor, ensure_ascii=False, indent=2, default=str) + "\n"

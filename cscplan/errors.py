@@ -5,6 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+QUOTE_LIMIT = 80
+"""Longest piece of a user's value an error message repeats (values are never shown unbounded)."""
+
+
+def shorten(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """``repr``-free short text of a value for a message: at most ``limit`` characters."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 @dataclass
 class InputError(Exception):
@@ -19,13 +28,15 @@ class InputError(Exception):
     row: int | None = None
     column: str | None = None
     key: str | None = None
+    place: str = "file"
+    """What ``file`` names: a ``file`` on disk, or e.g. a ``tabella`` computed in memory."""
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
 
     @property
     def message(self) -> str:
-        parts = [f"file {self.file}" if self.file else "input"]
+        parts = [f"{self.place} {self.file}" if self.file else "input"]
         if self.row is not None:
             parts.append(f"riga {self.row}")
         if self.column:

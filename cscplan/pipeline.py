@@ -1,19 +1,21 @@
 """The main job: extract → transform → validate → simulate → present, then write atomically.
 
 Everything is computed in memory first; only when every step has succeeded are the files written,
-each to a temporary name in the output folder and renamed into place. A failing run therefore leaves
-the previous outputs intact. Outputs are deterministic (sorted rows, fixed seeds, no timestamps); the
+into a staging folder beside the output folder that is then swapped in as a whole
+(:mod:`cscplan.outfolder`). A failing or killed run therefore leaves the previous outputs intact. Outputs are deterministic (sorted rows, fixed seeds, no timestamps); the
 run's date goes only into ``run_metadata.json``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -21,12 +23,11 @@ from cscplan import __version__, paths
 from cscplan.errors import InputError
 from cscplan.io import csv_bytes, write_bytes
 from cscplan.outfolder import OutputFolder, os_error
+from cscplan.vocabulary import BASELINE, BASELINE_LABEL, SEVERITY_PLURALS
 
-WORKBOOK_NAME = "piano_programma_2020_2022.xlsx"
 METADATA_NAME = "run_metadata.json"
 MAX_SEED = 2**32 - 1
 MAX_DRAWS = 100_000
-SEVERITY_WORDS = {"error": "errori", "warning": "avvisi", "info": "note"}
 REPORT_NAME = "report.html"
 SCREENSHOT_NAME = "report.png"
 
@@ -37,17 +38,17 @@ def default_scenarios() -> tuple[Path, ...]:
 
 @dataclass(frozen=True)
 class BuildInputs:
-    """Every input of a build: bundled defaults, overridable from the CLI or a notebook."""
+    """Every input file of a build: bundled defaults, overridable from the CLI or a notebook."""
 
     plan: Path = paths.PIANO_PROGRAMMA
     service_maps: Path = paths.SERVICE_MAPS
-    tariffs: Path = paths.TARIFFS_2023
+    tariffs: Path = paths.TARIFFS
     funding_map: Path = paths.FUNDING_SOURCES
     caseload: Path = paths.SAMPLE_CASELOAD
     scenarios: tuple[Path, ...] = field(default_factory=default_scenarios)
     benchmark_map: Path = paths.BENCHMARK_MAP
     budget_link: Path = paths.BUDGET_LINK
-    year: int = 2023
+    comuni: Path = paths.COMUNI
     seed: int = 2023
     draws: int = 1000
     commitment: float | None = None  # € committed; None = the baseline at full delivery
@@ -62,6 +63,20 @@ class BuildInputs:
                 None, "un importo in euro finito e non negativo", str(commitment), key="--impegno"
             )
 
+    def files(self) -> list[tuple[str, Path]]:
+        """(role, path) of every file the build reads, in a stable order."""
+        named = [
+            ("piano", self.plan),
+            ("mappe_servizi", self.service_maps),
+            ("tariffario", self.tariffs),
+            ("mappa_fonti", self.funding_map),
+            ("casistica", self.caseload),
+            ("mappa_benchmark", self.benchmark_map),
+            ("collegamento_budget", self.budget_link),
+            ("comuni", self.comuni),
+        ]
+        return named + [("scenario", path) for path in self.scenarios]
+
 
 def check_seed_draws(seed: int, draws: int) -> None:
     if not 0 <= seed <= MAX_SEED:
@@ -75,115 +90,175 @@ def check_seed_draws(seed: int, draws: int) -> None:
         )
 
 
+@dataclass(frozen=True)
+class LoadedInputs:
+    """Every input read and validated once; the stages receive these, never a path."""
+
+    plan: Any
+    funding_map: pd.DataFrame
+    maps: Any
+    benchmark_map: pd.DataFrame
+    schedule: Any
+    comuni: list[str]
+    caseload: pd.DataFrame
+    reforms: list
+    budget_link: pd.DataFrame
+    files: list[dict]
+
+
 @dataclass
 class BuildResult:
-    """All tables (name → frame, written as ``name.csv``), the rendered documents and the
-    Italian notes for the console (e.g. a bundled scenario skipped)."""
+    """All tables (name → frame, written as ``name.csv``), the rendered documents, the inputs
+    read and the Italian notes for the console (e.g. a bundled scenario skipped)."""
 
     tables: dict[str, pd.DataFrame]
     documents: dict[str, bytes] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    files: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # Italian console notes (scenario skipped…)
 
 
-# --- stages (pure: inputs → tables) -------------------------------------------------------------
+# --- the edge: reading every input once --------------------------------------------------------
 
 
-def plan_stage(inputs: BuildInputs) -> dict[str, pd.DataFrame]:
-    """Liberate the Piano Programma, recover masked cells, run the checks, build the views."""
-    from cscplan.budget import funding, views
+def load_inputs(inputs: BuildInputs) -> LoadedInputs:
+    """Read and validate every input file (bad input raises InputError before any computing)."""
+    from cscplan.budget.funding import for_plan, load_funding_map
+    from cscplan.scenarios.api import load_reforms
+    from cscplan.scenarios.benchmarks import load_benchmark_map
+    from cscplan.scenarios.budget_link import load_budget_link
+    from cscplan.scenarios.caseload import district_comuni, load_caseload
     from cscplan.sources.piano_programma import load_plan
-    from cscplan.validation.checks import run_checks
-    from cscplan.validation.masked import recover_masked
+    from cscplan.sources.service_maps import load_service_maps
+    from cscplan.tariffs.schedule import load_schedule
 
     plan = load_plan(inputs.plan)
-    fmap = funding.load_funding_map(inputs.funding_map)
+    schedule = load_schedule(inputs.tariffs)
+    comuni = district_comuni(inputs.comuni)
+    return LoadedInputs(
+        plan=plan,
+        funding_map=for_plan(load_funding_map(inputs.funding_map), plan.years),
+        maps=load_service_maps(inputs.service_maps),
+        benchmark_map=load_benchmark_map(inputs.benchmark_map),
+        schedule=schedule,
+        comuni=comuni,
+        caseload=load_caseload(inputs.caseload, schedule, comuni=comuni),
+        reforms=load_reforms(list(inputs.scenarios)),
+        budget_link=load_budget_link(inputs.budget_link, plan.years),
+        files=input_files(inputs),
+    )
+
+
+def input_files(inputs: BuildInputs) -> list[dict]:
+    """Role, path (relative to the repository when inside it), size and SHA-256 of each input."""
+    return [
+        {
+            "role": role,
+            "path": _relative(path),
+            "bytes": Path(path).stat().st_size,
+            "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest(),
+        }
+        for role, path in inputs.files()
+    ]
+
+
+# --- stages (pure: loaded inputs → tables) -----------------------------------------------------
+
+
+def plan_stage(plan, funding_map: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The Piano Programma's tables, masked cells recovered once, the checks and the views."""
+    from cscplan.budget import funding, views
+    from cscplan.validation.checks import run_checks
+    from cscplan.validation.masked import masked_recoveries, recover_masked
+
+    years = plan.years
+    recoveries = masked_recoveries(plan.budget_lines, plan.stated_totals, years.po_current)
+    lines = recover_masked(plan.budget_lines, recoveries=recoveries)
     tables = dict(plan.tables())
-    lines = recover_masked(plan.budget_lines, plan.stated_totals)
     tables["budget_lines"] = lines
-    tables["findings_plan"] = run_checks(plan, fmap)
-    tables["funding_by_objective"] = views.funding_by_objective(lines, fmap)
-    tables["funding_balance_2020"] = funding.funding_balance(lines, plan.revenue_2020, fmap)
-    tables["budget_by_action"] = views.by_action(lines)
-    tables["budget_by_objective"] = views.objective_summary(lines, plan.stated_totals, fmap)
+    tables["findings_plan"] = run_checks(plan, funding_map, lines=lines, recoveries=recoveries)
+    tables["funding_by_objective"] = views.funding_by_objective(lines, funding_map)
+    tables["funding_balance"] = funding.funding_balance(lines, plan.revenue, funding_map)
+    tables["budget_by_action"] = views.by_action(lines, years)
+    tables["budget_by_objective"] = views.objective_summary(
+        lines, plan.stated_totals, funding_map, years
+    )
     tables["multiyear_view"] = views.multiyear_view(plan.multiyear, plan.stated_totals)
-    tables["comparison_view"] = views.comparison_view(plan.comparison, lines)
-    tables["funding_sources"] = fmap
+    tables["comparison_view"] = views.comparison_view(plan.comparison, lines, years)
+    tables["funding_sources"] = funding_map
     return tables
 
 
-def maps_stage(inputs: BuildInputs) -> dict[str, pd.DataFrame]:
-    """Liberate the Cremona service maps, check their Totale rows, compute growth benchmarks."""
-    from cscplan.scenarios.benchmarks import growth_table, load_benchmark_map
-    from cscplan.sources.service_maps import load_service_maps
+def maps_stage(maps, benchmark_map: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The Cremona service maps, their Totale checks and the growth benchmarks."""
+    from cscplan.scenarios.benchmarks import growth_table
     from cscplan.validation.findings import findings_frame
     from cscplan.validation.service_map_checks import check_service_map_totals
 
-    maps = load_service_maps(inputs.service_maps)
     tables = dict(maps.tables())
     tables["findings_maps"] = findings_frame(check_service_map_totals(maps.values))
-    tables["cremona_growth"] = growth_table(maps.values, load_benchmark_map(inputs.benchmark_map))
+    tables["cremona_growth"] = growth_table(maps.values, benchmark_map)
     return tables
 
 
 def cost_stage(
-    inputs: BuildInputs, growth: pd.DataFrame, notes: list[str] | None = None
+    loaded: LoadedInputs, inputs: BuildInputs, tables: dict, notes: list[str] | None = None
 ) -> dict[str, pd.DataFrame]:
-    """Cost the caseload at the tariffs (baseline + scenarios), compare, Monte Carlo, budget link.
+    """Cost the caseload (baseline + scenarios), compare, Monte Carlo, sensitivity, budget link.
 
     With ``inputs.optional_scenarios`` a scenario that cannot apply to this caseload (e.g. it
     scales CDD to Cremona's size and the caseload has no CDD plan) is skipped, with a note
     appended to ``notes``; a scenario the user named is always applied or refused.
     """
     from cscplan.scenarios import budget_link, compare, montecarlo
-    from cscplan.scenarios.api import cost, load_reforms
+    from cscplan.scenarios.api import CostContext, cost
     from cscplan.scenarios.benchmarks import benchmark_volume_multipliers
-    from cscplan.scenarios.caseload import district_comuni, load_caseload
-    from cscplan.tariffs.schedule import load_schedule
 
-    schedule = load_schedule(inputs.tariffs)
-    caseload = load_caseload(inputs.caseload, schedule, comuni=district_comuni())
-    reforms = load_reforms(list(inputs.scenarios))
-    benchmarks = benchmark_volume_multipliers(growth)
-    if inputs.optional_scenarios:
-        reforms = applicable_reforms(reforms, caseload, schedule, benchmarks, notes)
-    monthly = cost(
-        caseload,
-        scenarios=reforms,
-        year=inputs.year,
+    schedule, caseload = loaded.schedule, loaded.caseload
+    context = CostContext(
         schedule=schedule,
-        benchmarks=benchmarks,
+        comuni=loaded.comuni,
+        growth=benchmark_volume_multipliers(tables["cremona_growth"]),
+        map_values=loaded.maps.values,
+        benchmark_map=loaded.benchmark_map,
     )
-    tables = {"costs_monthly": monthly, "costs_summary": compare.summarise(monthly)}
-    tables["scenarios"] = scenario_table(reforms)
-    tables.update(compare.compare_scenarios(monthly))
-    tables.update(
+    reforms = loaded.reforms
+    if inputs.optional_scenarios:
+        reforms = applicable_reforms(reforms, caseload, context, notes)
+    monthly = cost(caseload, scenarios=reforms, context=context, validated=True)
+    out = {"costs_monthly": monthly, "costs_summary": compare.summarise(monthly)}
+    out["scenarios"] = scenario_table(reforms, schedule)
+    out.update(compare.compare_scenarios(monthly))
+    year = int(schedule.parameters["year"])
+    out.update(
         montecarlo.montecarlo_tables(
             caseload,
             schedule,
-            year=inputs.year,
+            year=year,
             seed=inputs.seed,
             draws=inputs.draws,
             commitment=inputs.commitment,
         )
     )
-    tables["sensitivity"] = montecarlo.parameter_sensitivity(caseload, schedule, year=inputs.year)
-    link = budget_link.load_budget_link(inputs.budget_link)
-    tables["budget_link"] = budget_link.budget_link_table(link, monthly, schedule)
-    tables["caseload"] = caseload
-    return tables
+    out["sensitivity"] = montecarlo.parameter_sensitivity(caseload, schedule, year=year)
+    out["budget_link"] = budget_link.budget_link_table(
+        loaded.budget_link, monthly, schedule, tables["budget_lines"]
+    )
+    out["caseload"] = caseload
+    return out
 
 
-def applicable_reforms(reforms, caseload, schedule, benchmarks, notes: list[str] | None) -> list:
+def applicable_reforms(reforms, caseload, context, notes: list[str] | None) -> list:
     """The reforms whose Cremona benchmark can apply to this caseload; a note for each other."""
     from cscplan.scenarios.api import reform_benchmarks
 
     kept = []
     for reform in reforms:
         try:
-            reform_benchmarks(reform, caseload, schedule, benchmarks)
+            reform_benchmarks(reform, caseload, context)
         except InputError as err:
-            services = set(caseload["item"].map(schedule.items.set_index("code")["service"]))
-            missing = sorted(set(reform.benchmark_services) - services) or [err.found]
+            codes = context.schedule.items.set_index("code")["service"]
+            services = set(caseload["item"].map(codes))
+            missing = sorted(set(reform.benchmark_services or ()) - services) or [err.found]
             if notes is not None:
                 notes.append(
                     f"scenario incluso «{reform.label or reform.name}» saltato: la casistica non "
@@ -194,48 +269,55 @@ def applicable_reforms(reforms, caseload, schedule, benchmarks, notes: list[str]
     return kept
 
 
-def scenario_table(reforms) -> pd.DataFrame:
+def scenario_table(reforms, schedule) -> pd.DataFrame:
     """Name, Italian label and source file of the baseline and of each scenario."""
-    rows = [("baseline", "Baseline (tariffe 2023)", "")]
+    label = f"{BASELINE_LABEL} (tariffe {schedule.parameters['year']})"
+    rows = [(BASELINE, label, "")]
     rows += [(r.name, r.label or r.name, _relative(Path(r.source))) for r in reforms]
     return pd.DataFrame(rows, columns=["scenario", "label", "source"])
 
 
 def compute_build(inputs: BuildInputs) -> BuildResult:
     """Every table and document of a build, in memory (nothing is written here)."""
-    from cscplan.schemas.outputs import validate_outputs
     from cscplan.validation.findings import concat_findings
 
+    loaded = load_inputs(inputs)
     notes: list[str] = []
-    tables = plan_stage(inputs)
-    tables.update(maps_stage(inputs))
-    tables.update(cost_stage(inputs, tables["cremona_growth"], notes))
+    tables = plan_stage(loaded.plan, loaded.funding_map)
+    tables.update(maps_stage(loaded.maps, loaded.benchmark_map))
+    tables.update(cost_stage(loaded, inputs, tables, notes))
     tables["findings"] = concat_findings([tables.pop("findings_plan"), tables.pop("findings_maps")])
-    validate_outputs(tables)
-    return BuildResult(tables=tables, documents=render_documents(tables, inputs), notes=notes)
+    validate_tables(tables)
+    documents = render_documents(tables, loaded.files)
+    return BuildResult(tables=tables, documents=documents, files=loaded.files, notes=notes)
 
 
-def render_documents(tables: dict[str, pd.DataFrame], inputs: BuildInputs) -> dict[str, bytes]:
+def validate_tables(tables: dict[str, pd.DataFrame]) -> None:
+    """Every published table against its contract before anything is written (a failure here is
+    a defect of cscplan; it is still reported as the one input-error message)."""
+    from cscplan import metadata
+
+    for name, frame in tables.items():
+        metadata.validate(name, frame)
+
+
+def workbook_name(tables: dict[str, pd.DataFrame]) -> str:
+    from cscplan.plan_years import PlanYears
+
+    return PlanYears.from_table(tables["plan_info"]).workbook_name
+
+
+def render_documents(tables: dict[str, pd.DataFrame], files: list[dict]) -> dict[str, bytes]:
     """The HTML report, the Excel workbook and the Data Package descriptor."""
+    from cscplan.datapackage import datapackage
     from cscplan.reports.excel import build_workbook
     from cscplan.reports.html import render_report
 
     return {
-        REPORT_NAME: render_report(tables).encode("utf-8"),
-        WORKBOOK_NAME: build_workbook(tables),
-        "datapackage.json": datapackage_json(tables, inputs).encode("utf-8"),
+        REPORT_NAME: render_report(tables, files).encode("utf-8"),
+        workbook_name(tables): build_workbook(tables),
+        "datapackage.json": datapackage(tables, files).encode("utf-8"),
     }
-
-
-def datapackage_json(tables: dict[str, pd.DataFrame], inputs: BuildInputs) -> str:
-    from cscplan.datapackage import datapackage
-    from cscplan.schemas import registry
-
-    sources = [
-        {"title": path.name, "path": _relative(path)}
-        for path in (inputs.plan, inputs.service_maps, paths.GUIDELINES_2023)
-    ]
-    return datapackage(tables, registry.all_schemas(), sources)
 
 
 def _relative(path: Path) -> str:
@@ -282,17 +364,11 @@ def write_result(result: BuildResult, out: Path, metadata: dict) -> None:
         folder.commit()
 
 
-def run_metadata(inputs: BuildInputs, notes: Sequence[str] = ()) -> dict:
+def run_metadata(inputs: BuildInputs, files: list[dict], notes: Sequence[str] = ()) -> dict:
     return {
         "cscplan_version": __version__,
         "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "inputs": {
-            "plan": _relative(inputs.plan),
-            "service_maps": _relative(inputs.service_maps),
-            "tariffs": _relative(inputs.tariffs),
-            "caseload": _relative(inputs.caseload),
-            "scenarios": [_relative(p) for p in inputs.scenarios],
-        },
+        "inputs": files,
         "seed": inputs.seed,
         "draws": inputs.draws,
         "commitment": inputs.commitment,
@@ -325,7 +401,8 @@ def run_build(
     """
     with OutputFolder(out) as folder:
         result = compute_build(inputs)
-        staging = folder.stage(serialise(result, run_metadata(inputs, result.notes)))
+        metadata = run_metadata(inputs, result.files, result.notes)
+        staging = folder.stage(serialise(result, metadata))
         if screenshot:
             take_screenshot(staging, echo, shown=Path(out))
         folder.commit()
@@ -339,13 +416,13 @@ def build_summary(result: BuildResult, out: Path) -> str:
     findings = tables["findings"]
     counts = findings["severity"].value_counts()
     base = tables["costs_summary"]
-    base_total = base.loc[base["scenario"] == "baseline", "gross_eur"].sum()
+    base_total = base.loc[base["scenario"] == BASELINE, "gross_eur"].sum()
     lines = [
         f"Output scritti in {out}: {len(tables)} tabelle CSV, report HTML, cartella Excel.",
         f"Righe di budget: {len(tables['budget_lines'])}; mappe Cremona: {len(tables['service_maps'])}.",
         "Verifiche: "
-        + ", ".join(f"{label} {int(counts.get(k, 0))}" for k, label in SEVERITY_WORDS.items()),
-        f"Costo baseline del campione sintetico: {eur(base_total)}.",
+        + ", ".join(f"{label} {int(counts.get(k, 0))}" for k, label in SEVERITY_PLURALS.items()),
+        f"Costo dello scenario base del campione sintetico: {eur(base_total)}.",
     ]
     return "\n".join(lines + [f"Nota: {note}" for note in result.notes])
 
@@ -355,19 +432,20 @@ def build_summary(result: BuildResult, out: Path) -> str:
 
 def validate_plan(plan: Path, funding_map: Path = paths.FUNDING_SOURCES) -> pd.DataFrame:
     """Findings of every check on a Piano Programma text (no files written)."""
-    from cscplan.budget.funding import load_funding_map
+    from cscplan.budget.funding import for_plan, load_funding_map
     from cscplan.sources.piano_programma import load_plan
     from cscplan.validation.checks import run_checks
 
-    return run_checks(load_plan(plan), load_funding_map(funding_map))
+    tables = load_plan(plan)
+    return run_checks(tables, for_plan(load_funding_map(funding_map), tables.years))
 
 
 def run_cost(
     caseload: Path,
     scenarios: Sequence[Path],
-    year: int = 2023,
+    year: int | None = None,
     out: Path = paths.DEFAULT_OUT,
-    tariffs: Path = paths.TARIFFS_2023,
+    tariffs: Path = paths.TARIFFS,
 ) -> str:
     """Cost a caseload (baseline + scenarios) and write costs_monthly.csv and costs_summary.csv."""
     from cscplan.fmt import eur
@@ -378,9 +456,7 @@ def run_cost(
     summary = compare.summarise(monthly)
     tables = {"costs_monthly": monthly, "costs_summary": summary}
     tables.update(compare.compare_scenarios(monthly))
-    with OutputFolder(out) as folder:
-        folder.stage(serialise(BuildResult(tables=tables), {"command": "cost"}))
-        folder.commit()
+    write_result(BuildResult(tables=tables), Path(out), {"command": "cost"})
     totals = summary.groupby("scenario", sort=False)["gross_eur"].sum()
     rows = [f"  {name}: {eur(value)}" for name, value in totals.items()]
     return "Costo annuo lordo per scenario:\n" + "\n".join(rows)
@@ -391,13 +467,14 @@ def run_report(inputs: BuildInputs, out: Path = paths.DEFAULT_OUT, screenshot: b
     out = Path(out)
     with OutputFolder(out):  # locked: no build may swap the folder meanwhile
         result = compute_build(inputs)
+        workbook = workbook_name(result.tables)
         # datapackage.json is not written here: it describes CSVs that only `build` writes.
         try:
             out.mkdir(parents=True, exist_ok=True)
-            for name in (REPORT_NAME, WORKBOOK_NAME):
+            for name in (REPORT_NAME, workbook):
                 write_bytes(out / name, result.documents[name])
         except OSError as exc:
             raise os_error(out, exc) from None
         if screenshot:
             take_screenshot(out, print)
-    return f"Report scritto in {out / REPORT_NAME} e {out / WORKBOOK_NAME}."
+    return f"Report scritto in {out / REPORT_NAME} e {out / workbook}."

@@ -32,14 +32,14 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
-from cscplan.errors import InputError
+from cscplan.errors import InputError, shorten
 
 T = TypeVar("T")
 ITALIAN = "it"  # ';' CSV and xlsx: '.' groups thousands, ',' is the decimal mark
@@ -99,14 +99,7 @@ class Table:
         if not _same_file(err.file, self.source):
             return err
         found = ROW_WORD.sub(lambda m: f"riga {self.line_of(int(m[1]))}", err.found)
-        return InputError(
-            err.file,
-            err.expected,
-            found,
-            row=self.line_of(err.row),
-            column=err.column,
-            key=err.key,
-        )
+        return replace(err, found=found, row=self.line_of(err.row))
 
     @contextmanager
     def located(self) -> Iterator[None]:
@@ -209,7 +202,7 @@ def _csv_records(text: str, separator: str, name: str) -> list[tuple[int, list[s
             break
         except csv.Error as exc:
             text = str(exc)
-            found = next((it for en, it in CSV_PROBLEMS if en in text), _short(text))
+            found = next((it for en, it in CSV_PROBLEMS if en in text), shorten(text))
             raise InputError(
                 name, "un CSV valido (virgolette chiuse, campi separati)", found, row=start
             ) from None
@@ -353,11 +346,7 @@ def source_line(frame: pd.DataFrame, position: int) -> int:
 
 def quote(value: object, width: int = MAX_QUOTED) -> str:
     """``repr`` of a cell for a message, truncated (a message never quotes an unbounded value)."""
-    return repr(_short(str(value), width))
-
-
-def _short(text: str, width: int = MAX_QUOTED) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return repr(shorten(value, width))
 
 
 def parse_numbers(values: pd.Series, style: str) -> tuple[pd.Series, pd.Series]:

@@ -45,7 +45,13 @@ RICOSTRUZIONE = [
         "(importi troppo larghi per la colonna del foglio di calcolo) sono ricostruite dall'identità "
         "della riga e segnate come `imputed`.",
     ),
-    ("code", SETUP + "\nfrom cscplan.pipeline import plan_stage\n\ntables = plan_stage(inputs)"),
+    (
+        "code",
+        SETUP
+        + "\nfrom cscplan.pipeline import compute_build\nfrom cscplan.plan_years import PlanYears"
+        '\n\ntables = compute_build(inputs).tables\nyears = PlanYears.from_table(tables["plan_info"])\n'
+        "years",
+    ),
     ("md", "## Le righe di budget, in forma ordinata\nUna riga per voce e per colonna di importo."),
     ("code", 'tables["budget_lines"].head(12)'),
     (
@@ -57,7 +63,7 @@ RICOSTRUZIONE = [
         "code",
         "from cscplan.budget import views\n\n"
         "wide = views.by_objective_source_wide(\n"
-        '    tables["budget_lines"], tables["funding_sources"], tables["stated_totals"]\n)\n'
+        '    tables["budget_lines"], tables["funding_sources"], tables["stated_totals"], years\n)\n'
         "wide",
     ),
     ("code", "charts.budget_treemap(tables)"),
@@ -123,14 +129,15 @@ VERIFICA = [
     ),
     (
         "code",
-        "from cscplan.budget.funding import funding_balance, load_funding_map\n"
+        "from cscplan.budget.funding import for_plan, funding_balance, load_funding_map\n"
         "from cscplan.sources.piano_programma import load_plan\n"
         "from cscplan.validation.masked import masked_recoveries, recover_masked\n\n"
         "plan = load_plan(inputs.plan)\n"
         "recovered = masked_recoveries(plan.budget_lines, plan.stated_totals)\n"
         "display(recovered)\n"
-        "balance = funding_balance(recover_masked(plan.budget_lines), plan.revenue_2020,"
-        " load_funding_map(inputs.funding_map))\n"
+        "fmap = for_plan(load_funding_map(inputs.funding_map), plan.years)\n"
+        "lines = recover_masked(plan.budget_lines, plan.stated_totals)\n"
+        "balance = funding_balance(lines, plan.revenue, fmap)\n"
         "balance",
     ),
     ("md", "## Controlli sui numeri chiave"),
@@ -156,10 +163,8 @@ SCENARI = [
     ),
     (
         "code",
-        SETUP + "\nfrom cscplan.pipeline import cost_stage, maps_stage\n\n"
-        "maps = maps_stage(inputs)\n"
-        'tables = cost_stage(inputs, maps["cremona_growth"])\n'
-        'tables["cremona_growth"] = maps["cremona_growth"]',
+        SETUP + "\nfrom cscplan.pipeline import compute_build\n\n"
+        "tables = compute_build(inputs).tables",
     ),
     ("md", "## Costo annuo per scenario e servizio"),
     (

@@ -64,7 +64,7 @@ EXPECTED = {
     "caseload_excel_title_row.xlsx": ["riga 3", "intestazione"],
     "funding_header_only.csv": ["solo l'intestazione"],
     "funding_binary.csv": ["binario"],
-    "funding_blank_lines_bad_group.csv": ["riga 6", "'avanzi 2019'"],
+    "funding_blank_lines_bad_group.csv": ["riga 6", "'avanzi'"],
     "funding_unclosed_quote.csv": ["riga 3", "virgolette"],
     "funding_extra_cells.csv": ["riga 2", "8 campi"],
     "plan_split_ambiguous_label.txt": ["riga 9", "riga 8", "riga 10"],

@@ -209,7 +209,7 @@ def test_mapping_bad_service_number_names_row(tmp_path):
 def test_benchmark_map_names_real_tariff_services_and_codes():
     from cscplan.tariffs.schedule import load_schedule
 
-    items = load_schedule(paths.TARIFFS_2023).items
+    items = load_schedule(paths.TARIFFS).items
     mapping = load_benchmark_map(paths.BENCHMARK_MAP)
     assert set(mapping["csc_service"]) <= set(items["service"])
     codes = {code for cell in mapping["csc_items"] for code in cell.split(";") if code}

@@ -7,9 +7,10 @@ import math
 from pathlib import Path
 
 import pytest
-from test_checks import (
+from conftest import (
     COMPARISON,
     LINES,
+    YEARS,
     budget_lines,
     comparison,
     funding_map,
@@ -21,7 +22,7 @@ from test_checks import (
 
 from cscplan import paths
 from cscplan.budget import views
-from cscplan.budget.funding import GROUPS, funding_balance, load_funding_map
+from cscplan.budget.funding import GROUPS, for_plan, funding_balance, load_funding_map
 from cscplan.errors import InputError
 from cscplan.validation.masked import recover_masked
 
@@ -29,12 +30,25 @@ BAD = Path(__file__).parent / "bad_inputs"
 
 
 def test_bundled_map_is_valid_and_covers_every_sheet_column():
-    fmap = load_funding_map(paths.FUNDING_SOURCES)
-    assert set(fmap["group"]) <= set(GROUPS)
-    assert len(fmap) == 13 and fmap["column"].is_unique
+    templates = load_funding_map(paths.FUNDING_SOURCES)
+    assert set(templates["group"]) <= set(GROUPS)
+    assert len(templates) == 13 and templates["column"].is_unique
+    assert "FNPS {anno}" in set(templates["column"])
+    fmap = for_plan(templates, YEARS)
     assert fmap.set_index("column").loc["COMUNI", "revenue_labels"] == (
         "Comuni 2020(previsionale) | Comune di Crema"
     )
+    assert {"FNPS 2020", "Residui 2019 vincolati"} <= set(fmap["column"])
+
+
+def test_funding_map_placeholder_other_than_the_years_is_refused(tmp_path):
+    text = paths.FUNDING_SOURCES.read_text(encoding="utf-8").replace("FNPS {anno},", "FNPS {y},")
+    path = tmp_path / "map.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_funding_map(path)
+    assert (err.value.row, err.value.column) == (7, "column")
+    assert "{anno}" in err.value.expected
 
 
 @pytest.mark.parametrize(
@@ -89,7 +103,7 @@ def test_funding_by_objective_uses_canonical_names_and_recovered_cells():
 
 
 def test_wide_view_puts_stated_beside_computed():
-    wide = views.by_objective_source_wide(budget_lines(), funding_map(), stated_totals())
+    wide = views.by_objective_source_wide(budget_lines(), funding_map(), stated_totals(), YEARS)
     first = wide.set_index("objective_id").loc[1]
     assert first[["FNPS", "Fondi comunali", "Fondi ATS", "totale fonti"]].tolist() == [
         80,
@@ -106,9 +120,9 @@ def test_wide_view_puts_stated_beside_computed():
 
 
 def test_by_action_one_row_per_line():
-    table = views.by_action(budget_lines())
+    table = views.by_action(budget_lines(), YEARS)
     assert table["line_id"].tolist() == ["01-1-001", "01-1-002", "01-2-001", "02-1-001"]
-    assert table[["po_2019", "po_2020", "source_line"]].values.tolist()[2] == [30, 40, 20]
+    assert table[["po_previous", "po_current", "source_line"]].values.tolist()[2] == [30, 40, 20]
     assert not table["has_imputed"].any()
 
 
@@ -122,8 +136,8 @@ def test_multiyear_view_totals_stated_and_computed():
 
 def test_comparison_view_recomputes_budget_and_variation():
     rows = [(1, 170.0, 225.0, 55.0, 60), COMPARISON[1]]
-    table = views.comparison_view(comparison(rows), budget_lines()).set_index("objective_id")
-    assert table.loc[1, ["budget_2020_stated", "budget_2020_computed", "budget_gap"]].tolist() == [
+    table = views.comparison_view(comparison(rows), budget_lines(), YEARS).set_index("objective_id")
+    assert table.loc[1, ["budget_stated", "budget_computed", "budget_gap"]].tolist() == [
         225,
         220,
         5,
@@ -133,14 +147,14 @@ def test_comparison_view_recomputes_budget_and_variation():
 
 def test_objective_summary_groups_and_stated_vs_computed():
     lines = budget_lines(with_cell(LINES, "01-1-002", "PO 2019", 40))
-    summary = views.objective_summary(lines, stated_totals(), funding_map()).set_index(
+    summary = views.objective_summary(lines, stated_totals(), funding_map(), YEARS).set_index(
         "objective_id"
     )
-    assert summary.loc[1, ["po_2019_stated", "po_2019_computed"]].tolist() == [180, 170]
+    assert summary.loc[1, ["po_previous_stated", "po_previous_computed"]].tolist() == [180, 170]
     assert summary.loc[1, ["fonti comunali", "fonti fondi nazionali", "fonti ATS"]].tolist() == [
         110,
         80,
         30,
     ]
     assert summary.loc[2, "fonti ATS"] == 0
-    assert not math.isnan(summary.loc[2, "po_2020_stated"])
+    assert not math.isnan(summary.loc[2, "po_current_stated"])

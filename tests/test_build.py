@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from cscplan.pipeline import BuildInputs, run_build
 PUBLIC_FILES = [
     "budget_lines.csv",
     "stated_totals.csv",
-    "revenue_2020.csv",
+    "revenue.csv",
     "comparison.csv",
     "multiyear.csv",
     "staff.csv",
@@ -25,7 +26,7 @@ PUBLIC_FILES = [
     "kpis.csv",
     "findings.csv",
     "funding_by_objective.csv",
-    "funding_balance_2020.csv",
+    "funding_balance.csv",
     "service_maps.csv",
     "service_map_values.csv",
     "cremona_growth.csv",
@@ -166,11 +167,11 @@ def test_datapackage_describes_every_field(built):
 
 def test_output_contract_violation_is_reported(monkeypatch):
     from cscplan.errors import InputError
-    from cscplan.schemas.outputs import validate_outputs
+    from cscplan.pipeline import validate_tables
 
     frame = pd.DataFrame({"scenario": ["baseline"], "service": ["SAD"], "gross_eur": ["x"]})
     with pytest.raises(InputError, match="costs_summary"):
-        validate_outputs({"costs_summary": frame})
+        validate_tables({"costs_summary": frame})
 
 
 def test_commitment_option_drives_the_monte_carlo(tmp_path):
@@ -191,7 +192,7 @@ def test_report_has_budget_link_and_funding_balance(built):
     first = link[link["scenario"] == "baseline"].iloc[0]
     from cscplan.fmt import eur
 
-    assert eur(first["amount_2020"]) in html
+    assert eur(first["plan_amount"]) in html
 
 
 def test_outputs_are_readable_by_colleagues(built):
@@ -228,8 +229,38 @@ def test_report_command_writes_only_documents(tmp_path):
 
 def test_budget_link_amounts_are_the_parsed_budget_lines(built):
     lines = pd.read_csv(built / "budget_lines.csv")
-    link = pd.read_csv(paths.BUDGET_LINK)
+    link = pd.read_csv(built / "budget_link.csv")
     for row in link.itertuples(index=False):
         cell = lines[(lines["source_line"] == row.source_line) & (lines["column"] == row.column)]
         assert len(cell) == 1, row.budget_item_label
-        assert cell["amount"].iloc[0] == pytest.approx(row.amount_2020, abs=0.005)
+        assert cell["amount"].iloc[0] == pytest.approx(row.plan_amount, abs=0.005)
+    assert set(link["column"]) == {"PO 2020"}
+    saap = link[(link["budget_item_label"] == "SAAP") & (link["scenario"] == "baseline")]
+    assert saap["plan_amount"].tolist() == [2_950_000.0]
+
+
+def test_edited_service_maps_drive_the_cremona_size_scenario(tmp_path):
+    """Every input explicit: the cremona_size scenario reads the maps the build was given, and
+    the report's footer and run_metadata.json name that file with its SHA-256."""
+    text = paths.SERVICE_MAPS.read_text(encoding="utf-8")
+    row = "CDD (Centro Diurno Disabili)\t45\t45\t48"  # Cremona's CDD users 2018–2020 (line 1271)
+    assert text.count(row) == 1
+    edited = tmp_path / "mappe_modificate.txt"
+    edited.write_text(text.replace(row, "CDD (Centro Diurno Disabili)\t45\t45\t96"), "utf-8")
+    totals = {}
+    for name, maps in (("originali", paths.SERVICE_MAPS), ("modificate", edited)):
+        out = tmp_path / name
+        args = ["build", "--out", str(out), "--no-screenshot", "--draws", "20"]
+        assert main([*args, "--service-maps", str(maps)]) == 0
+        summary = pd.read_csv(out / "costs_summary.csv")
+        cdd = summary[
+            (summary.scenario == "cremona_dimensione_disabilita") & (summary.service == "CDD")
+        ]
+        totals[name] = float(cdd["gross_eur"].iloc[0])
+    assert totals["modificate"] == pytest.approx(2 * totals["originali"], rel=0.02)
+    footer = (tmp_path / "modificate" / "report.html").read_text(encoding="utf-8")
+    assert str(edited) in footer and "mappe_modificate.txt" in footer
+    metadata = json.loads((tmp_path / "modificate" / "run_metadata.json").read_text("utf-8"))
+    maps_input = next(f for f in metadata["inputs"] if f["role"] == "mappe_servizi")
+    assert maps_input["path"] == str(edited)
+    assert maps_input["sha256"] == hashlib.sha256(edited.read_bytes()).hexdigest()

@@ -23,7 +23,7 @@ HEADER = ",".join(CASELOAD_COLUMNS)
 
 @pytest.fixture(scope="module")
 def schedule():
-    return load_schedule(paths.TARIFFS_2023)
+    return load_schedule(paths.TARIFFS)
 
 
 def _error(path: Path, schedule) -> InputError:
@@ -196,7 +196,7 @@ def test_overlap_detection_matches_pairwise_check(starts, lengths):
 
 @functools.cache
 def _shared_schedule():
-    return load_schedule(paths.TARIFFS_2023)
+    return load_schedule(paths.TARIFFS)
 
 
 # --- synthetic sample and reference data ---------------------------------------------------------
@@ -204,7 +204,14 @@ def _shared_schedule():
 
 @pytest.fixture(scope="module")
 def link():
-    return pd.read_csv(sample_caseload.LINK_PATH)
+    from cscplan.scenarios.budget_link import load_budget_link, plan_amounts
+    from cscplan.sources.piano_programma import load_plan
+    from cscplan.validation.masked import recover_masked
+
+    plan = load_plan(paths.PIANO_PROGRAMMA)
+    frame = load_budget_link(paths.BUDGET_LINK, plan.years)
+    lines = recover_masked(plan.budget_lines, plan.stated_totals)
+    return frame.assign(plan_amount=plan_amounts(frame, lines))
 
 
 @pytest.fixture(scope="module")
@@ -263,7 +270,7 @@ def test_sample_volume_matches_2020_amount_at_2023_rates(sample, link, schedule)
     )
     for row in link.itertuples():
         implied = gross[sample["item"].isin(row.item_code.split(";"))].sum()
-        assert implied == pytest.approx(row.amount_2020, rel=0.05), row.service
+        assert implied == pytest.approx(row.plan_amount, rel=0.05), row.service
 
 
 def test_budget_link_provenance(link, schedule):
@@ -271,12 +278,12 @@ def test_budget_link_provenance(link, schedule):
     codes = set(schedule.items["code"])
     for row in link.itertuples():
         line = lines[row.source_line - 1]
-        amount = f"{row.amount_2020:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
+        amount = f"{row.plan_amount:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
         assert amount in line and row.budget_item_label in line, row.source_line
         assert set(row.item_code.split(";")) <= codes
     assert set(link["column"]) == {"PO 2020"}
     saap = link.set_index("budget_item_label").loc["SAAP"]
-    assert (saap["amount_2020"], saap["source_line"], saap["objective_id"]) == (2_950_000.0, 583, 5)
+    assert (saap["plan_amount"], saap["source_line"], saap["objective_id"]) == (2_950_000.0, 583, 5)
 
 
 def test_comuni_reference():

@@ -8,290 +8,15 @@ hand in the comments.
 
 from __future__ import annotations
 
-import functools
-
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from conftest import REPORT_YEARS as YEARS
+from conftest import sample_tables
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cscplan import paths
 from cscplan.reports import charts
-from cscplan.scenarios.benchmarks import growth_table, load_benchmark_map
-from cscplan.sources.service_maps import load_service_maps
-from cscplan.tariffs.engine import COSTS_MONTHLY_COLUMNS
-from cscplan.validation.findings import Finding, findings_frame
-
-LINE_COLUMNS = [
-    "objective_id",
-    "objective",
-    "part",
-    "line_id",
-    "action",
-    "item",
-    "detail",
-    "column",
-    "kind",
-    "amount",
-    "masked",
-    "imputed",
-    "source_line",
-]
-# (objective, line_id, action, item, {column: amount}, source_line); None = masked "#####"
-LINES = [
-    (
-        1,
-        "01-1-001",
-        "Azione 1: Direzione",
-        "Direttore",
-        {"PO 2019": 100.0, "PO 2020": 120.0, "FNPS 2020": 20.0, "COMUNI": 100.0},
-        10,
-    ),
-    (1, "01-1-002", "", "Cancelleria", {"PO 2019": 50.0, "PO 2020": 30.5, "COMUNI": 30.5}, 11),
-    (
-        2,
-        "02-1-001",
-        "Azione 1: Affidi",
-        "Coordinamento Affidi",
-        {"PO 2019": 200.0, "PO 2020": 250.25, "FNPS 2020": 50.25, "ATS": None, "COMUNI": 150.0},
-        20,
-    ),
-]
-TITLES = {1: "Servizi generali e governance", 2: "Tutela minori e famiglia"}
-
-
-def budget_lines() -> pd.DataFrame:
-    rows = []
-    for obj, line_id, action, item, cells, line in LINES:
-        for column, amount in cells.items():
-            kind = "plan" if column.startswith("PO ") else "source"
-            rows.append(
-                [
-                    obj,
-                    TITLES[obj],
-                    1,
-                    line_id,
-                    action,
-                    item,
-                    "",
-                    column,
-                    kind,
-                    np.nan if amount is None else amount,
-                    amount is None,
-                    False,
-                    line,
-                ]
-            )
-    return pd.DataFrame(rows, columns=LINE_COLUMNS)
-
-
-def findings() -> pd.DataFrame:
-    return findings_frame(
-        [
-            Finding(
-                "column_totals",
-                "error",
-                "scheda",
-                "Il totale dichiarato dell'Obiettivo 2 "
-                "(colonna PO 2020) supera di 10,00 € la somma delle righe",
-                2,
-                "PO 2020",
-                25,
-                260.25,
-                250.25,
-                10.0,
-            ),
-            Finding(
-                "cross_table",
-                "error",
-                "pluriennale",
-                "Il totale 2021 non torna",
-                None,
-                "2021",
-                40,
-                400.0,
-                395.0,
-                5.0,
-            ),
-            Finding(
-                "column_totals", "warning", "scheda", "Colonna ATS assente nel totale", 2, "ATS", 25
-            ),
-            Finding(
-                "masked_cells",
-                "info",
-                "scheda",
-                "Cella ##### ricostruita: 50,00 €",
-                2,
-                "ATS",
-                20,
-                None,
-                50.0,
-            ),
-        ]
-    )
-
-
-def costs_monthly() -> pd.DataFrame:
-    rows = []
-    plans = [
-        ("b1", "Crema", "SAAP", "SAAP_D1", 100.0),
-        ("b2", "Offanengo", "SAD-SADH", "SAD_FERIALE", 60.0),
-        ("b3", "Crema", "SAAP", "SAAP_D2", 40.0),
-    ]
-    for scenario, factor in (("baseline", 1.0), ("saap_piu5", 1.05)):
-        for month in ("2023-01", "2023-02", "2023-03"):
-            for ben, comune, service, item, gross in plans:
-                value = gross * (factor if service == "SAAP" else 1.0)
-                district = round(value * 0.25, 2)
-                rows.append(
-                    [
-                        scenario,
-                        ben,
-                        comune,
-                        service,
-                        item,
-                        month,
-                        10.0,
-                        value,
-                        0.0,
-                        value,
-                        value - district,
-                        district,
-                    ]
-                )
-    return pd.DataFrame(rows, columns=COSTS_MONTHLY_COLUMNS)
-
-
-@functools.cache
-def cremona_growth() -> pd.DataFrame:
-    return growth_table(
-        load_service_maps(paths.SERVICE_MAPS).values, load_benchmark_map(paths.BENCHMARK_MAP)
-    )
-
-
-def sample_tables() -> dict[str, pd.DataFrame]:
-    """Every table the report reads, small and hand-made (Cremona growth is the real one)."""
-    monthly = costs_monthly()
-    summary = monthly.groupby(["scenario", "service"], as_index=False)[
-        ["gross_eur", "comune_eur", "district_eur"]
-    ].sum()
-    return {
-        "budget_lines": budget_lines(),
-        "stated_totals": pd.DataFrame(
-            {
-                "table": ["scheda", "scheda", "pluriennale"],
-                "objective_id": pd.array([1, 2, None], dtype="Int64"),
-                "column": ["PO 2020", "PO 2020", "2021"],
-                "amount": [150.5, 260.25, 400.0],
-                "masked": False,
-                "source_line": [12, 25, 40],
-            }
-        ),
-        "revenue_2020": pd.DataFrame(
-            {
-                "group": ["Comuni", "Comuni", "Comuni", "Fondi nazionali", "Fondi nazionali", ""],
-                "label": [
-                    "Quote comuni",
-                    "Altri comuni",
-                    "Totale comuni",
-                    "FNPS 2020",
-                    "Totale fondi nazionali",
-                    "TOTALE BUDGET",
-                ],
-                "amount": [130.5, 50.0, 180.5, 70.25, 70.25, 250.75],
-                "row_kind": ["line", "line", "subtotal", "line", "subtotal", "total"],
-                "source_line": [50, 51, 52, 53, 54, 55],
-            }
-        ),
-        "comparison": pd.DataFrame(
-            {
-                "objective_id": [1, 2],
-                "objective": [TITLES[1], TITLES[2]],
-                "preconsuntivo_2019": [150.0, 200.0],
-                "budget_2020": [150.5, 250.25],
-                "variation": [0.5, 50.25],
-                "note": ["", "più affidi"],
-                "source_line": [60, 61],
-            }
-        ),
-        "multiyear": pd.DataFrame(
-            {
-                "objective_id": [1, 1, 1, 2, 2, 2],
-                "objective": [TITLES[1]] * 3 + [TITLES[2]] * 3,
-                "year": [2020, 2021, 2022] * 2,
-                "amount": [150.5, 155.0, 160.0, 250.25, 240.0, 230.0],
-                "source_line": [70, 70, 70, 71, 71, 71],
-            }
-        ),
-        "findings": findings(),
-        "funding_by_objective": pd.DataFrame(
-            {
-                "objective_id": [1, 1, 2, 2, 2],
-                "source": ["FNPS", "Comuni", "FNPS", "Comuni", "ATS"],
-                "amount": [20.0, 130.5, 50.25, 150.0, 50.0],
-            }
-        ),
-        "funding_sources": pd.DataFrame(
-            {
-                "column": ["FNPS 2020", "COMUNI", "ATS"],
-                "source": ["FNPS", "Comuni", "ATS"],
-                "group": ["fondi nazionali", "comunali", "ATS"],
-            }
-        ),
-        "funding_balance_2020": pd.DataFrame(
-            {
-                "source": ["ATS", "Comuni", "FNPS"],
-                "allocated": [50.0, 280.5, 70.25],
-                "available": [50.0, 180.5, 70.25],
-                "difference": [0.0, -100.0, 0.0],
-            }
-        ),
-        "costs_monthly": monthly,
-        "costs_summary": summary,
-        "montecarlo_quantiles": pd.DataFrame(
-            {
-                "service": ["SAAP", "TOTALE"],
-                "payer": ["comune", "comune"],
-                "baseline_eur": [315.0, 450.0],
-                "p10_eur": [280.0, 400.0],
-                "p50_eur": [300.0, 430.0],
-                "p90_eur": [312.0, 445.0],
-            }
-        ),
-        "montecarlo_path": pd.DataFrame(
-            {
-                "month": ["2023-01", "2023-02", "2023-03"],
-                "baseline_cum_eur": [200.0, 400.0, 600.0],
-                "p10_eur": [190.0, 390.0, 590.0],
-                "p50_eur": [200.0, 400.0, 600.0],
-                "p90_eur": [210.0, 410.0, 610.0],
-                "alert_threshold_eur": [480.0] * 3,
-            }
-        ),
-        "montecarlo_summary": pd.DataFrame(
-            {
-                "draws": [100],
-                "commitment_eur": [600.0],
-                "p10_eur": [590.0],
-                "p50_eur": [600.0],
-                "p90_eur": [610.0],
-                "prob_exceed": [0.42],
-                "alert_month": ["2023-03"],
-            }
-        ),
-        "sensitivity": pd.DataFrame(
-            {
-                "parameter": ["tariffe", "iva", "volumi"],
-                "label": ["Tariffe ±5%", "IVA dal 5% al 10%", "Volumi ±10%"],
-                "baseline_eur": [600.0] * 3,
-                "low_eur": [570.0, 600.0, 540.0],
-                "high_eur": [630.0, 628.0, 660.0],
-            }
-        ),
-        "cremona_growth": cremona_growth(),
-    }
 
 
 @pytest.fixture(scope="module")
@@ -387,7 +112,7 @@ def test_validation_only_failing_totals_sized_by_delta(figures):
 
 def test_scenarios_by_service_and_payer(figures):
     by_service = figures["scenari_servizi"]
-    assert [t.name for t in by_service.data] == ["Situazione attuale (baseline)", "Saap piu5"]
+    assert [t.name for t in by_service.data] == ["Scenario base", "Saap piu5"]
     saap = dict(zip(by_service.data[1].x, by_service.data[1].y, strict=True))["SAAP"]
     assert saap == pytest.approx(3 * 140 * 1.05)
     assert by_service.data[1].customdata[0][1] == "+21,00 €"
@@ -423,7 +148,7 @@ def test_cremona_chart_uses_real_growth_and_csc_volumes(figures, tables):
     mean = next(t for t in fig.data if t.name == "media annua")
     saap = dict(zip(mean.x, mean.y, strict=True))["SAAP"]
     assert saap == pytest.approx((204 / 176) ** 0.5 - 1)
-    cases = next(t for t in fig.data if t.name == "casi CSC (baseline)")
+    cases = next(t for t in fig.data if t.name == "casi CSC (scenario base)")
     assert dict(zip(cases.x, cases.y, strict=True))["SAAP"] == 2  # b1 and b3
 
 
@@ -447,7 +172,7 @@ def test_scenario_labels_from_the_optional_scenarios_table(tables):
         scenarios=pd.DataFrame({"scenario": ["saap_piu5"], "label": ["SAAP +5% da aprile"]}),
     )
     names = [t.name for t in charts.scenario_by_service(labelled).data]
-    assert names == ["Situazione attuale (baseline)", "SAAP +5% da aprile"]
+    assert names == ["Scenario base", "SAAP +5% da aprile"]
     assert charts.scenario_label("iva_10") == "Iva 10"
 
 
@@ -471,11 +196,11 @@ def test_treemap_parents_equal_the_sum_of_their_children(rows):
             "line_id": [f"L{n}" for n in range(len(rows))],
             "action": [r[1] for r in rows],
             "item": [f"voce {n}" for n in range(len(rows))],
-            "column": "PO 2020",
-            "amount": [r[2] for r in rows],
+            "po_current": [r[2] for r in rows],
         }
     )
-    trace = charts.budget_treemap({"budget_lines": lines}).data[0]
+    tables = {"budget_by_action": lines, "plan_info": pd.DataFrame([YEARS.record()])}
+    trace = charts.budget_treemap(tables).data[0]
     values = dict(zip(trace.ids, trace.values, strict=True))
     children: dict[str, float] = {}
     for node, parent in zip(trace.ids, trace.parents, strict=True):

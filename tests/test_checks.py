@@ -3,151 +3,28 @@ fails by a known delta on a perturbed one (figures chosen so the arithmetic is c
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
-import pandas as pd
 import pytest
+from conftest import (
+    COMPARISON,
+    FUNDING_MAP,
+    LINES,
+    REVENUE,
+    SHEET_TOTALS,
+    budget_lines,
+    comparison,
+    funding_map,
+    only,
+    plan,
+    revenue,
+    stated_totals,
+    with_cell,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cscplan.budget.funding import validate_funding_map
 from cscplan.errors import InputError
 from cscplan.validation.checks import CHECKS, check, run_checks
 from cscplan.validation.findings import Finding
-
-# (objective, part, line_id, source_line, item, {column: amount or None for masked})
-LINES = [
-    (1, 1, "01-1-001", 10, "Servizio A", {"PO 2019": 100, "PO 2020": 120, "FNPS 2020": 20, "COMUNI": 100}),
-    (1, 1, "01-1-002", 11, "Servizio B", {"PO 2019": 50, "PO 2020": 60, "FNPS 2020": 60}),
-    (1, 2, "01-2-001", 20, "Servizio C", {"PO 2019": 30, "PO 2020": 40, "COMUNI": 10, "ATS": 30}),
-    (2, 1, "02-1-001", 40, "Servizio D", {"PO 2019": 10, "PO 2020": 10, "COMUNI": 10}),
-]  # fmt: skip
-SHEET_TOTALS = {
-    1: (25, {"PO 2019": 180, "PO 2020": 220, "FNPS 2020": 80, "COMUNI": 110, "ATS": 30}),
-    2: (42, {"PO 2019": 10, "PO 2020": 10, "COMUNI": 10}),
-}
-REVENUE = [
-    ("Totale entrate", "FNPS 2020 (previsionale)", 80.0, "line", 50),
-    ("Totale entrate", "Comuni 2020", 120.0, "line", 51),
-    ("Totale entrate", "Fondi ATS", 30.0, "line", 52),
-    ("Totale entrate", "Totale entrate", 230.0, "subtotal", 53),
-    ("TOTALE BUDGET", "TOTALE BUDGET", 230.0, "total", 54),
-]
-COMPARISON = [(1, 170.0, 220.0, 50.0, 60), (2, 10.0, 10.0, 0.0, 61)]
-MULTIYEAR = {1: (220.0, 200.0), 2: (10.0, 10.0)}
-FUNDING_MAP = [
-    ("FNPS 2020", "FNPS", "fondi nazionali", "FNPS 2020 (previsionale)", "", "1"),
-    ("COMUNI", "Fondi comunali", "comunali", "Comuni 2020", "", "2"),
-    ("ATS", "Fondi ATS", "ATS", "Fondi ATS", "", "3"),
-]
-
-
-def budget_lines(lines=LINES) -> pd.DataFrame:
-    rows = []
-    for objective_id, part, line_id, source_line, item, cells in lines:
-        for column, amount in cells.items():
-            rows.append(
-                {
-                    "objective_id": objective_id,
-                    "objective": f"OBIETTIVO {objective_id}",
-                    "part": part,
-                    "line_id": line_id,
-                    "action": "Azione 1: prova",
-                    "item": item,
-                    "detail": "",
-                    "column": column,
-                    "kind": "plan" if column.startswith("PO ") else "source",
-                    "amount": float("nan") if amount is None else float(amount),
-                    "masked": amount is None,
-                    "imputed": False,
-                    "source_line": source_line,
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def stated_totals(sheet=SHEET_TOTALS, comparison_total=(180.0, 230.0), years=(230.0, 210.0)):
-    rows = [
-        (
-            "scheda",
-            objective_id,
-            column,
-            float("nan" if amount is None else amount),
-            amount is None,
-            line,
-        )
-        for objective_id, (line, cells) in sheet.items()
-        for column, amount in cells.items()
-    ]
-    rows += [
-        ("confronto", None, "preconsuntivo 2019", comparison_total[0], False, 62),
-        ("confronto", None, "budget 2020", comparison_total[1], False, 62),
-    ]
-    rows += [("pluriennale", None, str(2020 + i), v, False, 72) for i, v in enumerate(years)]
-    frame = pd.DataFrame(
-        rows, columns=["table", "objective_id", "column", "amount", "masked", "source_line"]
-    )
-    frame["objective_id"] = frame["objective_id"].astype("Int64")
-    return frame
-
-
-def revenue(rows=REVENUE) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["group", "label", "amount", "row_kind", "source_line"])
-
-
-def comparison(rows=COMPARISON) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        rows,
-        columns=["objective_id", "preconsuntivo_2019", "budget_2020", "variation", "source_line"],
-    )
-    frame["objective"] = "x"
-    frame["note"] = ""
-    return frame
-
-
-def multiyear(figures=MULTIYEAR) -> pd.DataFrame:
-    rows = [
-        (objective_id, "x", 2020 + i, amount, 70 + objective_id)
-        for objective_id, amounts in figures.items()
-        for i, amount in enumerate(amounts)
-    ]
-    return pd.DataFrame(
-        rows, columns=["objective_id", "objective", "year", "amount", "source_line"]
-    )
-
-
-def funding_map(rows=FUNDING_MAP) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        rows, columns=["column", "source", "group", "revenue_labels", "note", "source_line"]
-    )
-    return validate_funding_map(frame)
-
-
-def plan(**overrides) -> SimpleNamespace:
-    tables = {
-        "budget_lines": budget_lines(),
-        "stated_totals": stated_totals(),
-        "revenue_2020": revenue(),
-        "comparison": comparison(),
-        "multiyear": multiyear(),
-    }
-    tables.update(overrides)
-    return SimpleNamespace(**tables)
-
-
-def with_cell(lines, line_id, column, amount):
-    """LINES with one cell changed (None = masked, KeyError-free: adds the cell if absent)."""
-    return [
-        (o, p, lid, sl, item, {**cells, column: amount} if lid == line_id else cells)
-        for o, p, lid, sl, item, cells in lines
-    ]
-
-
-def only(findings: pd.DataFrame, **where) -> pd.DataFrame:
-    mask = pd.Series(True, index=findings.index)
-    for key, value in where.items():
-        mask &= findings[key] == value
-    return findings[mask]
 
 
 def test_consistent_plan_has_no_findings():
@@ -167,7 +44,7 @@ def test_new_check_is_one_decorated_function():
         """A remark per objective."""
         ids = sorted(ctx.lines["objective_id"].unique())
         return [
-            Finding("test_always_info", "info", "schede", "nota", objective_id=int(i)) for i in ids
+            Finding("test_always_info", "info", "scheda", "nota", objective_id=int(i)) for i in ids
         ]
 
     try:
@@ -251,7 +128,7 @@ def test_cross_table_names_the_odd_table_out():
         220,
         10,
     )
-    assert "schede e pluriennale" in odd["message"]
+    assert "scheda e pluriennale" in odd["message"]
 
 
 def test_cross_table_variation_and_grand_totals():
@@ -283,7 +160,7 @@ def test_cross_table_warns_about_an_objective_missing_from_a_table():
 
 def test_revenue_subtotal_error_then_total_is_explained_once():
     rows = [*REVENUE[:3], ("Totale entrate", "Totale entrate", 200.0, "subtotal", 53), REVENUE[4]]
-    findings = run_checks(plan(revenue_2020=revenue(rows)), funding_map(), ["revenue_subtotals"])
+    findings = run_checks(plan(revenue=revenue(rows)), funding_map(), ["revenue_subtotals"])
     assert findings[["severity", "column", "delta"]].values.tolist() == [
         ["error", "Totale entrate", -30.0],
         ["info", "TOTALE BUDGET", 30.0],
@@ -294,7 +171,7 @@ def test_revenue_subtotal_error_then_total_is_explained_once():
 
 def test_revenue_total_disagreeing_with_lines_is_an_error():
     rows = [*REVENUE[:4], ("TOTALE BUDGET", "TOTALE BUDGET", 229.0, "total", 54)]
-    findings = run_checks(plan(revenue_2020=revenue(rows)), funding_map(), ["revenue_subtotals"])
+    findings = run_checks(plan(revenue=revenue(rows)), funding_map(), ["revenue_subtotals"])
     assert findings[["severity", "delta"]].values.tolist() == [["error", -1.0]]
 
 
@@ -306,14 +183,14 @@ def test_revenue_label_with_a_contradicting_year_is_a_remark():
         ("Totale 2019", "Totale 2019", 230.0, "subtotal", 53),
         REVENUE[4],
     ]
-    findings = run_checks(plan(revenue_2020=revenue(rows)), funding_map(), ["revenue_subtotals"])
+    findings = run_checks(plan(revenue=revenue(rows)), funding_map(), ["revenue_subtotals"])
     assert findings[["severity", "column"]].values.tolist() == [["info", "Totale 2019"]]
     assert "prevalenza al 2020" in findings.iloc[0]["message"]
 
 
 def test_balance_per_source_and_total():
     rows = [(*REVENUE[0][:2], 90.0, *REVENUE[0][3:]), *REVENUE[1:]]
-    findings = run_checks(plan(revenue_2020=revenue(rows)), funding_map(), ["balance"])
+    findings = run_checks(plan(revenue=revenue(rows)), funding_map(), ["balance"])
     assert sorted(findings["delta"].tolist()) == [10.0, 10.0]
     source = only(findings, column="FNPS").iloc[0]
     assert (source["stated"], source["computed"]) == (90, 80)
@@ -322,9 +199,9 @@ def test_balance_per_source_and_total():
 def test_balance_reports_unmapped_columns_and_revenue_lines():
     fmap = funding_map([r for r in FUNDING_MAP if r[0] != "ATS"])
     rows = [*REVENUE, ("Totale entrate", "Lascito", 0.0, "line", 55)]
-    findings = run_checks(plan(revenue_2020=revenue(rows)), fmap, ["balance"])
+    findings = run_checks(plan(revenue=revenue(rows)), fmap, ["balance"])
     got = findings[["severity", "table", "column"]].values.tolist()
-    assert ["warning", "schede", "ATS"] in got  # ATS column allocated 30, not in the map
+    assert ["warning", "scheda", "ATS"] in got  # ATS column allocated 30, not in the map
     assert ["warning", "entrate", "Fondi ATS"] in got  # 30 available, not mapped
     assert ["info", "entrate", "Lascito"] in got  # zero-amount unmapped revenue line
 
@@ -369,7 +246,7 @@ def test_same_delta_in_two_places_is_cross_referenced():
     totals = {**SHEET_TOTALS, 2: (42, {**SHEET_TOTALS[2][1], "PO 2019": 17})}
     rows = [*REVENUE[:3], ("Totale entrate", "Totale entrate", 223.0, "subtotal", 53), REVENUE[4]]
     findings = run_checks(
-        plan(stated_totals=stated_totals(totals), revenue_2020=revenue(rows)), funding_map()
+        plan(stated_totals=stated_totals(totals), revenue=revenue(rows)), funding_map()
     )
     errors = only(findings, severity="error")
     assert len(errors) == 2
@@ -422,9 +299,9 @@ def test_one_error_per_wrong_cell():
     from cscplan.validation.checks import one_error_per_cell
     from cscplan.validation.findings import Finding
 
-    first = Finding("column_totals", "error", "schede", "a", 5, "PO 2020", 650, 10.0, 13.0, -3.0)
-    same = Finding("cross_table", "error", "schede", "b", 5, "2020", 650, 10.0, 13.0, -3.0)
-    other = Finding("cross_table", "error", "schede", "c", 6, "2020", 700, 10.0, 13.0, -3.0)
+    first = Finding("column_totals", "error", "scheda", "a", 5, "PO 2020", 650, 10.0, 13.0, -3.0)
+    same = Finding("cross_table", "error", "scheda", "b", 5, "2020", 650, 10.0, 13.0, -3.0)
+    other = Finding("cross_table", "error", "scheda", "c", 6, "2020", 700, 10.0, 13.0, -3.0)
     out = one_error_per_cell([first, same, other])
     assert [f.severity for f in out] == ["error", "info", "error"]
     assert "già segnalato" in out[1].message and "riga 650" in out[1].message

@@ -139,7 +139,7 @@ def test_real_cdm_is_uncapped_and_affido_capped():
     from cscplan import paths
     from cscplan.tariffs.schedule import load_schedule
 
-    items = load_schedule(paths.TARIFFS_2023).items.set_index("code")
+    items = load_schedule(paths.TARIFFS).items.set_index("code")
     assert items.loc["CDM_SPAZIO", "abatement"] and not items.loc["CDM_SPAZIO", "abatement_capped"]
     assert items.loc["AFFIDO_FULL", "abatement"] and items.loc["AFFIDO_FULL", "abatement_capped"]
 
@@ -310,7 +310,7 @@ def test_real_schedule_sad_and_cse_figures():
     from cscplan import paths
     from cscplan.tariffs.schedule import load_schedule
 
-    real = load_schedule(paths.TARIFFS_2023)
+    real = load_schedule(paths.TARIFFS)
     plans = [
         {"item": "SAD_FERIALE", "start": "2023-01-01", "end": "2023-12-31", "qty_per_week": 7},
         {"item": "CSE_FULL", "start": "2023-03-01", "end": "2023-03-31", "qty_per_week": 7},

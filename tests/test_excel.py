@@ -6,9 +6,9 @@ import io
 
 import openpyxl
 import pytest
+from conftest import sample_tables
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_charts import sample_tables
 
 from cscplan.reports.excel import EURO_FORMAT, build_workbook, sum_of_cells
 
@@ -57,13 +57,13 @@ def test_every_sheet_has_bold_frozen_header_and_autofilter(wb):
 def test_budget_lines_wide_values_and_totals(wb):
     ws = wb["Righe di budget"]
     assert header(ws)[:7] == [
-        "Codice riga",
+        "Voce (id)",
         "Obiettivo",
         "Parte",
         "Azione",
         "Voce",
         "Dettaglio",
-        "Riga sorgente",
+        "Riga",
     ]
     po2020 = column_of(ws, "PO 2020")
     assert [ws[f"{po2020}{r}"].value for r in (2, 3, 4)] == [120, 30.5, 250.25]
@@ -123,7 +123,7 @@ def test_scenarios_live_baseline_lookup_and_totals(wb):
     assert ws["A4"].value == "saap_piu5" and ws["C4"].value == 441
     assert ws["F4"].value == '=SUMIFS(C2:C5,A2:A5,"baseline",B2:B5,B4)'
     assert ws["G4"].value == "=C4-F4"
-    assert ws["A7"].value == "Totale — Situazione attuale (baseline)"
+    assert ws["A7"].value == "Totale — Scenario base"
     assert ws["C8"].value == '=SUMIFS(C2:C5,A2:A5,"saap_piu5")'
     assert ws.auto_filter.ref == "A1:H5"
 
@@ -144,7 +144,7 @@ def test_deterministic_bytes(data):
 
 def test_missing_tables_give_note_sheets():
     wb = openpyxl.load_workbook(io.BytesIO(build_workbook({})))
-    assert wb.sheetnames == SHEETS[:7]
+    assert wb.sheetnames == [*SHEETS[:4], "Entrate", *SHEETS[5:7]]
     assert "non disponibili" in wb["Righe di budget"]["A2"].value
 
 

@@ -6,11 +6,11 @@ import re
 
 import plotly.graph_objects as go
 import pytest
+from conftest import base_tables, sample_tables, with_views
 from plotly.offline import get_plotlyjs
-from test_charts import sample_tables
 
 from cscplan.reports import charts, narrative
-from cscplan.reports.html import SECTIONS, render_report
+from cscplan.reports.html import SECTIONS, _heading, render_report
 
 HEADINGS = [
     "Sintesi",
@@ -32,9 +32,9 @@ def report(tables) -> str:
     return render_report(tables)
 
 
-def test_italian_document_with_every_section(report):
+def test_italian_document_with_every_section(report, tables):
     assert report.startswith('<!DOCTYPE html>\n<html lang="it">')
-    assert [s.heading for s in SECTIONS] == HEADINGS
+    assert [_heading(s, tables) for s in SECTIONS] == HEADINGS
     for section in SECTIONS:
         assert f'<section id="{section.id}"><h2>' in report
         assert f'href="#{section.id}"' in report
@@ -83,18 +83,18 @@ def test_same_input_gives_byte_identical_html(tables, report):
 
 
 def test_narrative_changes_with_the_data(tables):
-    changed = dict(tables)
-    lines = tables["budget_lines"].copy()
+    changed = base_tables()
+    lines = changed["budget_lines"]
     lines.loc[lines["column"] == "PO 2020", "amount"] *= 2
-    changed["budget_lines"] = lines
+    changed = with_views(changed)
     assert "vale 801,50 €" in " ".join(narrative.summary_paragraphs(changed))
 
 
 def test_missing_tables_give_italian_notes_not_errors():
     report = render_report({})
     for heading in HEADINGS:
-        assert heading in report
-    assert "Dati non disponibili in questa esecuzione: righe di budget 2020." in report
+        assert heading.replace(" 2020–2022", "") in report
+    assert "Dati non disponibili in questa esecuzione: tabella «plan_info»" in report
     assert report.count('class="note"') == len(charts.CHARTS)
     assert 'id="grafico-' not in report
 
@@ -104,4 +104,4 @@ def test_given_figures_replace_the_drawn_ones(tables):
     report = render_report(tables, figures={"pluriennale": fig, "extra": fig})
     assert 'id="grafico-pluriennale"' in report and 'id="grafico-extra"' in report
     assert 'id="grafico-budget_obiettivi"' not in report
-    assert "Grafico «Budget 2020 per obiettivo, azione e voce» non fornito." in report
+    assert "Grafico «Budget per obiettivo, azione e voce» non fornito." in report

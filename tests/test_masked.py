@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
+from conftest import LINES, SHEET_TOTALS, budget_lines, stated_totals, with_cell
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_checks import LINES, SHEET_TOTALS, budget_lines, stated_totals, with_cell
 
 from cscplan.validation.masked import masked_recoveries, recover_masked
 

@@ -21,7 +21,7 @@ from cscplan.tariffs.engine import cost_plans
 from cscplan.tariffs.schedule import load_schedule
 
 TOY = toy_schedule()
-SCHEDULE = load_schedule(paths.TARIFFS_2023)
+SCHEDULE = load_schedule(paths.TARIFFS)
 PLANS = caseload(
     [
         {"item": "HOUR", "start": "2023-01-01", "end": "2023-12-31", "qty_per_week": 10},

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cscplan import paths
-from cscplan.schemas.piano import SCHEMAS
+from cscplan import metadata, paths
+from cscplan.metadata.tables import PLAN_TABLES
 from cscplan.sources.amounts import (
     MASKED,
     AmountFormatError,
@@ -46,11 +46,12 @@ def stated(plan: PlanTables, table: str, objective: int | None, column: str) -> 
 
 def test_tables_match_schemas(plan):
     tables = plan.tables()
-    assert list(tables) == list(SCHEMAS)
+    assert list(tables) == list(PLAN_TABLES)
     for name, frame in tables.items():
-        SCHEMAS[name].validate(frame)
-        assert list(frame.columns) == list(SCHEMAS[name].columns)
-        assert all(col.description for col in SCHEMAS[name].columns.values()), name
+        metadata.validate(name, frame)
+        schema = metadata.schema(name)
+        assert list(frame.columns) == list(schema.columns)
+        assert all(col.description for col in schema.columns.values()), name
 
 
 # --------------------------------------------------------------------------- budget sheets
@@ -79,12 +80,12 @@ def test_objective_5_stated_total_and_line_sums(plan):
 
 
 @pytest.mark.parametrize(
-    ("objective", "po_2020"),
+    ("objective", "po_current"),
     [(1, 130_477.20), (3, 417_906.19), (4, 56_464.54), (9, 195_354.55), (15, 86_453.59)],
 )
-def test_lines_sum_to_stated_total(plan, objective, po_2020):
-    assert stated(plan, "scheda", objective, "PO 2020") == pytest.approx(po_2020, abs=0.01)
-    assert lines_sum(plan, objective, "PO 2020") == pytest.approx(po_2020, abs=0.01)
+def test_lines_sum_to_stated_total(plan, objective, po_current):
+    assert stated(plan, "scheda", objective, "PO 2020") == pytest.approx(po_current, abs=0.01)
+    assert lines_sum(plan, objective, "PO 2020") == pytest.approx(po_current, abs=0.01)
 
 
 def test_line_counts_per_objective(plan):
@@ -183,7 +184,7 @@ def test_objective_titles_from_headings(plan):
 
 
 def test_revenue(plan):
-    r = plan.revenue_2020
+    r = plan.revenue
     assert len(r) == 28
     assert r.iloc[0].label == "Avanzo gestionale 2019 vincolato"  # <i>…</i> stripped
     assert r.row_kind.value_counts().to_dict() == {"line": 25, "subtotal": 2, "total": 1}
@@ -196,7 +197,7 @@ def test_comparison(plan):
     c = plan.comparison.set_index("objective_id")
     assert list(c.index) == list(range(1, 16))
     assert c.loc[3, "variation"] == pytest.approx(-7_662.99)
-    assert c.loc[5, "budget_2020"] == pytest.approx(6_643_674.94)
+    assert c.loc[5, "budget"] == pytest.approx(6_643_674.94)
     assert c.loc[1, "note"] == "Sviluppo interoperabilità piattaforma"
     assert c.loc[3, "note"] == ""
     assert stated(plan, "confronto", None, "preconsuntivo 2019") == pytest.approx(9_569_298.01)
@@ -280,7 +281,7 @@ def test_every_euro_cell_appears_exactly_once(plan):
     got: Counter[int] = Counter()
     got.update(plan.budget_lines.source_line)
     got.update(plan.stated_totals.source_line)  # includes revenue subtotals and total
-    got.update(plan.revenue_2020.query("row_kind == 'line'").source_line)
+    got.update(plan.revenue.query("row_kind == 'line'").source_line)
     got.update(plan.multiyear.source_line)
     for line in plan.comparison.source_line:
         got[line] += 3

@@ -136,17 +136,11 @@ CASES = {
         "FNPS 2020",
         ["intestazioni di colonna distinte"],
     ),
-    "objective_out_of_range": (
-        edited("OBIETTIVO 15: UFFICIO DI PIANO\t€ 86.453,59\t€ 86.453,59", "OBIETTIVO 16: X\t€ 1,00\t€ 1,00"),
-        line_of("OBIETTIVO 15: UFFICIO DI PIANO\t€ 86.453,59\t€ 86.453,59"),
-        "objective_id",
-        ["tabella 'multiyear'", "intervallo ammesso", "16"],
-    ),
     "multiyear_objective_twice": (
         edited("OBIETTIVO 15: UFFICIO DI PIANO\t€ 86.453,59\t€ 86.453,59", "OBIETTIVO 14: X\t€ 1,00\t€ 1,00"),
         line_of("OBIETTIVO 14: SERVIZI ABITATIVI\t€ -\t€ -\t€ -"),
-        "objective_id",
-        ["tabella 'multiyear'", "valori non ripetuti", "righe 1098, 1099"],
+        None,
+        ["tabella 'multiyear'", "righe non ripetute per la chiave (objective_id, year)", "14"],
     ),
     "blank_line_inside_sheet": (
         edited("SAD\tProgetto di sviluppo e gestione", "\nSAD\tProgetto di sviluppo e gestione"),

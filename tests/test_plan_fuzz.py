@@ -12,9 +12,8 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cscplan import paths
+from cscplan import metadata, paths
 from cscplan.errors import InputError
-from cscplan.schemas.piano import SCHEMAS
 from cscplan.sources.piano_programma import parse_plan
 
 RAW_LINES = paths.PIANO_PROGRAMMA.read_text(encoding="utf-8").split("\n")
@@ -72,7 +71,7 @@ def test_mutated_plan_parses_or_raises_input_error(changes):
         assert str(error).startswith("file fuzz.txt")
         return
     for name, frame in plan.tables().items():
-        SCHEMAS[name].validate(frame)
+        metadata.validate(name, frame)
 
 
 def test_perturb_digit_changes_one_character():

@@ -25,25 +25,25 @@ import pytest
 
 from cscplan import paths
 from cscplan.budget import views
-from cscplan.budget.funding import funding_balance, load_funding_map
+from cscplan.budget.funding import for_plan, funding_balance, load_funding_map
 from cscplan.sources.piano_programma import load_plan
 from cscplan.validation.checks import run_checks
 from cscplan.validation.masked import masked_recoveries, recover_masked
 
 EXPECTED_FINDINGS = {
     # (check, severity, table, objective_id, column, source_line): delta (or computed if no delta)
-    ("column_totals", "error", "schede", 5, "PO 2020", 650): -320_000.00,
-    ("column_totals", "error", "schede", 5, "COMUNI", 650): -400_000.00,
-    ("column_totals", "error", "schede", 5, "ATS", 650): 80_000.00,
-    ("column_totals", "error", "schede", 10, "PO 2019", 954): 72_460.00,
-    ("column_totals", "warning", "schede", 5, "Residui 2019 vincolati", 650): 6_400.00,
-    ("column_totals", "warning", "schede", 5, "FSR 2020", 650): 589_000.00,
-    ("column_totals", "warning", "schede", 8, "FNPS 2020", 906): 30_100.00,
-    ("cross_table", "info", "schede", 5, "2020", 650): -320_000.00,
+    ("column_totals", "error", "scheda", 5, "PO 2020", 650): -320_000.00,
+    ("column_totals", "error", "scheda", 5, "COMUNI", 650): -400_000.00,
+    ("column_totals", "error", "scheda", 5, "ATS", 650): 80_000.00,
+    ("column_totals", "error", "scheda", 10, "PO 2019", 954): 72_460.00,
+    ("column_totals", "warning", "scheda", 5, "Residui 2019 vincolati", 650): 6_400.00,
+    ("column_totals", "warning", "scheda", 5, "FSR 2020", 650): 589_000.00,
+    ("column_totals", "warning", "scheda", 8, "FNPS 2020", 906): 30_100.00,
+    ("cross_table", "info", "scheda", 5, "2020", 650): -320_000.00,
     ("revenue_subtotals", "error", "entrate", None, "Totale Entrate 2019", 1053): -320_000.00,
     ("revenue_subtotals", "info", "entrate", None, "Totale Entrate 2019", 1053): None,
     ("revenue_subtotals", "info", "entrate", None, "TOTALE BUDGET", 1054): 320_000.00,
-    ("masked_cells", "info", "schede", 5, "ATS", 602): 300_000.00,
+    ("masked_cells", "info", "scheda", 5, "ATS", 602): 300_000.00,
     ("balance", "info", "entrate", None, "Fondo POVERTA' - Reddito di Cittadinanza", 1038): None,
     ("balance", "info", "entrate", None, "Dopo di noi", 1039): None,
     ("balance", "info", "entrate", None, "Misura regionale - REDDITO DI AUTONOMIA", 1046): None,
@@ -58,7 +58,7 @@ def plan():
 
 @pytest.fixture(scope="module")
 def fmap():
-    return load_funding_map(paths.FUNDING_SOURCES)
+    return for_plan(load_funding_map(paths.FUNDING_SOURCES), load_plan(paths.PIANO_PROGRAMMA).years)
 
 
 @pytest.fixture(scope="module")
@@ -123,27 +123,31 @@ def test_bottom_up_total_equals_multiyear_and_comparison_grand_totals(plan, line
 
 
 def test_every_source_balances_once_masked_cell_is_recovered(plan, lines, fmap):
-    balance = funding_balance(lines, plan.revenue_2020, fmap)
+    balance = funding_balance(lines, plan.revenue, fmap)
     assert balance["difference"].abs().max() <= 0.01
     assert balance["allocated"].sum() == pytest.approx(12_236_661.01, abs=0.01)
     ats = balance.set_index("source").loc["Fondi ATS"]
     assert (ats["allocated"], ats["available"]) == pytest.approx((351_000.00, 351_000.00))
-    unrecovered = funding_balance(plan.budget_lines, plan.revenue_2020, fmap).set_index("source")
+    unrecovered = funding_balance(plan.budget_lines, plan.revenue, fmap).set_index("source")
     assert unrecovered.loc["Fondi ATS", "difference"] == pytest.approx(300_000.00, abs=0.01)
 
 
 def test_views_on_the_real_plan(plan, lines, fmap):
-    wide = views.by_objective_source_wide(lines, fmap, plan.stated_totals).set_index("objective_id")
+    wide = views.by_objective_source_wide(lines, fmap, plan.stated_totals, plan.years).set_index(
+        "objective_id"
+    )
     assert wide.loc[5, "Fondi ATS"] == pytest.approx(340_000.00, abs=0.01)
     assert wide.loc[5, "differenza"] == pytest.approx(-320_000.00, abs=0.01)
     assert wide.loc[3, "PO 2020 calcolato"] == pytest.approx(417_906.19, abs=0.01)
-    by_action = views.by_action(lines)
+    by_action = views.by_action(lines, plan.years)
     assert by_action["line_id"].is_unique and by_action["has_imputed"].sum() == 1
-    comparison = views.comparison_view(plan.comparison, lines).set_index("objective_id")
+    comparison = views.comparison_view(plan.comparison, lines, plan.years).set_index("objective_id")
     assert comparison["budget_gap"].abs().max() <= 0.01
-    summary = views.objective_summary(lines, plan.stated_totals, fmap).set_index("objective_id")
-    assert summary.loc[10, "po_2019_stated"] - summary.loc[10, "po_2019_computed"] == pytest.approx(
-        72_460.00, abs=0.01
+    summary = views.objective_summary(lines, plan.stated_totals, fmap, plan.years).set_index(
+        "objective_id"
     )
+    assert summary.loc[10, "po_previous_stated"] - summary.loc[
+        10, "po_previous_computed"
+    ] == pytest.approx(72_460.00, abs=0.01)
     multi = views.multiyear_view(plan.multiyear, plan.stated_totals).set_index("objective")
     assert multi.loc["Totale calcolato", "2021"] == pytest.approx(12_131_997.98, abs=0.01)

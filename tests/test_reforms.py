@@ -20,7 +20,7 @@ from cscplan.tariffs.engine import cost_plans
 from cscplan.tariffs.schedule import load_schedule
 
 BAD = Path(__file__).parent / "bad_inputs"
-SCHEDULE = load_schedule(paths.TARIFFS_2023)
+SCHEDULE = load_schedule(paths.TARIFFS)
 TOY = toy_schedule()
 
 
@@ -152,7 +152,7 @@ def test_percent_change_from_april_on_real_schedule():
     assert rate(schedule, "SAAP_D2", "2023-12-31").rate == pytest.approx(22.575)
     assert rate(schedule, "SAD_FERIALE", "2023-12-31").rate == 20.20
     assert options == {"vat_rate": None, "district_abatement": True, "year": 2023}
-    assert SCHEDULE.rates.equals(load_schedule(paths.TARIFFS_2023).rates)  # input untouched
+    assert SCHEDULE.rates.equals(load_schedule(paths.TARIFFS).rates)  # input untouched
     # 10 h/week from 1 April = 275 days × 10/7 h × 1.01 € × 1.05 = 416.63 € more.
     base = cost_plans(plans, SCHEDULE)["gross_eur"].sum()
     more = cost_plans(plans, schedule)["gross_eur"].sum()

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
-from test_charts import sample_tables
+from conftest import sample_tables
 
 from cscplan import paths
 from cscplan.io import write_text

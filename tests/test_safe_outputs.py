@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import sample_tables
 from openpyxl import load_workbook
-from test_charts import sample_tables
 
 from cscplan.io import csv_bytes
 from cscplan.reports import charts
@@ -33,7 +33,10 @@ HOSTILE_COLUMNS = {
     "findings": ["column", "message"],
     "funding_by_objective": ["source"],
     "funding_sources": ["source"],
-    "revenue_2020": ["label"],
+    "revenue": ["label"],
+    "budget_by_action": ["objective", "action", "item", "detail"],
+    "budget_by_objective": ["objective"],
+    "comparison_view": ["objective"],
     "costs_summary": ["service"],
     "costs_monthly": ["service", "beneficiary_id"],
     "sensitivity": ["label"],

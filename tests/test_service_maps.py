@@ -9,9 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cscplan import paths
+from cscplan import metadata, paths
 from cscplan.errors import InputError
-from cscplan.schemas.service_maps import SCHEMAS
 from cscplan.sources.service_maps import (
     ServiceMaps,
     load_service_maps,
@@ -178,7 +177,7 @@ def test_repeated_tables_are_numbered_blocks(maps):
 
 def test_schemas_describe_every_column():
     for name in ("service_maps", "service_map_values", "service_maps_absent"):
-        schema = SCHEMAS[name]
+        schema = metadata.schema(name)
         assert all(col.description for col in schema.columns.values()), name
 
 
@@ -281,7 +280,7 @@ def test_italian_decimals_round_trip(units, cents):
         ("no_maps", None, "ANALISI DELLA FORMULA GESTIONALE"),
         ("no_title", 10, "nome del servizio"),
         ("cp1252", 27, "UTF-8"),
-        ("duplicate_year", 29, "conforme allo schema"),
+        ("duplicate_year", 29, "righe non ripetute per la chiave"),
     ],
 )
 def test_bad_inputs_raise_input_error(name, row, fragment):
@@ -313,6 +312,6 @@ def test_arbitrary_text_only_raises_input_error(text):
 
 
 def test_values_frame_is_schema_valid_and_sorted_by_line(maps):
-    SCHEMAS["service_map_values"].validate(maps.values)
+    metadata.validate("service_map_values", maps.values)
     assert maps.values.source_line.is_monotonic_increasing
     assert maps.maps.source_line.is_monotonic_increasing

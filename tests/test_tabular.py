@@ -21,7 +21,7 @@ from cscplan.scenarios.caseload import district_comuni, load_caseload
 from cscplan.tabular import ENGLISH, ITALIAN, parse_dates, parse_numbers, read_table
 from cscplan.tariffs.schedule import load_schedule
 
-SCHEDULE = load_schedule(paths.TARIFFS_2023)
+SCHEDULE = load_schedule(paths.TARIFFS)
 HEADER = "beneficiary_id;comune;item;start;end;qty_per_week"
 
 
@@ -267,7 +267,7 @@ def test_funding_map_saved_by_italian_excel_is_read(tmp_path):
 
 def test_reference_errors_name_the_file_line(tmp_path):
     lines = paths.FUNDING_SOURCES.read_text(encoding="utf-8").splitlines()
-    lines[3] = lines[3].replace("avanzo 2019", "avanzi", 1)
+    lines[3] = lines[3].replace(",avanzo,", ",avanzi,", 1)
     path = tmp_path / "fonti.csv"
     path.write_text("\n\n".join(lines[:2]) + "\n" + "\n".join(lines[2:]) + "\n", encoding="utf-8")
     with pytest.raises(InputError) as err:

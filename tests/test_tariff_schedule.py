@@ -27,17 +27,17 @@ REQUIRED_CODES = (
 
 @pytest.fixture(scope="module")
 def schedule():
-    return load_schedule(paths.TARIFFS_2023)
+    return load_schedule(paths.TARIFFS)
 
 
 @pytest.fixture(scope="module")
 def raw_lines():
-    return paths.GUIDELINES_2023.read_text(encoding="utf-8").splitlines()
+    return paths.GUIDELINES.read_text(encoding="utf-8").splitlines()
 
 
 @pytest.fixture(scope="module")
 def yaml_data():
-    return yaml.safe_load(paths.TARIFFS_2023.read_text(encoding="utf-8"))
+    return yaml.safe_load(paths.TARIFFS.read_text(encoding="utf-8"))
 
 
 def _amount_on_line(amount: float, line: str) -> bool:
@@ -167,7 +167,7 @@ def test_explicit_district_rates(schedule):
 
 @functools.cache
 def _shared_schedule():
-    return load_schedule(paths.TARIFFS_2023)
+    return load_schedule(paths.TARIFFS)
 
 
 @settings(max_examples=100, deadline=None)

@@ -1,8 +1,9 @@
-"""Funding sources: the editable map from sheet columns to canonical sources, and the 2020 balance.
+"""Funding sources: the editable map from sheet columns to canonical sources, and the balance.
 
 The budget sheets finance each line through columns ("FNPS 2020", "COMUNI", "Residui 2019
 vincolati", ...); the revenue table ("Canali di finanziamento 2020") lists what is available under
-other labels. ``data/funding_sources.csv`` links the two (see ``data/funding_sources.md``).
+other labels. ``data/funding_sources.csv`` links the two (see ``data/funding_sources.md``); its
+texts name years as placeholders (``FNPS {anno}``), filled from the plan read (:func:`for_plan`).
 """
 
 from __future__ import annotations
@@ -12,29 +13,21 @@ from pathlib import Path
 
 import pandas as pd
 
+from cscplan import metadata
 from cscplan.errors import InputError
-from cscplan.schemas.piano import PLAN_COLUMNS
+from cscplan.plan_years import PlanYears
 from cscplan.tabular import load_reference
+from cscplan.vocabulary import FUNDING_GROUPS as GROUPS
 
-GROUPS = ("comunali", "fondi nazionali", "regionali", "ATS", "avanzo 2019", "altri")
-MAP_COLUMNS = ["column", "source", "group", "revenue_labels", "note", "source_line"]
+MAP_COLUMNS = list(metadata.dtypes("funding_sources"))
+TEMPLATE_COLUMNS = ["column", "source", "revenue_labels", "note"]
 LABEL_SEPARATOR = " | "
 SOURCE_KIND = "source"
-PLAN_2020 = PLAN_COLUMNS[1]
 
 STATUS_MAPPED = "mappata"
 STATUS_UNMAPPED_COLUMN = "colonna non mappata"
 STATUS_UNMAPPED_REVENUE = "entrata non mappata"
-BALANCE_COLUMNS = [
-    "source",
-    "group",
-    "columns",
-    "revenue_labels",
-    "allocated",
-    "available",
-    "difference",
-    "status",
-]
+BALANCE_COLUMNS = list(metadata.dtypes("funding_balance"))
 
 
 def normalize_label(label: str) -> str:
@@ -74,6 +67,8 @@ def _validate_row(row: pd.Series, line: int, file: str | Path) -> None:
     for name in ("column", "source", "group"):
         if not row[name]:
             raise InputError(file, "un valore non vuoto", "cella vuota", row=line, column=name)
+    for name in TEMPLATE_COLUMNS:
+        _check_template(row[name], line, name, file)
     if row["group"] not in GROUPS:
         raise InputError(
             file,
@@ -90,6 +85,20 @@ def _validate_row(row: pd.Series, line: int, file: str | Path) -> None:
             row=line,
             column="source_line",
         )
+
+
+def _check_template(text: str, line: int, column: str, file: str | Path) -> None:
+    """Only the year placeholders ``{anno}`` and ``{anno_prec}`` may appear in braces."""
+    try:
+        text.format(anno=0, anno_prec=0)
+    except (KeyError, ValueError, IndexError):
+        raise InputError(
+            file,
+            "testo con i soli segnaposto {anno} e {anno_prec}",
+            repr(text[:80]),
+            row=line,
+            column=column,
+        ) from None
 
 
 def _reject_duplicates(frame: pd.DataFrame, name: str, file: str | Path) -> None:
@@ -121,6 +130,14 @@ def _reject_shared_labels(frame: pd.DataFrame, file: str | Path) -> None:
             owner[key] = row["source"]
 
 
+def for_plan(fmap: pd.DataFrame, years: PlanYears) -> pd.DataFrame:
+    """The map with its year placeholders (``{anno}``, ``{anno_prec}``) filled for the plan read."""
+    filled = fmap.copy()
+    for name in TEMPLATE_COLUMNS:
+        filled[name] = filled[name].map(years.fill)
+    return filled
+
+
 def source_of_columns(fmap: pd.DataFrame) -> dict[str, str]:
     """Sheet column header → canonical source name."""
     return dict(zip(fmap["column"], fmap["source"], strict=True))
@@ -136,7 +153,7 @@ def source_of_revenue_labels(fmap: pd.DataFrame) -> dict[str, str]:
 
 
 def funding_cells(lines: pd.DataFrame) -> pd.DataFrame:
-    """The funding-source cells of the budget lines (all funding columns are 2020 money)."""
+    """The funding-source cells of the budget lines (all funding columns are budget-year money)."""
     return lines[lines["kind"] == SOURCE_KIND]
 
 
@@ -146,7 +163,7 @@ def revenue_lines(revenue: pd.DataFrame) -> pd.DataFrame:
 
 
 def funding_balance(lines: pd.DataFrame, revenue: pd.DataFrame, fmap: pd.DataFrame) -> pd.DataFrame:
-    """Per canonical source: allocated in the budget sheets vs available in the 2020 revenue.
+    """Per canonical source: allocated in the budget sheets vs available in the year's revenue.
 
     ``difference = available - allocated`` (positive: money not yet allocated). Every funding
     column of every sheet and every revenue line appears: unmapped ones get their own row with

@@ -8,6 +8,7 @@ skipped by :func:`all_charts` and explained by :func:`skipped_charts` with an It
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,37 +17,33 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cscplan.fmt import eur, number, percent, signed_eur
-from cscplan.safe_text import plot_text
-from cscplan.schemas.piano import PLAN_COLUMNS
-
-PLAN_COLUMN_2020 = PLAN_COLUMNS[1]
-BASELINE = "baseline"
-ALERT_SHARE = 0.8
-TOLERANCE = 0.01
-PALETTE = (
-    "#1f5f8b",
-    "#e07b39",
-    "#3a9d5d",
-    "#b8404a",
-    "#7a5ba6",
-    "#8c6d3f",
-    "#d16fa6",
-    "#6f7b87",
-    "#a8a83a",
-    "#2fa8b8",
-    "#4a6fd1",
-    "#c9a227",
-    "#5b8c3a",
-    "#9c3d6b",
-    "#3d5a6b",
+from cscplan.reports.presentation import (
+    DECREASE_COLOR,
+    INCREASE_COLOR,
+    PAYER_COLUMNS,
+    SEVERITY_COLORS,
+    SEVERITY_LABELS,
+    TOTAL_COLOR,
+    MissingData,
+    alert_share,
+    capitalised,
+    failing_totals,
+    group_color,
+    month_label,
+    objective_color,
+    objective_label,
+    objective_labels,
+    plan_years,
+    scenario_label,
+    scenario_order,
+    series_color,
+    short,
+    with_groups,
 )
-SEVERITY_COLORS = {"error": "#c0392b", "warning": "#e0a526", "info": "#5b9bd5"}
-SEVERITY_LABELS = {"error": "errore", "warning": "avviso", "info": "nota"}
-PAYER_LABELS = {"comune_eur": "Comuni", "district_eur": "Distretto (fondo unico)"}
+from cscplan.safe_text import plot_text  # user text in labels: escaped for plotly
+from cscplan.vocabulary import BASELINE, MONEY_TOLERANCE
 
-
-class ChartDataMissing(Exception):
-    """The tables needed by a chart are absent or empty; the message is the Italian note."""
+ChartDataMissing = MissingData
 
 
 @dataclass(frozen=True)
@@ -56,7 +53,6 @@ class ChartSpec:
     name: str
     section: str
     title: str
-    requires: tuple[str, ...]
     build: Callable[[dict[str, pd.DataFrame]], go.Figure]
 
 
@@ -90,111 +86,55 @@ def _table(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame:
     return frame
 
 
-def _short(text: str, width: int = 38) -> str:
-    """User text shortened for a chart label and escaped for plotly (see ``plot_text``)."""
-    text = " ".join(str(text).split())
-    return plot_text(text if len(text) <= width else text[: width - 1].rstrip() + "…")
-
-
-def _scenario_name(name: str, tables: dict[str, pd.DataFrame]) -> str:
-    """The scenario's label (user text from its YAML) as a plotly label."""
-    return plot_text(scenario_label(name, tables))
-
-
-def objective_titles(tables: dict[str, pd.DataFrame]) -> dict[int, str]:
-    """Objective id → full title, from the budget lines (or comparison/multi-year)."""
-    for name in ("budget_lines", "comparison", "multiyear"):
-        frame = tables.get(name)
-        if frame is not None and not frame.empty and "objective" in frame.columns:
-            pairs = frame.drop_duplicates("objective_id").sort_values("objective_id")
-            return {
-                int(i): " ".join(str(t).split())
-                for i, t in zip(pairs["objective_id"], pairs["objective"], strict=True)
-            }
-    return {}
-
-
-def objective_labels(tables: dict[str, pd.DataFrame]) -> dict[int, str]:
-    """Objective id → short chart label ``"Ob. 5 – title…"``."""
-    return {i: f"Ob. {i} – {_short(t, 30)}" for i, t in objective_titles(tables).items()}
-
-
-def _objective_label(labels: dict[int, str], objective_id: int) -> str:
-    return labels.get(int(objective_id), f"Ob. {int(objective_id)}")
-
-
-def scenario_label(name: str, tables: dict[str, pd.DataFrame] | None = None) -> str:
-    """Italian label of a scenario: from the optional ``scenarios`` table (scenario, label),
-    else the file name made readable (``saap_piu5`` → ``Saap piu5``); baseline is named."""
-    labels = (tables or {}).get("scenarios")
-    if labels is not None and {"scenario", "label"} <= set(labels.columns):
-        found = labels.loc[labels["scenario"] == name, "label"]
-        if len(found) and str(found.iloc[0]).strip():
-            return str(found.iloc[0]).strip()
-    if name == BASELINE:
-        return "Situazione attuale (baseline)"
-    text = str(name).replace("_", " ").strip()
-    return text[:1].upper() + text[1:]
-
-
-def _scenario_order(names) -> list[str]:
-    unique = sorted(set(names))
-    return [BASELINE] * (BASELINE in unique) + [n for n in unique if n != BASELINE]
-
-
-def _month_label(month: str) -> str:
-    months = "gen feb mar apr mag giu lug ago set ott nov dic".split()
-    year, number = str(month).split("-")[:2]
-    return f"{months[int(number) - 1]} {year}"
-
-
 # --------------------------------------------------------------------------- budget
 
 
-def plan_2020_lines(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Budget lines of the 2020 plan column with a usable (positive) amount."""
-    lines = _table(tables, "budget_lines")
-    lines = lines[(lines["column"] == PLAN_COLUMN_2020) & lines["amount"].notna()]
-    lines = lines[lines["amount"] > 0]
+def plan_lines(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Budget lines (per-line view) with a positive amount in the year's PO column."""
+    lines = _table(tables, "budget_by_action")
+    lines = lines[lines["po_current"].notna() & (lines["po_current"] > 0)]
     if lines.empty:
-        raise ChartDataMissing(
-            f"nessuna riga di budget con importo nella colonna {PLAN_COLUMN_2020}"
-        )
-    return lines
+        raise ChartDataMissing("nessuna riga di budget con importo nel PO dell'anno")
+    return lines.rename(columns={"po_current": "amount"})
 
 
 def budget_treemap(tables: dict[str, pd.DataFrame]) -> go.Figure:
-    """Treemap objectives → actions → lines of the 2020 budget (bottom-up, column PO 2020)."""
-    lines = plan_2020_lines(tables)
+    """Treemap objectives → actions → lines of the year's budget (bottom-up, the year's PO)."""
+    lines = plan_lines(tables)
     labels = objective_labels(tables)
     action = lines["action"].fillna("").astype(str).str.strip().replace("", "(senza azione)")
     frame = lines.assign(action_label=action)
-    ids, parents, names, values = [], [], [], []
+    ids, parents, names, values, colors = [], [], [], [], []
     for obj_id, obj_rows in frame.groupby("objective_id", sort=True):
         obj_key = f"o{int(obj_id)}"
+        color = objective_color(obj_id)
         ids.append(obj_key)
         parents.append("")
-        names.append(_objective_label(labels, obj_id))
+        names.append(plot_text(objective_label(labels, obj_id)))
         values.append(float(obj_rows["amount"].sum()))
+        colors.append(color)
         for act_no, (act, act_rows) in enumerate(obj_rows.groupby("action_label", sort=False)):
             act_key = f"{obj_key}/a{act_no}"
             ids.append(act_key)
             parents.append(obj_key)
-            names.append(_short(act, 45))
+            names.append(plot_text(short(act, 45)))
             values.append(float(act_rows["amount"].sum()))
+            colors.append(color)
             for line_id, item, amount in zip(
                 act_rows["line_id"], act_rows["item"], act_rows["amount"], strict=True
             ):
                 ids.append(f"{act_key}/{line_id}")
                 parents.append(act_key)
-                names.append(_short(item, 45))
+                names.append(plot_text(short(item, 45)))
                 values.append(float(amount))
+                colors.append(color)
     fig = go.Figure(
         go.Treemap(
             ids=ids,
             parents=parents,
             labels=names,
             values=values,
+            marker={"colors": colors},
             branchvalues="total",
             customdata=[eur(v) for v in values],
             hovertemplate="<b>%{label}</b><br>%{customdata}<br>%{percentRoot:.1%} del totale"
@@ -204,7 +144,8 @@ def budget_treemap(tables: dict[str, pd.DataFrame]) -> go.Figure:
         )
     )
     total = lines["amount"].sum()
-    return _layout(fig, f"Budget 2020 per obiettivo, azione e voce (totale {eur(total)})")
+    year = plan_years(tables).budget_year
+    return _layout(fig, f"Budget {year} per obiettivo, azione e voce (totale {eur(total)})")
 
 
 def _translucent(hex_color: str, alpha: float = 0.35) -> str:
@@ -213,9 +154,9 @@ def _translucent(hex_color: str, alpha: float = 0.35) -> str:
 
 
 def funding_sankey(tables: dict[str, pd.DataFrame]) -> go.Figure:
-    """Sankey funding groups → objectives, 2020 bottom-up (canonical sources mapped to groups)."""
+    """Sankey funding groups → objectives, bottom-up (canonical sources mapped to groups)."""
     funding = _table(tables, "funding_by_objective")
-    funding = funding[funding["amount"].notna() & (funding["amount"] > TOLERANCE)]
+    funding = funding[funding["amount"].notna() & (funding["amount"] > MONEY_TOLERANCE)]
     if funding.empty:
         raise ChartDataMissing("nessun importo positivo in «funding_by_objective»")
     frame = with_groups(funding, tables)
@@ -223,8 +164,11 @@ def funding_sankey(tables: dict[str, pd.DataFrame]) -> go.Figure:
     group_names = sorted(flows["group"].unique())
     objective_ids = sorted(int(i) for i in flows["objective_id"].unique())
     labels = objective_labels(tables)
-    node_labels = [plot_text(str(g)[:1].upper() + str(g)[1:]) for g in group_names] + [
-        _objective_label(labels, i) for i in objective_ids
+    node_labels = [plot_text(capitalised(g)) for g in group_names] + [
+        plot_text(objective_label(labels, i)) for i in objective_ids
+    ]
+    node_colors = [group_color(g) for g in group_names] + [
+        objective_color(i) for i in objective_ids
     ]
     index = {("g", g): n for n, g in enumerate(group_names)}
     index.update({("o", o): len(group_names) + n for n, o in enumerate(objective_ids)})
@@ -237,14 +181,12 @@ def funding_sankey(tables: dict[str, pd.DataFrame]) -> go.Figure:
             node={
                 "label": node_labels,
                 "pad": 12,
-                "color": [PALETTE[n % len(PALETTE)] for n in range(len(node_labels))],
+                "color": node_colors,
                 "customdata": [eur(v) for v in node_totals],
                 "hovertemplate": "<b>%{label}</b><br>%{customdata}<extra></extra>",
             },
             link={
-                "color": [
-                    _translucent(PALETTE[index[("g", g)] % len(PALETTE)]) for g in flows["group"]
-                ],
+                "color": [_translucent(group_color(g)) for g in flows["group"]],
                 "source": [index[("g", g)] for g in flows["group"]],
                 "target": [index[("o", int(o))] for o in flows["objective_id"]],
                 "value": flows["amount"].tolist(),
@@ -254,36 +196,22 @@ def funding_sankey(tables: dict[str, pd.DataFrame]) -> go.Figure:
             },
         )
     )
-    return _layout(fig, "Fonti di finanziamento 2020 per obiettivo (dalle righe di budget)")
-
-
-def source_groups(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
-    """Canonical source → funding group, from the ``funding_sources`` table when present."""
-    fmap = tables.get("funding_sources")
-    if fmap is None or fmap.empty or not {"source", "group"} <= set(fmap.columns):
-        return {}
-    pairs = fmap.drop_duplicates("source")
-    return dict(zip(pairs["source"], pairs["group"], strict=True))
-
-
-def with_groups(funding: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """``funding`` with a ``group`` column: its own, else from the funding map, else the source."""
-    if "group" in funding.columns and funding["group"].notna().all():
-        return funding
-    mapped = funding["source"].map(source_groups(tables))
-    return funding.assign(group=mapped.fillna(funding["source"]))
+    year = plan_years(tables).budget_year
+    return _layout(fig, f"Fonti di finanziamento {year} per obiettivo (dalle righe di budget)")
 
 
 def comparison_waterfall(tables: dict[str, pd.DataFrame]) -> go.Figure:
-    """Waterfall from the 2019 pre-final total to the 2020 budget, one step per objective."""
-    comparison = _table(tables, "comparison").sort_values("objective_id")
+    """Waterfall from the previous year's pre-final total to the year's budget, by objective."""
+    comparison = _table(tables, "comparison_view").sort_values("objective_id")
     labels = objective_labels(tables)
-    start = float(comparison["preconsuntivo_2019"].sum())
-    end = float(comparison["budget_2020"].sum())
-    steps = comparison["budget_2020"] - comparison["preconsuntivo_2019"]
+    years = plan_years(tables)
+    start = float(comparison["preconsuntivo"].sum())
+    end = float(comparison["budget_stated"].sum())
+    steps = comparison["budget_stated"] - comparison["preconsuntivo"]
     ids = comparison["objective_id"]
-    names = ["Preconsuntivo 2019", *[f"Ob. {int(i)}" for i in ids], "Budget 2020"]
-    full = ["Preconsuntivo 2019", *[_objective_label(labels, i) for i in ids], "Budget 2020"]
+    first, last = f"Preconsuntivo {years.previous_year}", f"Budget {years.budget_year}"
+    names = [first, *[f"Ob. {int(i)}" for i in ids], last]
+    full = [first, *[plot_text(objective_label(labels, i)) for i in ids], last]
     values = [start, *steps.astype(float).tolist(), end]
     texts = [eur(start), *[_signed_whole(v) for v in steps], eur(end)]
     hover = [
@@ -301,13 +229,17 @@ def comparison_waterfall(tables: dict[str, pd.DataFrame]) -> go.Figure:
             textposition="outside",
             customdata=hover,
             hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
-            increasing={"marker": {"color": "#3a9d5d"}},
-            decreasing={"marker": {"color": "#b8404a"}},
-            totals={"marker": {"color": "#1f5f8b"}},
+            increasing={"marker": {"color": INCREASE_COLOR}},
+            decreasing={"marker": {"color": DECREASE_COLOR}},
+            totals={"marker": {"color": TOTAL_COLOR}},
             connector={"line": {"color": "#999999"}},
         )
     )
-    _layout(fig, "Dal preconsuntivo 2019 al budget 2020: variazione per obiettivo")
+    _layout(
+        fig,
+        f"Dal preconsuntivo {years.previous_year} al budget {years.budget_year}: "
+        "variazione per obiettivo",
+    )
     levels = start + steps.cumsum()
     low = min(start, end, float(levels.min()))
     high = max(start, end, float(levels.max()))
@@ -327,20 +259,20 @@ def _signed_whole(value: float) -> str:
 
 
 def multiyear_bars(tables: dict[str, pd.DataFrame]) -> go.Figure:
-    """Stacked bars 2020–2022 by objective, with each year's total written above its bar."""
+    """Stacked bars of the multi-year budget by objective, each year's total above its bar."""
     multiyear = _table(tables, "multiyear")
     labels = objective_labels(tables)
     years = sorted(int(y) for y in multiyear["year"].unique())
     x = [str(y) for y in years]
     fig = go.Figure()
-    for n, (obj_id, rows) in enumerate(multiyear.groupby("objective_id", sort=True)):
+    for obj_id, rows in multiyear.groupby("objective_id", sort=True):
         amounts = rows.set_index("year")["amount"].reindex(years)
         fig.add_trace(
             go.Bar(
                 x=x,
                 y=amounts.tolist(),
-                name=_objective_label(labels, obj_id),
-                marker_color=PALETTE[n % len(PALETTE)],
+                name=plot_text(objective_label(labels, obj_id)),
+                marker_color=objective_color(obj_id),
                 customdata=[eur(v) for v in amounts],
                 hovertemplate="%{fullData.name}<br>%{x}: %{customdata}<extra></extra>",
             )
@@ -348,22 +280,15 @@ def multiyear_bars(tables: dict[str, pd.DataFrame]) -> go.Figure:
     totals = multiyear.groupby("year")["amount"].sum().reindex(years)
     for year, total in zip(x, totals, strict=True):
         fig.add_annotation(x=year, y=total, text=f"<b>{eur(total)}</b>", showarrow=False, yshift=12)
-    _layout(fig, "Budget pluriennale 2020–2022 per obiettivo", barmode="stack", height=620)
+    title = f"Budget pluriennale {years[0]}–{years[-1]} per obiettivo"
+    _layout(fig, title, barmode="stack", height=620)
+    fig.update_xaxes(type="category")
     fig.update_yaxes(title_text="Euro", tickformat=",.0f", ticksuffix=" €")
     fig.update_layout(legend={"orientation": "v", "y": 1, "x": 1.02, "yanchor": "top"})
     return fig
 
 
 # --------------------------------------------------------------------------- validation
-
-
-def failing_totals(findings: pd.DataFrame) -> pd.DataFrame:
-    """Errors whose stated and computed figures disagree by more than 1 cent (each wrong cell once:
-    repeats of the same cell are notes, see ``one_error_per_cell``)."""
-    mask = findings["stated"].notna() & findings["computed"].notna()
-    mask &= findings["severity"] == "error"
-    delta = (findings["stated"] - findings["computed"]).abs()
-    return findings[mask & (delta > TOLERANCE)]
 
 
 def _finding_label(row: pd.Series) -> str:
@@ -435,18 +360,18 @@ def scenario_by_service(tables: dict[str, pd.DataFrame]) -> go.Figure:
     )
     base = wide[BASELINE] if BASELINE in wide.columns else None
     fig = go.Figure()
-    for n, scenario in enumerate(_scenario_order(wide.columns)):
+    for n, scenario in enumerate(scenario_order(wide.columns)):
         values = wide[scenario].fillna(0.0)
         deltas = values - base if base is not None else values * 0
         fig.add_trace(
             go.Bar(
                 x=[plot_text(s) for s in wide.index],
                 y=values.tolist(),
-                name=_scenario_name(scenario, tables),
-                marker_color=PALETTE[n % len(PALETTE)],
+                name=plot_text(scenario_label(scenario, tables)),
+                marker_color=series_color(n),
                 customdata=[[eur(v), signed_eur(d)] for v, d in zip(values, deltas, strict=True)],
                 hovertemplate="<b>%{x}</b> · %{fullData.name}<br>%{customdata[0]}"
-                "<br>rispetto alla baseline: %{customdata[1]}<extra></extra>",
+                "<br>rispetto allo scenario base: %{customdata[1]}<extra></extra>",
             )
         )
     _layout(fig, "Costo annuo per servizio: situazione attuale e scenari", barmode="group")
@@ -457,19 +382,19 @@ def scenario_by_service(tables: dict[str, pd.DataFrame]) -> go.Figure:
 def scenario_by_payer(tables: dict[str, pd.DataFrame]) -> go.Figure:
     """Stacked bars per scenario: what the comuni pay and what the district fund pays."""
     summary = _table(tables, "costs_summary")
-    totals = summary.groupby("scenario")[list(PAYER_LABELS)].sum()
-    order = _scenario_order(totals.index)
+    totals = summary.groupby("scenario")[list(PAYER_COLUMNS)].sum()
+    order = scenario_order(totals.index)
     totals = totals.reindex(order)
-    x = [_scenario_name(s, tables) for s in order]
+    x = [plot_text(scenario_label(s, tables)) for s in order]
     fig = go.Figure()
-    for n, (column, label) in enumerate(PAYER_LABELS.items()):
+    for n, (column, label) in enumerate(PAYER_COLUMNS.items()):
         values = totals[column]
         fig.add_trace(
             go.Bar(
                 x=x,
                 y=values.tolist(),
                 name=label,
-                marker_color=PALETTE[n],
+                marker_color=series_color(n),
                 customdata=[eur(v) for v in values],
                 hovertemplate="%{x}<br>%{fullData.name}: %{customdata}<extra></extra>",
             )
@@ -497,10 +422,12 @@ def _horizontal_line(fig: go.Figure, x: list[str], level: float, name: str, dash
     )
 
 
-def _with_commitment(fig: go.Figure, x: list[str], level: float, title: str) -> go.Figure:
-    """Add the committed budget and its 80 % alert line to a cumulative-spend chart."""
+def _with_commitment(
+    fig: go.Figure, x: list[str], level: float, share: float, title: str
+) -> go.Figure:
+    """Add the committed budget and its alert line (e.g. 80 %) to a cumulative-spend chart."""
     _horizontal_line(fig, x, level, "Impegno annuo", "dash")
-    _horizontal_line(fig, x, ALERT_SHARE * level, "Soglia di allerta 80%", "dot")
+    _horizontal_line(fig, x, share * level, f"Soglia di allerta {percent(share, 0)}", "dot")
     _layout(fig, title)
     fig.update_yaxes(title_text="Spesa cumulata (€)", tickformat=",.0f", ticksuffix=" €")
     return fig
@@ -522,69 +449,63 @@ def cumulative_spend(tables: dict[str, pd.DataFrame]) -> go.Figure:
         index="month", columns="scenario", values="gross_eur", aggfunc="sum"
     )
     monthly = monthly.sort_index().fillna(0.0).cumsum()
-    x = [_month_label(m) for m in monthly.index]
+    x = [month_label(m) for m in monthly.index]
     fig = go.Figure()
-    for n, scenario in enumerate(_scenario_order(monthly.columns)):
+    for n, scenario in enumerate(scenario_order(monthly.columns)):
         values = monthly[scenario]
         fig.add_trace(
             go.Scatter(
                 x=x,
                 y=values.tolist(),
                 mode="lines+markers",
-                name=_scenario_name(scenario, tables),
-                line={"color": PALETTE[n % len(PALETTE)], "width": 2.5 if n == 0 else 1.8},
+                name=plot_text(scenario_label(scenario, tables)),
+                line={"color": series_color(n), "width": 2.5 if n == 0 else 1.8},
                 customdata=[eur(v) for v in values],
                 hovertemplate="%{fullData.name}<br>%{x}: %{customdata}<extra></extra>",
             )
         )
     level = commitment(tables, costs)
-    return _with_commitment(fig, x, level, "Spesa cumulata mese per mese rispetto all'impegno")
+    title = "Spesa cumulata mese per mese rispetto all'impegno"
+    return _with_commitment(fig, x, level, alert_share(tables), title)
 
 
 def montecarlo_fan(tables: dict[str, pd.DataFrame]) -> go.Figure:
     """Fan chart: P10–P90 band and median of cumulative spend from the Monte Carlo draws."""
     monthly = _table(tables, "montecarlo_path").sort_values("month")
-    x = [_month_label(m) for m in monthly["month"]]
+    x = [month_label(m) for m in monthly["month"]]
     band = [[eur(a), eur(b)] for a, b in zip(monthly["p10_eur"], monthly["p90_eur"], strict=True)]
     fig = go.Figure()
+    edge = {"mode": "lines", "line": {"width": 0, "color": TOTAL_COLOR}}
     fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=monthly["p90_eur"].tolist(),
-            mode="lines",
-            line={"width": 0, "color": "#1f5f8b"},
-            name="P90",
-            showlegend=False,
-            hoverinfo="skip",
-        )
+        go.Scatter(x=x, y=monthly["p90_eur"].tolist(), name="P90", showlegend=False, **edge)
     )
     fig.add_trace(
         go.Scatter(
             x=x,
             y=monthly["p10_eur"].tolist(),
-            mode="lines",
             fill="tonexty",
-            fillcolor="rgba(31,95,139,0.25)",
-            line={"width": 0, "color": "#1f5f8b"},
+            fillcolor=_translucent(TOTAL_COLOR, 0.25),
             name="intervallo P10–P90",
             customdata=band,
             hovertemplate="%{x}<br>P10 %{customdata[0]} – P90 %{customdata[1]}<extra></extra>",
+            **edge,
         )
     )
+    fig.data[0].hoverinfo = "skip"
     fig.add_trace(
         go.Scatter(
             x=x,
             y=monthly["p50_eur"].tolist(),
             mode="lines+markers",
-            line={"color": "#1f5f8b", "width": 2.5},
+            line={"color": TOTAL_COLOR, "width": 2.5},
             name="mediana (P50)",
             customdata=[eur(v) for v in monthly["p50_eur"]],
             hovertemplate="%{x}<br>mediana %{customdata}<extra></extra>",
         )
     )
-    level = float(monthly["alert_threshold_eur"].iloc[0]) / ALERT_SHARE
+    level = commitment(tables, tables.get("costs_monthly", pd.DataFrame()))
     title = "Incertezza sulla spesa cumulata (simulazione Monte Carlo, P10–P90)"
-    return _with_commitment(fig, x, level, title)
+    return _with_commitment(fig, x, level, alert_share(tables), title)
 
 
 def tornado(tables: dict[str, pd.DataFrame]) -> go.Figure:
@@ -643,9 +564,27 @@ def csc_volumes(tables: dict[str, pd.DataFrame], growth: pd.DataFrame) -> pd.Ser
     return mapped.groupby("csc_service")["beneficiary_id"].nunique().astype("float64")
 
 
+def growth_series(growth: pd.DataFrame) -> list[tuple[str, str]]:
+    """(column, Italian label) of the year-on-year and average growth columns, years from data."""
+    series = []
+    for column in growth.columns:
+        if yoy := re.fullmatch(r"yoy_(\d{4})", column):
+            year = int(yoy[1])
+            series.append((column, f"{year} su {year - 1}"))
+        elif re.fullmatch(r"cagr_\d{4}_\d{4}", column):
+            series.append((column, "media annua"))
+    return series
+
+
+def growth_span(growth: pd.DataFrame) -> str:
+    """``'2018–2020'``: the first and last year of the maps' values."""
+    years = sorted(int(m[1]) for c in growth.columns if (m := re.fullmatch(r"value_(\d{4})", c)))
+    return f"{years[0]}–{years[-1]}" if years else ""
+
+
 def cremona_growth_chart(tables: dict[str, pd.DataFrame]) -> go.Figure:
-    """Cremona growth 2018–2020 per CSC service and, when a caseload was costed, CSC baseline
-    cases beside the same cases scaled by one year of Cremona growth."""
+    """Cremona growth per CSC service and, when a caseload was costed, CSC baseline cases
+    beside the same cases scaled by one year of Cremona growth."""
     growth = _table(tables, "cremona_growth")
     services = growth[(growth["level"] == "servizio") & growth["growth_factor"].notna()]
     services = services.sort_values("csc_service")
@@ -654,23 +593,20 @@ def cremona_growth_chart(tables: dict[str, pd.DataFrame]) -> go.Figure:
     titles = ("Crescita a Cremona", "Casi CSC e casi con la crescita di Cremona")
     fig = make_subplots(rows=1, cols=1 + with_cases, subplot_titles=titles[: 1 + with_cases])
     x = [plot_text(s) for s in services["csc_service"]]
-    growth_series = (
-        ("yoy_2019", "2019 su 2018"),
-        ("yoy_2020", "2020 su 2019"),
-        ("cagr_2018_2020", "media annua"),
-    )
-    for n, (column, label) in enumerate(growth_series):
+    series = growth_series(services)
+    for n, (column, label) in enumerate(series):
         text = [percent(v) for v in services[column]]
-        fig.add_trace(_bar(x, services[column], label, PALETTE[n], text), row=1, col=1)
+        fig.add_trace(_bar(x, services[column], label, series_color(n), text), row=1, col=1)
     if with_cases:
         projected = volumes * services["growth_factor"].to_numpy()
         for n, (values, label) in enumerate(
-            ((volumes, "casi CSC (baseline)"), (projected, "casi × crescita Cremona"))
+            ((volumes, "casi CSC (scenario base)"), (projected, "casi × crescita Cremona"))
         ):
             text = [number(v, 1) for v in values]
-            fig.add_trace(_bar(x, values, label, PALETTE[3 + n], text), row=1, col=2)
+            color = series_color(len(series) + n)
+            fig.add_trace(_bar(x, values, label, color, text), row=1, col=2)
         fig.update_yaxes(row=1, col=2, title_text="Numero di casi")
-    _layout(fig, "Benchmark Cremona 2018–2020 e volumi CSC", barmode="group")
+    _layout(fig, f"Benchmark Cremona {growth_span(growth)} e volumi CSC", barmode="group")
     fig.update_yaxes(tickformat="+.0%", row=1, col=1, title_text="Crescita")
     return fig
 
@@ -689,57 +625,19 @@ def _bar(x: list[str], values: pd.Series, name: str, color: str, text: list[str]
 # --------------------------------------------------------------------------- registry
 
 CHARTS: tuple[ChartSpec, ...] = (
+    ChartSpec("budget_obiettivi", "budget", "Budget per obiettivo, azione e voce", budget_treemap),
+    ChartSpec("fonti_obiettivi", "budget", "Fonti di finanziamento per obiettivo", funding_sankey),
     ChartSpec(
-        "budget_obiettivi",
-        "budget",
-        "Budget 2020 per obiettivo, azione e voce",
-        ("budget_lines",),
-        budget_treemap,
+        "preconsuntivo_budget", "budget", "Dal preconsuntivo al budget", comparison_waterfall
     ),
-    ChartSpec(
-        "fonti_obiettivi",
-        "budget",
-        "Fonti di finanziamento per obiettivo",
-        ("funding_by_objective",),
-        funding_sankey,
-    ),
-    ChartSpec(
-        "preconsuntivo_budget",
-        "budget",
-        "Dal preconsuntivo 2019 al budget 2020",
-        ("comparison",),
-        comparison_waterfall,
-    ),
-    ChartSpec("pluriennale", "pluriennale", "Budget 2020–2022", ("multiyear",), multiyear_bars),
-    ChartSpec(
-        "verifiche", "verifiche", "Totali che non tornano", ("findings",), validation_scatter
-    ),
-    ChartSpec(
-        "scenari_servizi",
-        "scenari",
-        "Costo per servizio",
-        ("costs_summary",),
-        scenario_by_service,
-    ),
-    ChartSpec("scenari_pagatori", "scenari", "Chi paga", ("costs_summary",), scenario_by_payer),
-    ChartSpec(
-        "spesa_cumulata",
-        "scenari",
-        "Spesa cumulata e impegno",
-        ("costs_monthly",),
-        cumulative_spend,
-    ),
-    ChartSpec(
-        "montecarlo", "scenari", "Incertezza (Monte Carlo)", ("montecarlo_path",), montecarlo_fan
-    ),
-    ChartSpec("sensibilita", "scenari", "Sensibilità ai parametri", ("sensitivity",), tornado),
-    ChartSpec(
-        "crescita_cremona",
-        "benchmark",
-        "Benchmark Cremona",
-        ("cremona_growth",),
-        cremona_growth_chart,
-    ),
+    ChartSpec("pluriennale", "pluriennale", "Budget pluriennale", multiyear_bars),
+    ChartSpec("verifiche", "verifiche", "Totali che non tornano", validation_scatter),
+    ChartSpec("scenari_servizi", "scenari", "Costo per servizio", scenario_by_service),
+    ChartSpec("scenari_pagatori", "scenari", "Chi paga", scenario_by_payer),
+    ChartSpec("spesa_cumulata", "scenari", "Spesa cumulata e impegno", cumulative_spend),
+    ChartSpec("montecarlo", "scenari", "Incertezza (Monte Carlo)", montecarlo_fan),
+    ChartSpec("sensibilita", "scenari", "Sensibilità ai parametri", tornado),
+    ChartSpec("crescita_cremona", "benchmark", "Benchmark Cremona", cremona_growth_chart),
 )
 
 

@@ -1,9 +1,10 @@
 """Excel workbook of the plan, its checks and the scenarios (openpyxl), deterministic bytes.
 
-Sheets: Sintesi, Obiettivi x Fonti, Righe di budget, Pluriennale, Entrate 2020, Verifiche, Scenari
-(+ Monte Carlo and Sensibilità when those tables exist). Every sheet has a bold, frozen header row
-with an autofilter over its data rows; euro cells use ``#,##0.00 "€"`` (Excel shows the user's
-separators); totals are live ``=SUM()`` formulas over the data rows, so edits recompute.
+Sheets: Sintesi, Obiettivi x Fonti, Righe di budget, Pluriennale, Entrate <anno>, Verifiche,
+Scenari (+ Monte Carlo and Sensibilità when those tables exist). Every sheet has a bold, frozen
+header row with an autofilter over its data rows; column headers are the field registry's Italian
+labels; euro cells use ``#,##0.00 "€"`` (Excel shows the user's separators); totals are live
+``=SUM()`` formulas over the data rows, so edits recompute.
 """
 
 from __future__ import annotations
@@ -21,14 +22,16 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from cscplan.reports.charts import (
-    BASELINE,
-    PLAN_COLUMN_2020,
+from cscplan.reports.presentation import (
     SEVERITY_LABELS,
+    costed_period,
+    headers,
+    known_years,
+    plan_years,
     scenario_label,
     source_groups,
 )
-from cscplan.schemas.piano import PLAN_COLUMNS
+from cscplan.vocabulary import BASELINE, MULTIYEAR
 
 EURO_FORMAT = '#,##0.00 "€"'
 PERCENT_FORMAT = "0.0%"
@@ -179,6 +182,14 @@ def _frame(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame | None:
     return None if frame is None or frame.empty else frame
 
 
+def _frame_or_note(ws: Worksheet, tables: dict[str, pd.DataFrame], name: str):
+    """The table, or None after writing the Italian note that it is missing on the sheet."""
+    frame = _frame(tables, name)
+    if frame is None:
+        _note_sheet(ws, name)
+    return frame
+
+
 def _note_sheet(ws: Worksheet, table: str) -> None:
     ws["A1"] = "Nota"
     ws["A1"].font = BOLD
@@ -189,11 +200,11 @@ def _note_sheet(ws: Worksheet, table: str) -> None:
 # --------------------------------------------------------------------------- sheets
 
 
-def budget_lines_wide(lines: pd.DataFrame) -> pd.DataFrame:
+def budget_lines_wide(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per budget line, one column per amount column (plan columns first), plus notes."""
-    order = list(PLAN_COLUMNS) + [
-        c for c in dict.fromkeys(lines["column"]) if c not in PLAN_COLUMNS
-    ]
+    lines = tables["budget_lines"]
+    plan_columns = list(plan_years(tables).plan_columns)
+    order = plan_columns + [c for c in dict.fromkeys(lines["column"]) if c not in plan_columns]
     keys = ["line_id", "objective_id", "part", "action", "item", "detail", "source_line"]
     wide = lines.pivot_table(index="line_id", columns="column", values="amount", aggfunc="first")
     wide = wide.reindex(columns=[c for c in order if c in set(lines["column"])])
@@ -203,17 +214,7 @@ def budget_lines_wide(lines: pd.DataFrame) -> pd.DataFrame:
     frame = meta.join(wide).join(notes.rename("Note")).reset_index()
     frame["Note"] = frame["Note"].fillna("")
     frame = frame.sort_values(["objective_id", "part", "source_line"], kind="stable")
-    return frame.rename(
-        columns={
-            "line_id": "Codice riga",
-            "objective_id": "Obiettivo",
-            "part": "Parte",
-            "action": "Azione",
-            "item": "Voce",
-            "detail": "Dettaglio",
-            "source_line": "Riga sorgente",
-        }
-    )
+    return frame.rename(columns=headers("budget_lines", keys, tables))
 
 
 def _mask_note(group: pd.DataFrame) -> str:
@@ -226,42 +227,46 @@ def _mask_note(group: pd.DataFrame) -> str:
 
 def lines_sheet(ws: Worksheet, tables: dict[str, pd.DataFrame]) -> Block | None:
     lines = _frame(tables, "budget_lines")
-    if lines is None:
+    if lines is None or known_years(tables) is None:
         _note_sheet(ws, "budget_lines")
         return None
-    wide = budget_lines_wide(lines)
+    wide = budget_lines_wide(tables)
     amount_columns = [c for c in wide.columns if c in set(lines["column"])]
     block = write_table(ws, wide, money=tuple(amount_columns))
     for row_no, note in enumerate(wide["Note"], start=block.first):
         if note:
             fill_row(block, row_no, MASKED_FILL)
-    total_row(block, block.last + 1, "Voce", amount_columns)
-    finish_sheet(block, {"Voce": 45, "Dettaglio": 40, "Azione": 35, "Note": 45})
+    label = headers("budget_lines", ["item", "detail", "action"], tables)
+    total_row(block, block.last + 1, label["item"], amount_columns)
+    widths = {label["item"]: 45, label["detail"]: 40, label["action"]: 35, "Note": 45}
+    finish_sheet(block, widths)
     return block
 
 
 def objectives_sources_frame(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Per objective: 2019 figures, 2020 stated and bottom-up, then each funding source."""
-    lines = _frame(tables, "budget_lines")
-    funding = _frame(tables, "funding_by_objective")
-    titles = {}
-    pieces = []
-    if lines is not None:
-        titles = lines.drop_duplicates("objective_id").set_index("objective_id")["objective"]
-        plan = lines[lines["column"].isin(PLAN_COLUMNS)].pivot_table(
-            index="objective_id", columns="column", values="amount", aggfunc="sum"
-        )
-        pieces.append(plan.rename(columns={c: f"{c} (somma righe)" for c in plan.columns}))
-    comparison = _frame(tables, "comparison")
+    """Per objective: previous and current PO from the lines, the comparison's figures, then each
+    funding source (from the published views)."""
+    summary = _frame(tables, "budget_by_objective")
+    if summary is None or known_years(tables) is None:
+        return pd.DataFrame()
+    years = plan_years(tables)
+    plan = summary.set_index("objective_id")[["po_previous_computed", "po_current_computed"]]
+    names = {
+        "po_previous_computed": f"{years.po_previous} (somma righe)",
+        "po_current_computed": f"{years.po_current} (somma righe)",
+    }
+    pieces = [plan.rename(columns=names)]
+    comparison = _frame(tables, "comparison_view")
     if comparison is not None:
         pieces.append(
-            comparison.set_index("objective_id")[["preconsuntivo_2019", "budget_2020"]].rename(
+            comparison.set_index("objective_id")[["preconsuntivo", "budget_stated"]].rename(
                 columns={
-                    "preconsuntivo_2019": "Preconsuntivo 2019",
-                    "budget_2020": "Budget 2020 (confronto)",
+                    "preconsuntivo": f"Preconsuntivo {years.previous_year}",
+                    "budget_stated": f"Budget {years.budget_year} (confronto)",
                 }
             )
         )
+    funding = _frame(tables, "funding_by_objective")
     if funding is not None:
         groups = source_groups(tables)
         wide = funding.pivot_table(
@@ -269,9 +274,8 @@ def objectives_sources_frame(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         )
         order = sorted(wide.columns, key=lambda s: (str(groups.get(s, "~")), str(s)))
         pieces.append(wide[order])
-    if not pieces:
-        return pd.DataFrame()
     frame = pd.concat(pieces, axis=1).sort_index()
+    titles = summary.set_index("objective_id")["objective"]
     frame.insert(0, "Titolo", [str(titles.get(i, "")) for i in frame.index])
     return frame.rename_axis("Obiettivo").reset_index()
 
@@ -279,42 +283,40 @@ def objectives_sources_frame(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 def objectives_sheet(ws: Worksheet, tables: dict[str, pd.DataFrame]) -> Block | None:
     frame = objectives_sources_frame(tables)
     if frame.empty:
-        _note_sheet(ws, "funding_by_objective")
+        _note_sheet(ws, "budget_by_objective")
         return None
     funding = _frame(tables, "funding_by_objective")
     known = set(funding["source"]) if funding is not None else set()
     sources = [c for c in frame.columns if c in known]
-    plan_column = f"{PLAN_COLUMN_2020} (somma righe)"
+    po_current = plan_years(tables).po_current
+    plan_column = f"{po_current} (somma righe)"
+    gap_column = f"Fonti − {po_current}"
     if sources:
-        frame = frame.assign(**{"Totale fonti": None})
-        if plan_column in frame.columns:
-            frame = frame.assign(**{"Fonti − PO 2020": None})
+        frame = frame.assign(**{"Totale fonti": None, gap_column: None})
     amounts = list(frame.columns[2:])
     block = write_table(ws, frame, money=tuple(amounts))
-    _source_formulas(block, sources, plan_column)
+    _source_formulas(block, sources, plan_column, gap_column)
     total_row(block, block.last + 1, "Titolo", amounts)
     finish_sheet(block, {"Titolo": 45})
     return block
 
 
-def _source_formulas(block: Block, sources: list[str], plan_column: str) -> None:
-    """Per objective row: total of the sources, and its gap to the bottom-up PO 2020."""
+def _source_formulas(block: Block, sources: list[str], plan_column: str, gap_column: str) -> None:
+    """Per objective row: total of the sources, and its gap to the bottom-up PO of the year."""
     if not sources:
         return
     letters, ws = block.letters, block.sheet
     first, last = letters[sources[0]], letters[sources[-1]]
     for row in range(block.first, block.last + 1):
         ws[f"{letters['Totale fonti']}{row}"] = f"=SUM({first}{row}:{last}{row})"
-        if "Fonti − PO 2020" in letters:
-            ws[f"{letters['Fonti − PO 2020']}{row}"] = (
-                f"={letters['Totale fonti']}{row}-{letters[plan_column]}{row}"
-            )
+        ws[f"{letters[gap_column]}{row}"] = (
+            f"={letters['Totale fonti']}{row}-{letters[plan_column]}{row}"
+        )
 
 
 def multiyear_sheet(ws: Worksheet, tables: dict[str, pd.DataFrame]) -> Block | None:
-    multiyear = _frame(tables, "multiyear")
+    multiyear = _frame_or_note(ws, tables, "multiyear")
     if multiyear is None:
-        _note_sheet(ws, "multiyear")
         return None
     wide = multiyear.pivot_table(index="objective_id", columns="year", values="amount")
     years = [str(int(y)) for y in wide.columns]
@@ -334,7 +336,7 @@ def _stated_rows(block: Block, tables: dict[str, pd.DataFrame], years: list[str]
     stated = _frame(tables, "stated_totals")
     if stated is None:
         return
-    rows = stated[(stated["table"] == "pluriennale") & stated["objective_id"].isna()]
+    rows = stated[(stated["table"] == MULTIYEAR) & stated["objective_id"].isna()]
     by_year = dict(zip(rows["column"].astype(str), rows["amount"], strict=True))
     ws, stated_row, diff_row = block.sheet, block.last + 2, block.last + 3
     ws[f"{block.letters['Titolo']}{stated_row}"] = "Totale dichiarato nel documento"
@@ -348,9 +350,8 @@ def _stated_rows(block: Block, tables: dict[str, pd.DataFrame], years: list[str]
 
 
 def revenue_sheet(ws: Worksheet, tables: dict[str, pd.DataFrame]) -> Block | None:
-    revenue = _frame(tables, "revenue_2020")
+    revenue = _frame_or_note(ws, tables, "revenue")
     if revenue is None:
-        _note_sheet(ws, "revenue_2020")
         return None
     frame = pd.DataFrame(
         {
@@ -404,78 +405,72 @@ def _revenue_formulas(block: Block, revenue: pd.DataFrame) -> None:
             ws[f"{letter}{row}"].font = BOLD
 
 
-FINDING_HEADERS = {
-    "severity": "Gravità",
-    "check": "Verifica",
-    "table": "Tabella",
-    "objective_id": "Obiettivo",
-    "column": "Colonna",
-    "source_line": "Riga sorgente",
-    "stated": "Dichiarato",
-    "computed": "Calcolato",
-    "delta": "Differenza (dichiarato − calcolato)",
-    "message": "Messaggio",
-}
+FINDING_COLUMNS = ["severity", "check", "table", "objective_id", "column", "source_line"]
+FINDING_COLUMNS += ["stated", "computed", "delta", "message"]
+MONEY_FIELDS = ("stated", "computed", "delta")
 
 
 def findings_sheet(ws: Worksheet, tables: dict[str, pd.DataFrame]) -> Block | None:
-    findings = _frame(tables, "findings")
+    findings = _frame_or_note(ws, tables, "findings")
     if findings is None:
-        _note_sheet(ws, "findings")
         return None
-    frame = findings[list(FINDING_HEADERS)].rename(columns=FINDING_HEADERS)
-    frame["Gravità"] = findings["severity"].map(SEVERITY_LABELS).fillna(findings["severity"])
-    money = ("Dichiarato", "Calcolato", "Differenza (dichiarato − calcolato)")
-    block = write_table(ws, frame, money=money)
-    for row_no, severity in enumerate(findings["severity"], start=block.first):
-        if severity in SEVERITY_FILLS:
-            fill_row(block, row_no, SEVERITY_FILLS[severity])
-    finish_sheet(block, {"Messaggio": 90})
+    labels = headers("findings", FINDING_COLUMNS, tables)
+    frame = findings[FINDING_COLUMNS].rename(columns=labels)
+    severity = labels["severity"]
+    frame[severity] = findings["severity"].map(SEVERITY_LABELS).fillna(findings["severity"])
+    block = write_table(ws, frame, money=tuple(labels[c] for c in MONEY_FIELDS))
+    for row_no, level in enumerate(findings["severity"], start=block.first):
+        if level in SEVERITY_FILLS:
+            fill_row(block, row_no, SEVERITY_FILLS[level])
+    finish_sheet(block, {labels["message"]: 90})
     return block
 
 
-SCENARIO_HEADERS = {
-    "scenario": "Scenario",
-    "service": "Servizio",
-    "gross_eur": "Costo lordo",
-    "comune_eur": "Quota comuni",
-    "district_eur": "Quota distretto",
-}
+SCENARIO_COLUMNS = ["scenario", "service", "gross_eur", "comune_eur", "district_eur"]
+BASELINE_GROSS = "Costo nello scenario base (€)"
+BASELINE_DELTA = "Differenza sullo scenario base (€)"
 
 
 def scenarios_sheet(ws: Worksheet, tables: dict[str, pd.DataFrame]) -> Block | None:
-    summary = _frame(tables, "costs_summary")
+    summary = _frame_or_note(ws, tables, "costs_summary")
     if summary is None:
-        _note_sheet(ws, "costs_summary")
         return None
     summary = summary.sort_values(
         ["scenario", "service"], key=lambda s: s.ne(BASELINE) if s.name == "scenario" else s
     )
-    frame = summary[list(SCENARIO_HEADERS)].rename(columns=SCENARIO_HEADERS)
-    frame["Costo situazione attuale (baseline)"] = None
-    frame["Differenza sulla situazione attuale"] = None
+    labels = headers("costs_summary", SCENARIO_COLUMNS, tables)
+    frame = summary[SCENARIO_COLUMNS].rename(columns=labels)
+    frame[BASELINE_GROSS] = None
+    frame[BASELINE_DELTA] = None
     money = tuple(frame.columns[2:])
     frame["Descrizione scenario"] = summary["scenario"].map(lambda s: scenario_label(s, tables))
     block = write_table(ws, frame, money=money)
-    letters = block.letters
-    gross, baseline, delta = (letters[c] for c in money[0:1] + money[3:5])
-    lookup = f'=SUMIFS({block.range("Costo lordo")},{block.range("Scenario")},"{BASELINE}",'
-    for row in range(block.first, block.last + 1):
-        ws[f"{baseline}{row}"] = f"{lookup}{block.range('Servizio')},{letters['Servizio']}{row})"
-        ws[f"{delta}{row}"] = f"={gross}{row}-{baseline}{row}"
-    scenarios = list(dict.fromkeys(summary["scenario"]))
-    labels = {s: scenario_label(s, tables) for s in scenarios}
-    _scenario_totals(block, labels, list(money[:3]))
+    _baseline_formulas(block, labels)
+    scenarios = {s: scenario_label(s, tables) for s in dict.fromkeys(summary["scenario"])}
+    _scenario_totals(block, labels["scenario"], scenarios, list(money[:3]))
     finish_sheet(block)
     return block
 
 
-def _scenario_totals(block: Block, scenarios: dict[str, str], columns: list[str]) -> None:
+def _baseline_formulas(block: Block, labels: dict[str, str]) -> None:
+    """Per row: the same service's cost in the baseline (``=SUMIFS``) and the difference."""
+    ws, letters = block.sheet, block.letters
+    name, service, gross = labels["scenario"], labels["service"], labels["gross_eur"]
+    lookup = f'=SUMIFS({block.range(gross)},{block.range(name)},"{BASELINE}",'
+    base, delta = letters[BASELINE_GROSS], letters[BASELINE_DELTA]
+    for row in range(block.first, block.last + 1):
+        ws[f"{base}{row}"] = f"{lookup}{block.range(service)},{letters[service]}{row})"
+        ws[f"{delta}{row}"] = f"={letters[gross]}{row}-{base}{row}"
+
+
+def _scenario_totals(
+    block: Block, name: str, scenarios: dict[str, str], columns: list[str]
+) -> None:
     """Below the data: one row per scenario (id → Italian label) with ``=SUMIFS`` over the rows."""
-    ws, name_range = block.sheet, block.range("Scenario")
+    ws, name_range = block.sheet, block.range(name)
     for offset, (scenario, label) in enumerate(scenarios.items()):
         row = block.last + 2 + offset
-        text_cell(ws[f"{block.letters['Scenario']}{row}"], f"Totale — {label}").font = BOLD
+        text_cell(ws[f"{block.letters[name]}{row}"], f"Totale — {label}").font = BOLD
         for column in columns:
             cell = ws[f"{block.letters[column]}{row}"]
             literal = str(scenario).replace('"', '""')  # a quote cannot close the string
@@ -483,56 +478,30 @@ def _scenario_totals(block: Block, scenarios: dict[str, str], columns: list[str]
             cell.font, cell.number_format, cell.fill = BOLD, EURO_FORMAT, TOTAL_FILL
 
 
-COLUMN_LABELS = {
-    "scenario": "Scenario",
-    "payer": "Pagatore",
-    "service": "Servizio",
-    "parameter": "Parametro",
-    "label": "Descrizione",
-    "baseline_eur": "Costo annuo di riferimento",
-    "p10_eur": "P10",
-    "p50_eur": "P50 (mediana)",
-    "p90_eur": "P90",
-    "low_eur": "Costo annuo con valore basso",
-    "high_eur": "Costo annuo con valore alto",
-    "delta_low_eur": "Effetto valore basso",
-    "delta_high_eur": "Effetto valore alto",
-    "comune_delta_low_eur": "Effetto sui comuni, valore basso",
-    "comune_delta_high_eur": "Effetto sui comuni, valore alto",
-}
-
-
 def optional_sheet(wb: Workbook, tables, name: str, title: str, percent=()) -> None:
     """A plain table sheet (Monte Carlo, sensitivity) when the table exists."""
     frame = _frame(tables, name)
     if frame is None:
         return
+    labels = headers(name, frame.columns, tables)
     numeric = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
-    money = [COLUMN_LABELS.get(c, c) for c in numeric if c not in percent]
-    frame = frame.rename(columns=COLUMN_LABELS)
     block = write_table(
         wb.create_sheet(title),
-        frame,
-        money=tuple(money),
-        percent=tuple(COLUMN_LABELS.get(c, c) for c in percent),
+        frame.rename(columns=labels),
+        money=tuple(labels[c] for c in numeric if c not in percent),
+        percent=tuple(labels[c] for c in percent),
     )
     finish_sheet(block)
 
 
-def summary_sheet(ws: Worksheet, blocks: dict[str, Block | None]) -> None:
+def summary_sheet(
+    ws: Worksheet, blocks: dict[str, Block | None], tables: dict[str, pd.DataFrame]
+) -> None:
     """Headline figures as formulas pointing at the other sheets' totals (live)."""
     rows: list[tuple[str, str, str]] = []
-    lines = blocks.get("lines")
-    if lines is not None:
-        for column in PLAN_COLUMNS:
-            if column in lines.letters:
-                rows.append(
-                    (
-                        f"Budget {column[3:]} – somma delle righe ({column})",
-                        f"={lines.ref(column, lines.last + 1)}",
-                        "Righe di budget",
-                    )
-                )
+    years = known_years(tables)
+    if years is not None:
+        rows += _plan_rows(blocks.get("lines"), years.plan_columns)
     multi = blocks.get("multiyear")
     if multi is not None:
         for year in [c for c in multi.letters if c.isdigit()]:
@@ -545,16 +514,18 @@ def summary_sheet(ws: Worksheet, blocks: dict[str, Block | None]) -> None:
             )
     findings = blocks.get("findings")
     if findings is not None:
-        rng = f"{quote_sheetname(findings.sheet.title)}!{findings.range('Gravità')}"
+        column = headers("findings", ["severity"], tables)["severity"]
+        rng = f"{quote_sheetname(findings.sheet.title)}!{findings.range(column)}"
         for label in SEVERITY_LABELS.values():
             rows.append((f"Verifiche: {label}", f'=COUNTIF({rng},"{label}")', "Verifiche"))
     scen = blocks.get("scenarios")
     if scen is not None:
-        rng = f"{quote_sheetname(scen.sheet.title)}!{scen.range('Scenario')}"
-        gross = f"{quote_sheetname(scen.sheet.title)}!{scen.range('Costo lordo')}"
+        labels = headers("costs_summary", ["scenario", "gross_eur"], tables)
+        rng = f"{quote_sheetname(scen.sheet.title)}!{scen.range(labels['scenario'])}"
+        gross = f"{quote_sheetname(scen.sheet.title)}!{scen.range(labels['gross_eur'])}"
         rows.append(
             (
-                "Costo annuo baseline (tariffe 2023)",
+                f"Costo annuo nello scenario base (tariffe {costed_period(tables)})",
                 f'=SUMIFS({gross},{rng},"{BASELINE}")',
                 "Scenari",
             )
@@ -567,25 +538,41 @@ def summary_sheet(ws: Worksheet, blocks: dict[str, Block | None]) -> None:
     finish_sheet(block, {"Indicatore": 55, "Valore": 20, "Foglio": 20})
 
 
+def _plan_rows(lines: Block | None, plan_columns) -> list[tuple[str, str, str]]:
+    if lines is None:
+        return []
+    return [
+        (
+            f"Budget {column[3:]} – somma delle righe ({column})",
+            f"={lines.ref(column, lines.last + 1)}",
+            "Righe di budget",
+        )
+        for column in plan_columns
+        if column in lines.letters
+    ]
+
+
 # --------------------------------------------------------------------------- workbook
 
 
 def build_workbook(tables: dict[str, pd.DataFrame]) -> bytes:
     """The whole workbook as ``.xlsx`` bytes; the same tables give the same bytes."""
     wb = Workbook()
+    years = known_years(tables)
+    revenue_title = f"Entrate {years.budget_year}" if years else "Entrate"
     summary = wb.active
     summary.title = "Sintesi"
     blocks = {
         "objectives": objectives_sheet(wb.create_sheet("Obiettivi x Fonti"), tables),
         "lines": lines_sheet(wb.create_sheet("Righe di budget"), tables),
         "multiyear": multiyear_sheet(wb.create_sheet("Pluriennale"), tables),
-        "revenue": revenue_sheet(wb.create_sheet("Entrate 2020"), tables),
+        "revenue": revenue_sheet(wb.create_sheet(revenue_title), tables),
         "findings": findings_sheet(wb.create_sheet("Verifiche"), tables),
         "scenarios": scenarios_sheet(wb.create_sheet("Scenari"), tables),
     }
     optional_sheet(wb, tables, "montecarlo_quantiles", "Monte Carlo")
     optional_sheet(wb, tables, "sensitivity", "Sensibilità")
-    summary_sheet(summary, blocks)
+    summary_sheet(summary, blocks, tables)
     wb.properties.creator = "cscplan"
     wb.properties.lastModifiedBy = "cscplan"
     wb.properties.created = FIXED_TIME

@@ -15,17 +15,28 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from cscplan import __version__, paths
+from cscplan import __version__
 from cscplan.fmt import eur, signed_eur
 from cscplan.reports import narrative
-from cscplan.reports.charts import CHARTS, SEVERITY_LABELS, build_charts, scenario_label
+from cscplan.reports.charts import CHARTS, build_charts
+from cscplan.reports.presentation import (
+    SEVERITY_LABELS,
+    MissingData,
+    costed_period,
+    headers,
+    known_years,
+    plan_years,
+    scenario_label,
+)
+from cscplan.vocabulary import BASELINE
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d"]}
 
 
 @dataclass(frozen=True)
 class Section:
-    """A report section: anchor id, Italian heading, its narrative, optional extra HTML."""
+    """A report section: anchor id, Italian heading (``{first_year}``/``{last_year}`` filled
+    from the plan), its narrative, optional extra HTML."""
 
     id: str
     heading: str
@@ -34,10 +45,14 @@ class Section:
 
 
 def _key_figures_html(tables: dict[str, pd.DataFrame]) -> str:
-    cards = "".join(
-        f'<div class="card"><div class="label">{escape(label)}</div>'
-        f'<div class="value">{escape(value)}</div></div>'
-        for label, value in narrative.key_figures(tables)
+    cards = (
+        "".join(
+            f'<div class="card"><div class="label">{escape(label)}</div>'
+            f'<div class="value">{escape(value)}</div></div>'
+            for label, value in narrative.key_figures(tables)
+        )
+        if known_years(tables)
+        else ""
     )
     return f'<div class="cards">{cards}</div>' if cards else ""
 
@@ -56,10 +71,10 @@ def findings_table_html(tables: dict[str, pd.DataFrame]) -> str:
     findings = tables.get("findings")
     if findings is None or findings.empty:
         return ""
-    head = (
-        "<tr><th>Gravità</th><th>Tabella</th><th>Obiettivo</th><th>Colonna</th><th>Riga</th>"
-        "<th>Dichiarato</th><th>Calcolato</th><th>Differenza</th><th>Messaggio</th></tr>"
-    )
+    shown = ["severity", "table", "objective_id", "column", "source_line"]
+    shown += ["stated", "computed", "delta", "message"]
+    labels = headers("findings", shown, tables)
+    head = "<tr>" + "".join(f"<th>{escape(labels[c])}</th>" for c in shown) + "</tr>"
     rows = []
     for row in findings.itertuples(index=False):
         objective = "" if pd.isna(row.objective_id) else int(row.objective_id)
@@ -94,8 +109,8 @@ def _plain_table(head: list[str], rows: list[str], summary: str) -> str:
 
 
 def funding_balance_html(tables: dict[str, pd.DataFrame]) -> str:
-    """Per funding source: allocated by the 2020 lines, available in the revenue table."""
-    balance = tables.get("funding_balance_2020")
+    """Per funding source: allocated by the year's lines, available in the revenue table."""
+    balance = tables.get("funding_balance")
     if balance is None or balance.empty:
         return ""
     rows = [
@@ -107,17 +122,22 @@ def funding_balance_html(tables: dict[str, pd.DataFrame]) -> str:
         + "</tr>"
         for row in balance.itertuples(index=False)
     ]
-    head = ["Fonte", "Assegnato dalle schede", "Disponibile (entrate)", "Differenza"]
+    head = list(
+        headers(
+            "funding_balance", ["source", "allocated", "available", "difference"], tables
+        ).values()
+    )
     return _plain_table(head, rows, f"Bilancio per fonte di finanziamento ({len(rows)} fonti)")
 
 
 def budget_link_html(tables: dict[str, pd.DataFrame]) -> str:
-    """Per 2020 budget line: its amount, the same volume at 2023 tariffs, each scenario's effect."""
+    """Per budget line: its amount, the same volume at the costed tariffs, each scenario's effect."""
     link = tables.get("budget_link")
     if link is None or link.empty:
         return ""
-    scenarios = [s for s in dict.fromkeys(link["scenario"]) if s != "baseline"]
-    first = link[link["scenario"] == "baseline"]
+    years, tariffs = plan_years(tables), costed_period(tables)
+    scenarios = [s for s in dict.fromkeys(link["scenario"]) if s != BASELINE]
+    first = link[link["scenario"] == BASELINE]
     effects = link.pivot_table(
         index="source_line", columns="scenario", values="effect_eur", aggfunc="sum"
     )
@@ -126,21 +146,24 @@ def budget_link_html(tables: dict[str, pd.DataFrame]) -> str:
         cells = [
             _cell(row.budget_item_label),
             _cell(int(row.source_line)),
-            _cell(row.amount_2020, money=True),
-            _cell(row.amount_2020_at_2023_tariffs, money=True),
+            _cell(row.plan_amount, money=True),
+            _cell(row.amount_at_tariffs, money=True),
         ]
         cells += [_cell(effects.at[row.source_line, s], money=True, signed=True) for s in scenarios]
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    head = ["Voce di budget 2020", "Riga", "PO 2020", "Stesso volume, tariffe 2023 nell'anno"]
+    head = [f"Voce di budget {years.budget_year}", "Riga", years.po_current]
+    head += [f"Stesso volume, tariffe {tariffs} nell'anno"]
     head += [f"Effetto: {scenario_label(s, tables)}" for s in scenarios]
     note = (
-        "<p>Le fonti non riportano le tariffe del 2020: il volume implicito in ogni voce è "
-        "valutato alle tariffe in vigore al 1° gennaio 2023 e poi riprezzato lungo il 2023. Dove "
-        "le tariffe non cambiano nell'anno la colonna coincide con il PO 2020; la differenza "
-        "mostra solo gli aumenti tariffari del 2023. Le colonne «Effetto» applicano a ogni voce "
-        "la variazione percentuale di costo che lo scenario produce sulla casistica.</p>"
+        f"<p>Le fonti non riportano le tariffe del {years.budget_year}: il volume implicito in "
+        f"ogni voce è valutato alle tariffe in vigore al primo giorno del tariffario ({tariffs}) "
+        "e poi riprezzato lungo il periodo. Dove le tariffe non cambiano la colonna coincide con "
+        f"il {years.po_current}; la differenza mostra solo gli aumenti tariffari. Le colonne "
+        "«Effetto» applicano a ogni voce la variazione percentuale di costo che lo scenario "
+        "produce sulla casistica.</p>"
     )
-    table = _plain_table(head, rows, f"Voci del budget 2020 alle tariffe 2023 ({len(rows)} voci)")
+    summary = f"Voci del budget {years.budget_year} alle tariffe {tariffs} ({len(rows)} voci)"
+    table = _plain_table(head, rows, summary)
     return table + note
 
 
@@ -149,7 +172,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "budget", "Budget per obiettivo e fonte", narrative.budget_paragraphs, funding_balance_html
     ),
-    Section("pluriennale", "Pluriennale 2020–2022", narrative.multiyear_paragraphs),
+    Section("pluriennale", "Pluriennale {first_year}–{last_year}", narrative.multiyear_paragraphs),
     Section(
         "verifiche", "Verifiche dei totali", narrative.validation_paragraphs, findings_table_html
     ),
@@ -219,8 +242,8 @@ def _given_figures(figures: dict[str, go.Figure]) -> dict[str, go.Figure | str]:
 def _section_html(
     section: Section, tables: dict[str, pd.DataFrame], items: list[tuple[str, go.Figure | str]]
 ) -> str:
-    parts = [f'<section id="{section.id}"><h2>{escape(section.heading)}</h2>']
-    parts.extend(f"<p>{escape(p)}</p>" for p in section.paragraphs(tables))
+    parts = [f'<section id="{section.id}"><h2>{escape(_heading(section, tables))}</h2>']
+    parts.extend(f"<p>{escape(p)}</p>" for p in _paragraphs(section, tables))
     if section.extra is not None:
         parts.append(section.extra(tables))
     for name, item in items:
@@ -232,30 +255,61 @@ def _section_html(
     return "\n".join(parts)
 
 
+def _heading(section: Section, tables: dict[str, pd.DataFrame]) -> str:
+    """The section's heading with the plan's years, or without them when they are unknown."""
+    years = known_years(tables)
+    if years is None:
+        return section.heading.split(" {", 1)[0]
+    return section.heading.format(first_year=years.first_year, last_year=years.last_year)
+
+
+def _paragraphs(section: Section, tables: dict[str, pd.DataFrame]) -> list[str]:
+    try:
+        return section.paragraphs(tables)
+    except MissingData as missing:
+        return [narrative.missing(str(missing))]
+
+
+def inputs_footer(files: list[dict] | None) -> str:
+    """The input files actually read, each with the start of its SHA-256."""
+    if not files:
+        return ""
+    items = "".join(
+        f"<li>{escape(f['role'])}: <code>{escape(f['path'])}</code> "
+        f"(sha256 {escape(f['sha256'][:12])}…)</li>"
+        for f in files
+    )
+    return (
+        f"<details><summary>File di input usati ({len(files)})</summary><ul>{items}</ul></details>"
+    )
+
+
 def render_report(
-    tables: dict[str, pd.DataFrame], figures: dict[str, go.Figure] | None = None
+    tables: dict[str, pd.DataFrame],
+    files: list[dict] | None = None,
+    figures: dict[str, go.Figure] | None = None,
 ) -> str:
     """The whole report as one offline HTML string (``lang="it"``, plotly.js inlined once).
 
-    ``figures`` replaces the charts drawn from ``tables`` (missing ones get an Italian note).
+    ``files`` are the inputs read (role, path, sha256), named in the footer; ``figures``
+    replaces the charts drawn from ``tables`` (missing ones get an Italian note).
     """
     grouped = _charts_by_section(tables, figures)
-    nav = "".join(f'<a href="#{s.id}">{escape(s.heading)}</a>' for s in SECTIONS)
+    years = known_years(tables)
+    title = escape(years.title if years else "Piano Programma")
+    nav = "".join(f'<a href="#{s.id}">{escape(_heading(s, tables))}</a>' for s in SECTIONS)
     body = "\n".join(_section_html(s, tables, grouped.get(s.id, [])) for s in SECTIONS)
-    sources = ", ".join(
-        p.name for p in (paths.PIANO_PROGRAMMA, paths.SERVICE_MAPS, paths.GUIDELINES_2023)
-    )
     return (
         '<!DOCTYPE html>\n<html lang="it">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        "<title>Comunità Sociale Cremasca — Piano Programma 2020–2022 e scenari tariffari</title>\n"
+        f"<title>Comunità Sociale Cremasca — {title} e scenari tariffari</title>\n"
         f"<style>{STYLE}</style>\n"
         f'<script type="text/javascript">{get_plotlyjs()}</script>\n'
         "</head>\n<body>\n<header><h1>Comunità Sociale Cremasca</h1>"
-        "<div>Piano Programma 2020–2022: budget, verifiche dei totali e scenari tariffari</div>"
+        f"<div>{title}: budget, verifiche dei totali e scenari tariffari</div>"
         f"</header>\n<nav>{nav}</nav>\n<main>\n{body}\n</main>\n"
-        f"<footer>Generato da cscplan {escape(__version__)} dai testi sorgente "
-        f"{escape(sources)}: gli importi del piano vengono dai documenti, i costi degli scenari "
-        "dalla casistica indicata alle tariffe 2023.</footer>\n"
+        f"<footer>Generato da cscplan {escape(__version__)}: gli importi del piano vengono dai "
+        "documenti, i costi degli scenari dalla casistica indicata alle tariffe "
+        f"{escape(costed_period(tables))}.{inputs_footer(files)}</footer>\n"
         "</body>\n</html>\n"
     )

@@ -9,8 +9,9 @@ from __future__ import annotations
 import pandas as pd
 
 from cscplan.fmt import eur, percent
-from cscplan.scenarios.api import cost
+from cscplan.scenarios.api import CostContext, cost
 from cscplan.scenarios.compare import summarise
+from cscplan.vocabulary import BASELINE
 
 EXPLORATION = "esplorazione"
 
@@ -38,25 +39,26 @@ def explore(
     tariff_percent: float = 0.0,
     volume_multiplier: float = 1.0,
     mix_share: float = 0.0,
-    year: int = 2023,
+    year: int | None = None,
 ) -> pd.DataFrame:
     """Baseline vs the exploration, by service: gross € of each and the difference."""
     reform = exploration_reform(service, tariff_percent, volume_multiplier, mix_share)
-    monthly = cost(caseload, scenarios=[reform], year=year, schedule=schedule)
+    context = CostContext(schedule=schedule)
+    monthly = cost(caseload, scenarios=[reform], year=year, context=context, validated=True)
     summary = summarise(monthly)
     wide = summary.pivot_table(
         index="service", columns="scenario", values="gross_eur", aggfunc="sum", sort=True
     )
-    wide = wide.reindex(columns=["baseline", EXPLORATION]).fillna(0.0)
+    wide = wide.reindex(columns=[BASELINE, EXPLORATION]).fillna(0.0)
     wide.loc["Totale"] = wide.sum()
-    wide["differenza"] = wide[EXPLORATION] - wide["baseline"]
+    wide["differenza"] = wide[EXPLORATION] - wide[BASELINE]
     return wide.rename_axis(index="servizio", columns=None)
 
 
 def formatted(comparison: pd.DataFrame) -> pd.DataFrame:
     """The comparison with amounts as Italian strings (for display)."""
     shown = comparison.map(eur)
-    base = comparison["baseline"].where(comparison["baseline"] != 0)
+    base = comparison[BASELINE].where(comparison[BASELINE] != 0)
     shown["variazione %"] = (comparison["differenza"] / base).map(
         lambda v: "" if pd.isna(v) else percent(v)
     )

@@ -9,26 +9,23 @@ from __future__ import annotations
 import pandas as pd
 
 from cscplan.fmt import eur, number, percent, signed_eur
-from cscplan.reports.charts import (
-    ALERT_SHARE,
-    BASELINE,
-    PAYER_LABELS,
-    PLAN_COLUMN_2020,
-    TOLERANCE,
+from cscplan.reports.presentation import (
+    PAYER_COLUMNS,
+    MissingData,
+    alert_share,
+    costed_period,
     failing_totals,
     objective_titles,
+    plan_years,
     scenario_label,
     with_groups,
 )
+from cscplan.vocabulary import BASELINE, SEVERITY_LABELS, SEVERITY_PLURALS
+from cscplan.vocabulary import MONEY_TOLERANCE as TOLERANCE
 
 MONTHS = (
     "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre"
 ).split()
-SEVERITY_WORDS = {
-    "error": ("errore", "errori"),
-    "warning": ("avviso", "avvisi"),
-    "info": ("nota", "note"),
-}
 
 
 def _frame(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame | None:
@@ -36,7 +33,15 @@ def _frame(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame | None:
     return None if frame is None or frame.empty else frame
 
 
-def _missing(what: str) -> str:
+def required(tables: dict[str, pd.DataFrame], name: str, what: str) -> pd.DataFrame:
+    """The table, or MissingData whose note (``what``) the report shows instead of the section."""
+    frame = _frame(tables, name)
+    if frame is None:
+        raise MissingData(what)
+    return frame
+
+
+def missing(what: str) -> str:
     return f"Dati non disponibili in questa esecuzione: {what}."
 
 
@@ -62,13 +67,12 @@ def _change(new: float, old: float) -> str:
 # --------------------------------------------------------------------------- figures
 
 
-def plan_2020_by_objective(tables: dict[str, pd.DataFrame]) -> pd.Series:
-    """Bottom-up 2020 budget (sum of the PO 2020 lines) per objective id."""
-    lines = _frame(tables, "budget_lines")
-    if lines is None:
+def plan_by_objective(tables: dict[str, pd.DataFrame]) -> pd.Series:
+    """Bottom-up budget of the year (its PO computed from the lines) per objective id."""
+    view = _frame(tables, "budget_by_objective")
+    if view is None:
         return pd.Series(dtype="float64")
-    plan = lines[lines["column"] == PLAN_COLUMN_2020]
-    return plan.groupby("objective_id")["amount"].sum().sort_index()
+    return view.set_index("objective_id")["po_current_computed"].sort_index()
 
 
 def _objective(titles: dict[int, str], objective_id: int) -> str:
@@ -81,7 +85,7 @@ def severity_counts(tables: dict[str, pd.DataFrame]) -> dict[str, int]:
     if findings is None:
         return {}
     counts = findings["severity"].value_counts()
-    return {s: int(counts.get(s, 0)) for s in SEVERITY_WORDS}
+    return {s: int(counts.get(s, 0)) for s in SEVERITY_LABELS}
 
 
 def scenario_totals(tables: dict[str, pd.DataFrame]) -> pd.Series:
@@ -99,26 +103,29 @@ def scenario_totals(tables: dict[str, pd.DataFrame]) -> pd.Series:
 def key_figures(tables: dict[str, pd.DataFrame]) -> list[tuple[str, str]]:
     """Headline figures for the summary: (Italian label, formatted value)."""
     figures: list[tuple[str, str]] = []
-    by_objective = plan_2020_by_objective(tables)
+    years = plan_years(tables)
+    by_objective = plan_by_objective(tables)
     if not by_objective.empty:
-        figures.append(("Budget 2020 (somma delle righe)", eur(by_objective.sum())))
-    comparison = _frame(tables, "comparison")
+        figures.append((f"Budget {years.budget_year} (somma delle righe)", eur(by_objective.sum())))
+    comparison = _frame(tables, "comparison_view")
     if comparison is not None:
-        figures.append(("Preconsuntivo 2019", eur(comparison["preconsuntivo_2019"].sum())))
+        label = f"Preconsuntivo {years.previous_year}"
+        figures.append((label, eur(comparison["preconsuntivo"].sum())))
     findings = _frame(tables, "findings")
     if findings is not None:
         errors = int((findings["severity"] == "error").sum())
         figures.append(("Errori nei totali da correggere", number(errors)))
     totals = scenario_totals(tables)
     if BASELINE in totals.index:
-        figures.append(("Costo annuo casistica (tariffe 2023)", eur(totals[BASELINE])))
+        label = f"Costo annuo casistica (tariffe {costed_period(tables)})"
+        figures.append((label, eur(totals[BASELINE])))
     return figures
 
 
 # --------------------------------------------------------------------------- sections
 
 
-def _unfunded_note(by_objective: pd.Series) -> str:
+def _unfunded_note(by_objective: pd.Series, year: int) -> str:
     """' (gli obiettivi 12, 13 e 14 non hanno stanziamenti 2020)' or ''."""
     empty = [str(int(i)) for i, v in by_objective.items() if not v > 0]
     if not empty:
@@ -126,28 +133,29 @@ def _unfunded_note(by_objective: pd.Series) -> str:
     listed = empty[0] if len(empty) == 1 else ", ".join(empty[:-1]) + " e " + empty[-1]
     subject = "l'obiettivo" if len(empty) == 1 else "gli obiettivi"
     verb = "non ha" if len(empty) == 1 else "non hanno"
-    return f" ({subject} {listed} {verb} stanziamenti 2020)"
+    return f" ({subject} {listed} {verb} stanziamenti {year})"
 
 
 def summary_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
     """Sintesi: total budget, change on 2019, checks, scenarios."""
     out: list[str] = []
-    by_objective = plan_2020_by_objective(tables)
+    years = plan_years(tables)
+    by_objective = plan_by_objective(tables)
     if by_objective.empty:
-        out.append(_missing("righe di budget 2020"))
+        out.append(missing(f"righe di budget {years.budget_year}"))
     else:
         total = by_objective.sum()
         text = (
-            f"Il budget 2020 ricostruito dalle righe delle schede vale {eur(total)}, "
-            f"distribuito su {number((by_objective > 0).sum())} obiettivi"
-            + _unfunded_note(by_objective)
+            f"Il budget {years.budget_year} ricostruito dalle righe delle schede vale "
+            f"{eur(total)}, distribuito su {number((by_objective > 0).sum())} obiettivi"
+            + _unfunded_note(by_objective, years.budget_year)
             + "."
         )
-        comparison = _frame(tables, "comparison")
+        comparison = _frame(tables, "comparison_view")
         if comparison is not None:
-            before = comparison["preconsuntivo_2019"].sum()
+            before = comparison["preconsuntivo"].sum()
             text += (
-                f" Rispetto al preconsuntivo 2019 ({eur(before)}) la variazione è "
+                f" Rispetto al preconsuntivo {years.previous_year} ({eur(before)}) la variazione è "
                 f"{signed_eur(total - before)} ({_change(total, before)})."
             )
         out.append(text)
@@ -155,25 +163,28 @@ def summary_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
     if counts:
         out.append(
             "Le verifiche dei totali hanno prodotto "
-            + ", ".join(counted(n, *SEVERITY_WORDS[s]) for s, n in counts.items())
+            + ", ".join(
+                counted(n, SEVERITY_LABELS[s], SEVERITY_PLURALS[s]) for s, n in counts.items()
+            )
             + "."
         )
     totals = scenario_totals(tables)
     if BASELINE in totals.index:
         out.append(
-            f"Alle tariffe 2023 la casistica costa {eur(totals[BASELINE])} l'anno; "
+            f"Alle tariffe {costed_period(tables)} la casistica costa {eur(totals[BASELINE])} "
+            "l'anno; "
             f"scenari alternativi simulati: {number(len(totals) - 1)}."
         )
     return out
 
 
 def budget_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
-    """Budget per obiettivo e fonte: largest objectives, funding groups, balance, 2019→2020."""
+    """Budget per obiettivo e fonte: largest objectives, funding groups, balance, change."""
     out: list[str] = []
-    by_objective = plan_2020_by_objective(tables)
+    by_objective = plan_by_objective(tables)
     titles = objective_titles(tables)
     if by_objective.empty:
-        out.append(_missing("budget per obiettivo"))
+        out.append(missing("budget per obiettivo"))
     else:
         total = by_objective.sum()
         top = by_objective.sort_values(ascending=False, kind="stable").head(3)
@@ -198,12 +209,16 @@ def _funding_sentences(tables: dict[str, pd.DataFrame]) -> list[str]:
         )
         total = by_group.sum()
         parts = [f"{g} {eur(v)} ({percent(v / total)})" for g, v in by_group.items() if total]
-        out.append("Fonti di finanziamento 2020 assegnate alle righe: " + ", ".join(parts) + ".")
-    balance = _frame(tables, "funding_balance_2020")
+        year = plan_years(tables).budget_year
+        out.append(f"Fonti di finanziamento {year} assegnate alle righe: " + ", ".join(parts) + ".")
+    balance = _frame(tables, "funding_balance")
     if balance is not None:
         gaps = balance[balance["difference"].abs() > TOLERANCE]
         if gaps.empty:
-            out.append("Per ogni fonte quanto assegnato alle righe coincide con le entrate 2020.")
+            out.append(
+                "Per ogni fonte quanto assegnato alle righe coincide con le entrate "
+                f"{plan_years(tables).budget_year}."
+            )
         for row in gaps.itertuples():
             out.append(
                 f"Fonte {row.source}: assegnati alle righe {eur(row.allocated)}, disponibili "
@@ -213,14 +228,17 @@ def _funding_sentences(tables: dict[str, pd.DataFrame]) -> list[str]:
 
 
 def _comparison_sentences(tables: dict[str, pd.DataFrame], titles: dict[int, str]) -> list[str]:
-    comparison = _frame(tables, "comparison")
-    if comparison is None:
-        return [_missing("confronto con il preconsuntivo 2019")]
-    change = (comparison["budget_2020"] - comparison["preconsuntivo_2019"]).set_axis(
+    years = plan_years(tables)
+    what = f"confronto con il preconsuntivo {years.previous_year}"
+    comparison = required(tables, "comparison_view", what)
+    change = (comparison["budget_stated"] - comparison["preconsuntivo"]).set_axis(
         comparison["objective_id"]
     )
     up, down = change.idxmax(), change.idxmin()
-    text = f"Dal 2019 al 2020 cresce di più l'{_objective(titles, up)} ({signed_eur(change[up])})"
+    text = (
+        f"Dal {years.previous_year} al {years.budget_year} cresce di più "
+        f"l'{_objective(titles, up)} ({signed_eur(change[up])})"
+    )
     if change[down] < 0:
         text += f", cala di più l'{_objective(titles, down)} ({signed_eur(change[down])})"
     return [text + "."]
@@ -228,9 +246,7 @@ def _comparison_sentences(tables: dict[str, pd.DataFrame], titles: dict[int, str
 
 def multiyear_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
     """Pluriennale: totals per year, change over the period, the objective that moves most."""
-    multiyear = _frame(tables, "multiyear")
-    if multiyear is None:
-        return [_missing("budget pluriennale")]
+    multiyear = required(tables, "multiyear", "budget pluriennale")
     totals = multiyear.groupby("year")["amount"].sum().sort_index()
     first, last = totals.index[0], totals.index[-1]
     out = [
@@ -252,9 +268,7 @@ def multiyear_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
 
 def validation_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
     """Verifiche dei totali: failing totals, the largest gap, recovered masked cells."""
-    findings = _frame(tables, "findings")
-    if findings is None:
-        return [_missing("verifiche dei totali")]
+    findings = required(tables, "findings", "verifiche dei totali")
     failing = failing_totals(findings)
     out = [
         f"Sono stati confrontati i totali dichiarati con quelli ricalcolati: "
@@ -283,19 +297,19 @@ def scenario_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
     """Scenari tariffari: baseline, each scenario's effect, payers, uncertainty, sensitivity."""
     totals = scenario_totals(tables)
     if BASELINE not in totals.index:
-        return [_missing("costi degli scenari tariffari")]
+        return [missing("costi degli scenari tariffari")]
     base = totals[BASELINE]
-    out = [f"Situazione attuale alle tariffe 2023: {eur(base)} l'anno."]
+    out = [f"Scenario base alle tariffe {costed_period(tables)}: {eur(base)} l'anno."]
     for name, value in totals.drop(BASELINE).items():
         out.append(
             f"Scenario «{scenario_label(name, tables)}»: {eur(value)}, "
-            f"{signed_eur(value - base)} ({_change(value, base)}) rispetto alla situazione attuale."
+            f"{signed_eur(value - base)} ({_change(value, base)}) rispetto allo scenario base."
         )
     summary = _frame(tables, "costs_summary")
-    payers = summary[summary["scenario"] == BASELINE][list(PAYER_LABELS)].sum()
+    payers = summary[summary["scenario"] == BASELINE][list(PAYER_COLUMNS)].sum()
     out.append(
-        "Nella situazione attuale pagano: "
-        + ", ".join(f"{PAYER_LABELS[c].lower()} {eur(v)}" for c, v in payers.items())
+        "Nello scenario base pagano: "
+        + ", ".join(f"{PAYER_COLUMNS[c].lower()} {eur(v)}" for c, v in payers.items())
         + "."
     )
     out.extend(_uncertainty_sentences(tables))
@@ -321,7 +335,7 @@ def _uncertainty_sentences(tables: dict[str, pd.DataFrame]) -> list[str]:
             )
         if str(row.get("alert_month", "")).strip():
             text += (
-                f" Sul percorso mediano la soglia di allerta ({percent(ALERT_SHARE, 0)} "
+                f" Sul percorso mediano la soglia di allerta ({percent(alert_share(tables), 0)} "
                 f"dell'impegno) si raggiunge a {month_name(row['alert_month'])}."
             )
         out.append(text)
@@ -340,22 +354,24 @@ def _uncertainty_sentences(tables: dict[str, pd.DataFrame]) -> list[str]:
 
 def benchmark_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
     """Benchmark Cremona: fastest and slowest growing services, with the usual caveat."""
-    growth = _frame(tables, "cremona_growth")
-    if growth is None:
-        return [_missing("benchmark di Cremona")]
-    services = growth[(growth["level"] == "servizio") & growth["cagr_2018_2020"].notna()]
+    growth = required(tables, "cremona_growth", "benchmark di Cremona")
+    cagr = next((c for c in growth.columns if c.startswith("cagr_")), None)
+    services = (
+        growth[(growth["level"] == "servizio") & growth[cagr].notna()] if cagr else growth[:0]
+    )
     if services.empty:
-        return [_missing("crescita per servizio a Cremona")]
-    ranked = services.sort_values("cagr_2018_2020", kind="stable")
+        return [missing("crescita per servizio a Cremona")]
+    first, last = cagr.split("_")[1:]
+    ranked = services.sort_values(cagr, kind="stable")
     fast, slow = ranked.iloc[-1], ranked.iloc[0]
 
     def signed(value: float) -> str:
         return ("+" if value >= 0 else "−") + percent(abs(value))
 
     return [
-        f"A Cremona, tra il 2018 e il 2020, cresce di più {fast['csc_service']} "
-        f"({signed(fast['cagr_2018_2020'])} medio annuo) e meno {slow['csc_service']} "
-        f"({signed(slow['cagr_2018_2020'])}); servizi confrontati: {number(len(services))}.",
+        f"A Cremona, tra il {first} e il {last}, cresce di più {fast['csc_service']} "
+        f"({signed(fast[cagr])} medio annuo) e meno {slow['csc_service']} "
+        f"({signed(slow[cagr])}); servizi confrontati: {number(len(services))}.",
         "Cremona è un solo comune con definizioni proprie: il benchmark indica un ordine di "
         "grandezza dell'andamento della domanda, non una previsione per i comuni del distretto.",
     ]

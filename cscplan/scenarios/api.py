@@ -10,6 +10,7 @@ first and then each scenario in the order given.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,38 +18,78 @@ import pandas as pd
 
 from cscplan import paths
 from cscplan.errors import InputError
-from cscplan.scenarios.reforms import BASELINE, Reform, apply_reform, load_scenario, parse_scenario
+from cscplan.scenarios.reforms import Reform, apply_reform, load_scenario, parse_scenario
 from cscplan.tariffs.engine import CostRun, cost_runs
+from cscplan.vocabulary import BASELINE
 
 ScenarioSpec = str | Path | Mapping | Reform
+
+
+@dataclass(frozen=True)
+class CostContext:
+    """What costing reads besides the caseload: the tariffs, the district's comuni and the
+    Cremona benchmarks (growth factors; map values and indicator map for ``cremona_size``)."""
+
+    schedule: Any
+    comuni: list[str] | None = None
+    growth: dict[str, float] | None = None
+    map_values: pd.DataFrame | None = None
+    benchmark_map: pd.DataFrame | None = None
+
+
+def bundled_context(
+    schedule: Any = None, tariffs: str | Path = paths.TARIFFS, check_comuni: bool = True
+) -> CostContext:
+    """The context from the bundled data files (the public API's default, never the pipeline's)."""
+    from cscplan.scenarios.benchmarks import (
+        benchmark_volume_multipliers,
+        growth_table,
+        load_benchmark_map,
+    )
+    from cscplan.scenarios.caseload import district_comuni
+    from cscplan.sources.service_maps import load_service_maps
+    from cscplan.tariffs.schedule import load_schedule
+
+    values = load_service_maps(paths.SERVICE_MAPS).values
+    mapping = load_benchmark_map(paths.BENCHMARK_MAP)
+    return CostContext(
+        schedule=load_schedule(tariffs) if schedule is None else schedule,
+        comuni=district_comuni(paths.COMUNI) if check_comuni else None,
+        growth=benchmark_volume_multipliers(growth_table(values, mapping)),
+        map_values=values,
+        benchmark_map=mapping,
+    )
 
 
 def cost(
     caseload: pd.DataFrame | str | Path,
     scenarios: Sequence[ScenarioSpec] | None = None,
-    year: int = 2023,
+    year: int | None = None,
     *,
     schedule: Any = None,
-    tariffs: str | Path = paths.TARIFFS_2023,
+    tariffs: str | Path = paths.TARIFFS,
     benchmarks: dict[str, float] | None = None,
     check_comuni: bool = True,
+    context: CostContext | None = None,
+    validated: bool = False,
 ) -> pd.DataFrame:
     """``costs_monthly`` for the baseline and each scenario (paths, mappings or Reforms).
 
-    ``benchmarks`` are the Cremona volume multipliers used by scenarios with
-    ``volumes_from: cremona_growth``; when needed and not given they are computed from the
-    bundled service maps. A scenario's ``horizon_year`` overrides ``year``. With ``check_comuni``
-    (default) every comune must be one of the district's (``data/comuni.csv``).
+    ``context`` holds the tariffs, comuni and Cremona benchmarks; without it they come from the
+    bundled data (``schedule``/``tariffs`` choose the tariffs, ``benchmarks`` overrides the growth
+    factors). ``year`` defaults to the schedule's year; a scenario's ``horizon_year`` overrides
+    it. ``validated=True`` says the caseload frame was already validated against this schedule.
     """
-    from cscplan.scenarios.caseload import district_comuni, load_caseload
-    from cscplan.tariffs.schedule import load_schedule
+    from cscplan.scenarios.caseload import load_caseload
 
-    schedule = load_schedule(tariffs) if schedule is None else schedule
-    comuni = district_comuni() if check_comuni else None
-    plans = load_caseload(caseload, schedule, comuni=comuni)
+    if context is None:
+        context = bundled_context(schedule, tariffs, check_comuni)
+    if benchmarks is not None:
+        context = replace(context, growth=benchmarks)
+    schedule = context.schedule
+    year = int(schedule.parameters["year"]) if year is None else year
+    plans = caseload if validated else load_caseload(caseload, schedule, comuni=context.comuni)
     reforms = load_reforms(scenarios or [])
-    if benchmarks is None and any(r.volumes_from == "cremona_growth" for r in reforms):
-        benchmarks = bundled_benchmarks()
     check_year(schedule, year, "--year")
     for reform in reforms:
         if reform.horizon_year is not None:
@@ -56,7 +97,7 @@ def cost(
         check_change_dates(reform, reform.horizon_year or year)
     runs: dict[int, list[CostRun]] = {year: [CostRun(BASELINE, plans, schedule)]}
     for reform in reforms:
-        factors = reform_benchmarks(reform, plans, schedule, benchmarks)
+        factors = reform_benchmarks(reform, plans, context)
         new_plans, new_schedule, options = apply_reform(plans, schedule, reform, factors)
         run_year = reform.horizon_year or year
         run = CostRun(
@@ -121,13 +162,15 @@ def load_reforms(scenarios: Sequence[ScenarioSpec]) -> list[Reform]:
 
 
 def reform_benchmarks(
-    reform: Reform, plans: pd.DataFrame, schedule: Any, growth: dict[str, float] | None
+    reform: Reform, plans: pd.DataFrame, context: CostContext
 ) -> dict[str, float] | None:
     """The volume factors a reform's ``volumes_from`` asks for, limited to its services."""
     if reform.volumes_from == "cremona_size":
-        factors = cremona_size_factors(plans, schedule, reform)
+        factors = cremona_size_factors(plans, reform, context)
+    elif reform.volumes_from == "cremona_growth":
+        factors = context.growth
     else:
-        factors = growth
+        factors = None
     if factors is None or not reform.benchmark_services:
         return factors
     unknown = sorted(set(reform.benchmark_services) - set(factors))
@@ -141,36 +184,21 @@ def reform_benchmarks(
     return {s: f for s, f in factors.items() if s in reform.benchmark_services}
 
 
-def cremona_size_factors(plans: pd.DataFrame, schedule: Any, reform: Reform) -> dict[str, float]:
+def cremona_size_factors(
+    plans: pd.DataFrame, reform: Reform, context: CostContext
+) -> dict[str, float]:
     """Per service: Cremona's users in the benchmark year / CSC beneficiaries in the caseload.
 
     Computed for every service with both figures; ``reform_benchmarks`` then keeps the
     reform's ``benchmark_services``.
     """
-    from cscplan.scenarios.benchmarks import cremona_sized_volumes, load_benchmark_map
-    from cscplan.sources.service_maps import load_service_maps
+    from cscplan.scenarios.benchmarks import cremona_sized_volumes
 
-    services = plans["item"].map(schedule.items.set_index("code")["service"])
+    services = plans["item"].map(context.schedule.items.set_index("code")["service"])
     people = pd.DataFrame({"beneficiary_id": plans["beneficiary_id"], "service": services})
-    people = people.drop_duplicates()
-    maps = load_service_maps(paths.SERVICE_MAPS)
     return cremona_sized_volumes(
-        maps.values,
-        load_benchmark_map(paths.BENCHMARK_MAP),
-        people,
+        context.map_values,
+        context.benchmark_map,
+        people.drop_duplicates(),
         year=reform.benchmark_year,
     )
-
-
-def bundled_benchmarks() -> dict[str, float]:
-    """Cremona growth multipliers from the bundled service maps and mapping."""
-    from cscplan.scenarios.benchmarks import (
-        benchmark_volume_multipliers,
-        growth_table,
-        load_benchmark_map,
-    )
-    from cscplan.sources.service_maps import load_service_maps
-
-    maps = load_service_maps(paths.SERVICE_MAPS)
-    growth = growth_table(maps.values, load_benchmark_map(paths.BENCHMARK_MAP))
-    return benchmark_volume_multipliers(growth)

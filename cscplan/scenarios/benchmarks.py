@@ -1,13 +1,14 @@
-"""Demand benchmarks from the Cremona service maps: growth 2018→2020 per CSC tariff service.
+"""Demand benchmarks from the Cremona service maps: growth per CSC tariff service.
 
-The mapping (``data/cremona_benchmark_map.csv``) ties a Cremona indicator to a CSC tariff
-service. Per mapped indicator we report the three yearly values, the year-on-year growth and the
-compound annual growth rate (CAGR) 2018→2020. Per CSC service the mapped indicators are summed
-year by year and the service's **growth factor is the CAGR applied for one year**:
-``(v2020 / v2018) ** (1/2)``. It is a one-year multiplier, comparable with a scenario's
-``volumes:`` entry (``SAAP: 1.10``); the raw two-year ratio would double-count a year, and 2020
-alone is distorted by Covid. ``mode="pre_covid"`` (2019/2018) and ``mode="ratio"`` (2020/2018)
-are offered for comparison.
+The years are those of the maps (2018–2020 in the bundled document), read from the values. The
+mapping (``data/cremona_benchmark_map.csv``) ties a Cremona indicator to a CSC tariff service. Per
+mapped indicator we report the yearly values, the year-on-year growth and the compound annual
+growth rate (CAGR) from the first to the last year. Per CSC service the mapped indicators are
+summed year by year and the service's **growth factor is the CAGR applied for one year**:
+``(v_last / v_first) ** (1/(last − first))``. It is a one-year multiplier, comparable with a
+scenario's ``volumes:`` entry (``SAAP: 1.10``); the raw ratio would count several years at once,
+and 2020 alone is distorted by Covid. ``mode="pre_covid"`` (the first year-on-year growth, 2019
+on 2018) and ``mode="ratio"`` (last / first) are offered for comparison.
 
 A benchmark is another city (Cremona, ~72.000 inhabitants, one comune) in other years
 (2018–2020), counted with Cremona's own indicator definitions: it suggests an order of magnitude
@@ -20,35 +21,30 @@ import math
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 
+from cscplan import metadata
 from cscplan.errors import InputError
-from cscplan.schemas.service_maps import BENCHMARK_MAP, GROWTH_TABLE, TABLES
 from cscplan.tabular import load_reference, quote
 
-YEARS = (2018, 2019, 2020)
-MODES = {
-    "growth": "growth_factor",
-    "ratio": "ratio_2020_2018",
-    "pre_covid": "yoy_2019",
-}
+MODES = ("growth", "ratio", "pre_covid")
+MAP_COLUMNS = list(metadata.dtypes("benchmark_map"))
 KEY = ["service_no", "table", "indicator"]
 SERVICE_ROW = "(totale servizio)"
 MAP_SOURCE = "cremona_benchmark_map.csv"
 
 
 def load_benchmark_map(path: str | Path) -> pd.DataFrame:
-    """Read and validate the mapping CSV (columns as in ``BENCHMARK_MAP``; any CSV dialect that
+    """Read and validate the mapping CSV (columns as declared for ``benchmark_map``; any dialect
     :func:`cscplan.tabular.read_table` reads); errors name the file's line."""
     return load_reference(path, lambda frame, source: validate_benchmark_map(frame, source))
 
 
 def validate_benchmark_map(mapping: pd.DataFrame, source: str = MAP_SOURCE) -> pd.DataFrame:
     """Check columns, types and uniqueness of the mapping; errors name the CSV row."""
-    missing = [c for c in BENCHMARK_MAP.columns if c not in mapping.columns]
+    missing = [c for c in MAP_COLUMNS if c not in mapping.columns]
     if missing:
-        raise InputError(source, f"le colonne {list(BENCHMARK_MAP.columns)}", f"mancano {missing}")
-    frame = mapping[list(BENCHMARK_MAP.columns)].copy()
+        raise InputError(source, f"le colonne {MAP_COLUMNS}", f"mancano {missing}")
+    frame = mapping[MAP_COLUMNS].copy()
     frame[["csc_items", "note"]] = frame[["csc_items", "note"]].fillna("")
     numbers = pd.to_numeric(frame["service_no"], errors="coerce")
     bad = frame.index[numbers.isna() | (numbers % 1 != 0)]
@@ -64,38 +60,14 @@ def validate_benchmark_map(mapping: pd.DataFrame, source: str = MAP_SOURCE) -> p
     if dup.any():
         row = int(frame.index[dup][0]) + 2
         raise InputError(source, "ogni indicatore mappato una sola volta", "duplicato", row=row)
-    try:
-        return BENCHMARK_MAP.validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        raise _schema_error(exc, source) from None
-
-
-def _schema_error(exc: pa.errors.SchemaErrors, source: str) -> InputError:
-    """The first schema failure as row (position + 2), column and value, never pandera's text."""
-    first = exc.failure_cases.iloc[0]
-    index = pd.to_numeric(pd.Series([first["index"]]), errors="coerce").iloc[0]
-    column = first["column"] if isinstance(first["column"], str) else None
-    check = str(first["check"])
-    expected = {
-        "isin": f"uno dei valori {list(TABLES)}",
-        "greater_than_or_equal_to": "un numero di servizio ≥ 1",
-        "str_length": "un testo non vuoto",
-    }
-    words = next((text for key, text in expected.items() if key in check), "un valore valido")
-    return InputError(
-        source,
-        words,
-        quote(first["failure_case"]),
-        row=None if pd.isna(index) else int(index) + 2,
-        column=column,
-    )
+    return metadata.validate("benchmark_map", frame.astype({"service_no": "int64"}), source)
 
 
 # --------------------------------------------------------------------------- growth
 
 
 def growth_table(values: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
-    """Per mapped indicator and per CSC service: values 2018–2020, growth and growth factor.
+    """Per mapped indicator and per CSC service: yearly values, growth and growth factor.
 
     ``level`` is ``indicatore`` (one mapped Cremona row) or ``servizio`` (sum of the service's
     indicators, year by year). A year missing for any indicator of a service leaves that
@@ -104,22 +76,41 @@ def growth_table(values: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
     attrs = dict(mapping.attrs)
     mapping = validate_benchmark_map(mapping)
     mapping.attrs.update(attrs)
-    wide = _mapped_values(values, mapping)
-    indicators = _with_growth(wide.assign(level="indicatore"))
-    services = _with_growth(_service_sums(wide).assign(level="servizio"))
+    years = map_years(values)
+    wide = _mapped_values(values, mapping, years)
+    indicators = _with_growth(wide.assign(level="indicatore"), years)
+    services = _with_growth(_service_sums(wide, years).assign(level="servizio"), years)
     table = pd.concat([indicators, services], ignore_index=True)
     table = table.sort_values(["csc_service", "level", "service_no", "indicator"], kind="stable")
-    return GROWTH_TABLE.validate(table[list(GROWTH_TABLE.columns)].reset_index(drop=True))
+    return metadata.validate("cremona_growth", table[growth_columns(years)].reset_index(drop=True))
 
 
-def _mapped_values(values: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
-    numeric = values[values["year"].isin(YEARS)]
-    wide = numeric.pivot_table(index=KEY, columns="year", values="value", aggfunc="sum")
-    wide = wide.reindex(columns=list(YEARS))
-    wide.columns = [f"value_{y}" for y in YEARS]
-    lines = numeric.groupby(KEY)["source_line"].min().rename("source_line")
+def map_years(values: pd.DataFrame) -> list[int]:
+    """The years of the service maps, read from their values (at least two)."""
+    years = sorted(int(y) for y in values["year"].unique())
+    if len(years) < 2:
+        raise InputError(None, "mappe con valori per almeno due anni", str(years), key="year")
+    return years
+
+
+def growth_columns(years: list[int]) -> list[str]:
+    first, last = years[0], years[-1]
+    head = ["level", "csc_service", "csc_items", "service_no", "cremona_service", "table"]
+    growth = [f"yoy_{y}" for y in years[1:]] + [f"ratio_{last}_{first}", f"cagr_{first}_{last}"]
+    return [*head, "indicator", *[f"value_{y}" for y in years], *growth, "growth_factor"] + [
+        "n_indicators",
+        "source_lines",
+        "note",
+    ]
+
+
+def _mapped_values(values: pd.DataFrame, mapping: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    wide = values.pivot_table(index=KEY, columns="year", values="value", aggfunc="sum")
+    wide = wide.reindex(columns=years)
+    wide.columns = [f"value_{y}" for y in years]
+    lines = values.groupby(KEY)["source_line"].min().rename("source_line")
     wide = wide.join(lines).reset_index()
-    n_lines = numeric.groupby(KEY)["source_line"].nunique().rename("n_lines")
+    n_lines = values.groupby(KEY)["source_line"].nunique().rename("n_lines")
     lines = mapping.attrs.get("source_lines")
     merged = mapping.reset_index(names="map_row").merge(wide, on=KEY, how="left", indicator=True)
     merged = merged.join(n_lines, on=KEY)
@@ -142,8 +133,8 @@ def _mapped_values(values: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
     return merged.drop(columns=["_merge", "source_line", "n_lines", "map_row"])
 
 
-def _service_sums(wide: pd.DataFrame) -> pd.DataFrame:
-    cols = [f"value_{y}" for y in YEARS]
+def _service_sums(wide: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    cols = [f"value_{y}" for y in years]
     grouped = wide.groupby("csc_service", sort=True)
     sums = grouped[cols].sum(min_count=1)
     incomplete = grouped[cols].apply(lambda g: g.isna().any())
@@ -158,16 +149,16 @@ def _service_sums(wide: pd.DataFrame) -> pd.DataFrame:
     return out.assign(service_no=0, table="", indicator=SERVICE_ROW, note="")
 
 
-def _with_growth(frame: pd.DataFrame) -> pd.DataFrame:
-    v18, v19, v20 = (frame[f"value_{y}"] for y in YEARS)
+def _with_growth(frame: pd.DataFrame, years: list[int]) -> pd.DataFrame:
     frame = frame.copy()
-    frame["yoy_2019"] = _ratio(v19, v18)
-    frame["yoy_2020"] = _ratio(v20, v19)
-    frame["ratio_2020_2018"] = _ratio(v20, v18)
-    frame["growth_factor"] = frame["ratio_2020_2018"] ** 0.5
-    frame["cagr_2018_2020"] = frame["growth_factor"] - 1
-    frame["yoy_2019"] = frame["yoy_2019"] - 1
-    frame["yoy_2020"] = frame["yoy_2020"] - 1
+    value = {y: frame[f"value_{y}"] for y in years}
+    for previous, year in zip(years, years[1:], strict=False):
+        frame[f"yoy_{year}"] = _ratio(value[year], value[previous]) - 1
+    first, last = years[0], years[-1]
+    ratio = _ratio(value[last], value[first])
+    frame[f"ratio_{last}_{first}"] = ratio
+    frame["growth_factor"] = ratio ** (1 / (last - first))
+    frame[f"cagr_{first}_{last}"] = frame["growth_factor"] - 1
     return frame
 
 
@@ -182,14 +173,17 @@ def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
 def benchmark_volume_multipliers(growth: pd.DataFrame, mode: str = "growth") -> dict[str, float]:
     """CSC service → one-year volume multiplier from the Cremona trend.
 
-    ``growth``: CAGR 2018→2020 applied for one year (default); ``pre_covid``: 2019/2018;
-    ``ratio``: 2020/2018 (two years at once). Services whose factor cannot be computed (missing
-    or zero values) are left out rather than set to 1.
+    ``growth``: the CAGR of the maps' years applied for one year (default); ``pre_covid``: the
+    first year-on-year growth (2019 on 2018); ``ratio``: last / first year (several years at
+    once). Services whose factor cannot be computed (missing or zero values) are left out rather
+    than set to 1.
     """
     if mode not in MODES:
         raise InputError(None, f"una modalità tra {sorted(MODES)}", repr(mode), key="mode")
     services = growth[growth["level"] == "servizio"]
-    column = MODES[mode]
+    yoy = sorted(c for c in growth.columns if c.startswith("yoy_"))
+    ratio = next(c for c in growth.columns if c.startswith("ratio_"))
+    column = {"growth": "growth_factor", "ratio": ratio, "pre_covid": yoy[0]}[mode]
     factors = services[column] + (1.0 if mode == "pre_covid" else 0.0)
     return {
         svc: round(float(f), 6)
@@ -203,19 +197,22 @@ def cremona_sized_volumes(
     mapping: pd.DataFrame,
     caseload: pd.DataFrame,
     services: list[str] | None = None,
-    year: int = 2020,
+    year: int | None = None,
     service_column: str = "service",
     count_column: str | None = None,
 ) -> dict[str, float]:
     """Multipliers that make the CSC caseload's count for a service equal Cremona's users.
 
     The CSC count is the number of caseload rows of the service (or the sum of
-    ``count_column``); Cremona's is the service aggregate of the mapped indicators in ``year``.
+    ``count_column``); Cremona's is the service aggregate of the mapped indicators in ``year``
+    (default: the maps' last year).
     ``services`` restricts the result; a requested service with no CSC cases or no Cremona figure
     raises :class:`InputError` (a zero cannot be scaled).
     """
-    if year not in YEARS:
-        raise InputError(None, f"un anno tra {list(YEARS)}", str(year), key="year")
+    years = map_years(values)
+    year = years[-1] if year is None else year
+    if year not in years:
+        raise InputError(None, f"un anno delle mappe tra {years}", str(year), key="benchmark_year")
     if service_column not in caseload.columns:
         raise InputError("caseload", f"la colonna '{service_column}'", "assente")
     growth = growth_table(values, mapping)

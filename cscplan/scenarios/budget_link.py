@@ -1,17 +1,20 @@
-"""From tariffs to budget lines: what the 2020 Piano Programma amounts become at 2023 tariffs.
+"""From tariffs to budget lines: what the plan's amounts become at the costed tariffs.
 
-``data/service_budget_link.csv`` ties each tariff service (its item codes) to the 2020 budget line
-that funds it (objective, label, column, source line, amount). For every line:
+``data/service_budget_link.csv`` ties each tariff service (its item codes) to the budget line
+that funds it (objective, label, column, source line; the column names the plan's year as a
+placeholder, ``PO {anno}``); the line's amount is read from the parsed plan, never restated. For
+every line:
 
-* ``price_index`` — a Laspeyres index of the 2023 tariff path against the tariffs in force on
-  1 January 2023 (the last pre-revision rates the sheets state, the closest available to the
-  prices behind the 2020 budget), weighted by the caseload's monthly quantities of the linked
-  items: ``Σ q × rate(month) × (1+VAT) / Σ q × rate(1 Jan) × (1+VAT)``; month rates are
-  day-weighted, the individual (group size 1) rate for group-priced items;
-* ``amount_2020_at_2023_tariffs`` — the volume implied by the 2020 amount at 1 January prices,
-  repriced along the 2023 tariffs: ``amount_2020 × price_index``;
+* ``price_index`` — a Laspeyres index of the tariff path over the costed months against the
+  tariffs in force on the first costed day (the 2023 sheets' 1 January rates are the last
+  pre-revision rates, the closest available to the prices behind the 2020 budget), weighted by
+  the caseload's monthly quantities of the linked items: ``Σ q × rate(month) × (1+VAT) /
+  Σ q × rate(first day) × (1+VAT)``; month rates are day-weighted, the individual (group size 1)
+  rate for group-priced items;
+* ``amount_at_tariffs`` — the volume implied by the plan amount at first-day prices, repriced
+  along the tariffs: ``plan_amount × price_index``;
 * per scenario: ``scenario_factor`` = the caseload's gross for the linked items in the scenario
-  ÷ baseline, and ``effect_eur`` = ``amount_2020_at_2023_tariffs × (scenario_factor − 1)``.
+  ÷ baseline, and ``effect_eur`` = ``amount_at_tariffs × (scenario_factor − 1)``.
 
 The result is long: one row per (budget line, scenario), the baseline first with effect 0.
 """
@@ -24,10 +27,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cscplan import paths
+from cscplan import metadata
 from cscplan.errors import InputError
-from cscplan.tabular import ENGLISH, load_reference, parse_numbers, quote, source_line
-from cscplan.tariffs.engine import BASELINE
+from cscplan.plan_years import PlanYears
+from cscplan.tabular import load_reference, quote, source_line
+from cscplan.vocabulary import BASELINE
 
 LINK_COLUMNS = [
     "service",
@@ -36,80 +40,76 @@ LINK_COLUMNS = [
     "budget_item_label",
     "column",
     "source_line",
-    "amount_2020",
     "note",
 ]
-TABLE_COLUMNS = [
-    "objective_id",
-    "budget_item_label",
-    "column",
-    "source_line",
-    "service",
-    "item_code",
-    "amount_2020",
-    "price_index",
-    "amount_2020_at_2023_tariffs",
-    "scenario",
-    "caseload_gross_eur",
-    "scenario_factor",
-    "effect_eur",
-]
+TABLE_COLUMNS = list(metadata.dtypes("budget_link"))
 
 
-def load_budget_link(path: str | Path = paths.BUDGET_LINK) -> pd.DataFrame:
-    """Read and check the service → budget line link (errors name the file's line and column)."""
-    return load_reference(path, validate_budget_link)
+def load_budget_link(path: str | Path, years: PlanYears) -> pd.DataFrame:
+    """Read and check the service → budget line link (errors name the file's line and column);
+    the ``column`` placeholders are filled with the plan's years."""
+    return load_reference(path, lambda frame, source: validate_budget_link(frame, source, years))
 
 
-def validate_budget_link(frame: pd.DataFrame, path: str | Path) -> pd.DataFrame:
-    """Columns, integer ids and lines, amounts, item codes (rows counted ``position + 2``)."""
+def validate_budget_link(frame: pd.DataFrame, path: str | Path, years: PlanYears) -> pd.DataFrame:
+    """Columns, integer ids and lines, item codes (rows counted ``position + 2``)."""
     missing = [c for c in LINK_COLUMNS if c not in frame.columns]
     if missing:
         raise InputError(path, f"le colonne {LINK_COLUMNS}", f"mancano {missing}")
-    style = frame.attrs.get("number_style", ENGLISH)
     frame = frame[LINK_COLUMNS].copy()
-    for column, kind in (("objective_id", "int"), ("source_line", "int"), ("amount_2020", "float")):
-        values, why = parse_numbers(frame[column].astype(str), style)
-        bad = values.isna() | ((values % 1 != 0) if kind == "int" else False)
+    for column in ("objective_id", "source_line"):
+        values = pd.to_numeric(frame[column].str.strip(), errors="coerce")
+        bad = values.isna() | (values % 1 != 0)
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
-            reason = why.iat[row] or "cella vuota"
-            raise InputError(
-                path,
-                "un numero intero" if kind == "int" else "un importo come 2950000.00",
-                f"{quote(frame[column].iat[row])} ({reason})",
-                row=row + 2,
-                column=column,
-            )
-        frame[column] = values.astype(kind)
+            found = repr(frame[column].iat[row])
+            raise InputError(path, "un numero intero", found, row=row + 2, column=column)
+        frame[column] = values.astype(int)
     empty = frame["item_code"].str.strip() == ""
     if empty.any():
         row = int(np.flatnonzero(empty.to_numpy())[0])
         raise InputError(
             path, "uno o più codici voce separati da ';'", "vuoto", row=row + 2, column="item_code"
         )
+    frame["column"] = frame["column"].map(years.fill)
     return frame
 
 
-def budget_link_table(
-    link: pd.DataFrame, costs_monthly: pd.DataFrame, schedule: Any = None
-) -> pd.DataFrame:
-    """Per budget line and scenario: 2020 amount, repriced amount, scenario effect (see module)."""
-    if schedule is None:
-        from cscplan.tariffs.schedule import load_schedule
+def plan_amounts(link: pd.DataFrame, budget_lines: pd.DataFrame) -> pd.Series:
+    """Each linked line's amount in the plan (by source line and column); a link to a cell the
+    plan does not have is bad input naming the link's row."""
+    cells = budget_lines.set_index(["source_line", "column"])["amount"]
+    cells = cells[~cells.index.duplicated()]
+    keys = pd.MultiIndex.from_frame(link[["source_line", "column"]])
+    amounts = pd.Series(cells.reindex(keys).to_numpy(), index=link.index)
+    if amounts.isna().any():
+        row = int(np.flatnonzero(amounts.isna().to_numpy())[0])
+        bad = link.iloc[row]
+        raise InputError(
+            link.attrs.get("source", "service_budget_link.csv"),
+            "una cella del piano (riga del documento e colonna) con un importo",
+            f"riga {bad['source_line']}, colonna {quote(bad['column'])}",
+            row=source_line(link, row),
+            column="source_line",
+        )
+    return amounts
 
-        schedule = load_schedule(paths.TARIFFS_2023)
+
+def budget_link_table(
+    link: pd.DataFrame, costs_monthly: pd.DataFrame, schedule: Any, budget_lines: pd.DataFrame
+) -> pd.DataFrame:
+    """Per budget line and scenario: plan amount, repriced amount, scenario effect (see module)."""
     items = link["item_code"].str.split(";").map(lambda codes: [c.strip() for c in codes])
     _check_codes(items, schedule, link)
-    year = int(costs_monthly["month"].iloc[0][:4]) if len(costs_monthly) else 2023
-    prices = month_prices(schedule, year)
+    link = link.assign(plan_amount=plan_amounts(link, budget_lines))
+    prices = month_prices(schedule, costed_months(costs_monthly))
     baseline = costs_monthly[costs_monthly["scenario"] == BASELINE]
     gross = costs_monthly.groupby(["scenario", "item"])["gross_eur"].sum()
     scenarios = list(dict.fromkeys([BASELINE, *costs_monthly["scenario"]]))
     rows = []
     for line, codes in zip(link.to_dict("records"), items, strict=True):
         index = _price_index(baseline[baseline["item"].isin(codes)], prices)
-        repriced = line["amount_2020"] * index
+        repriced = line["plan_amount"] * index
         base = _total(gross, BASELINE, codes)
         for scenario in scenarios:
             total = _total(gross, scenario, codes)
@@ -117,8 +117,9 @@ def budget_link_table(
             rows.append(
                 {k: line[k] for k in LINK_COLUMNS if k != "note"}
                 | {
+                    "plan_amount": line["plan_amount"],
                     "price_index": index,
-                    "amount_2020_at_2023_tariffs": repriced,
+                    "amount_at_tariffs": repriced,
                     "scenario": scenario,
                     "caseload_gross_eur": total,
                     "scenario_factor": factor,
@@ -126,9 +127,14 @@ def budget_link_table(
                 }
             )
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
-    money = ["amount_2020_at_2023_tariffs", "caseload_gross_eur", "effect_eur"]
+    money = ["amount_at_tariffs", "caseload_gross_eur", "effect_eur"]
     table[money] = table[money].astype(float).round(2)
     return table
+
+
+def costed_months(costs_monthly: pd.DataFrame) -> list[str]:
+    """The months the costs cover, in order (``AAAA-MM``)."""
+    return sorted(costs_monthly["month"].unique())
 
 
 def _check_codes(items: pd.Series, schedule: Any, link: pd.DataFrame) -> None:
@@ -151,14 +157,19 @@ def _total(gross: pd.Series, scenario: str, codes: list[str]) -> float:
     return float(gross.loc[scenario].reindex(codes, fill_value=0.0).sum())
 
 
-def month_prices(schedule: Any, year: int) -> pd.DataFrame:
-    """Per item and month: day-weighted gross unit rate, and the gross rate on 1 January."""
+def month_prices(schedule: Any, months: list[str]) -> pd.DataFrame:
+    """Per item and month: day-weighted gross unit rate, and the gross rate on the first day."""
     rates = schedule.rates
     single = rates["group_size"].isna() | (rates["group_size"] == 1)
     rates = rates[single]
     vat = schedule.items.set_index("code")["vat"]
     vat_rate = float(schedule.parameters["vat_rate"])
-    days = pd.date_range(f"{year}-01-01", f"{year}-12-31", freq="D")
+    if not months:
+        return pd.DataFrame(columns=["item", "month", "price", "start_price"])
+    first = pd.Period(months[0], "M").start_time
+    last = pd.Period(months[-1], "M").end_time.normalize()
+    days = pd.date_range(first, last, freq="D")
+    labels = days.strftime("%Y-%m")
     rows = []
     for code, periods in rates.groupby("code"):
         daily = np.full(len(days), np.nan)
@@ -166,15 +177,10 @@ def month_prices(schedule: Any, year: int) -> pd.DataFrame:
             inside = (days >= p.valid_from) & (days <= p.valid_to)
             daily[inside] = p.rate
         factor = 1 + (vat_rate if vat.get(code) == "added" else 0.0)
-        monthly = pd.Series(daily * factor, index=days).groupby(days.month).mean()
+        monthly = pd.Series(daily * factor, index=days).groupby(labels).mean()
         for month, value in monthly.items():
             rows.append(
-                {
-                    "item": code,
-                    "month": f"{year}-{month:02d}",
-                    "price": value,
-                    "start_price": daily[0] * factor,
-                }
+                {"item": code, "month": month, "price": value, "start_price": daily[0] * factor}
             )
     return pd.DataFrame(rows)
 

@@ -18,24 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cscplan import paths
+from cscplan import metadata, paths
 from cscplan.errors import InputError
-from cscplan.schemas.tariffs import CASELOAD
 from cscplan.tabular import Table, parse_dates, parse_numbers, quote, read_table
 from cscplan.tariffs.schedule import TariffSchedule
 
-CASELOAD_COLUMNS = [
-    "beneficiary_id",
-    "comune",
-    "item",
-    "start",
-    "end",
-    "qty_per_week",
-    "second_comune",
-    "group_size",
-    "uplift",
-    "placed_minor",
-]
+CASELOAD_COLUMNS = list(metadata.dtypes("caseload"))
 REQUIRED_COLUMNS = CASELOAD_COLUMNS[:6]
 SECOND_COMUNE_SERVICES = ("ADM-ADEA", "SIP")
 PLACED_MINOR_SERVICES = ("SIP",)
@@ -115,7 +103,7 @@ def validate_caseload(
         }
     )
     _check_overlaps(result, source)
-    return CASELOAD.validate(result)
+    return metadata.validate("caseload", result, source)
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cscplan.tariffs.engine import BASELINE
+from cscplan.vocabulary import BASELINE, COMUNE, DISTRICT
 
 SUMMARY_COLUMNS = ["scenario", "service", "gross_eur", "comune_eur", "district_eur"]
-PAYERS = {"comune_eur": "comune", "district_eur": "distretto"}
+PAYERS = {"comune_eur": COMUNE, "district_eur": DISTRICT}
 # table name → (grouping column, amount compared): each comune is compared on what it pays.
 DELTA_TABLES = {
     "scenario_delta_service": ("service", "gross_eur"),

@@ -33,13 +33,12 @@ import numpy as np
 import pandas as pd
 
 from cscplan.scenarios.reforms import apply_reform, parse_scenario
-from cscplan.tariffs.engine import BASELINE, CostRun, PlanMonths, months_frame, plan_months
+from cscplan.tariffs.engine import CostRun, PlanMonths, months_frame, plan_months
+from cscplan.vocabulary import ALERT_SHARE, BASELINE, COMUNE, DISTRICT, PAYERS
 
 DEFAULT_BETA = (9.0, 1.0)
-ALERT_SHARE = 0.8
 QUANTILES = {"p10_eur": 0.10, "p50_eur": 0.50, "p90_eur": 0.90}
 TOTAL = "TOTALE"
-PAYERS = ("comune", "distretto")
 DEFAULT_COMMON = 100.0  # concentration of the district-wide mean uptake (None = independent)
 CHUNK = 100  # draws per block: bounds memory (block × plans floats)
 
@@ -183,10 +182,10 @@ def _abatement(months: PlanMonths, rows, uptake, service_of_plan, n_services) ->
 
 def quantile_table(sim: Simulation) -> pd.DataFrame:
     """P10/P50/P90 of the annual cost per service and payer, plus a TOTALE row per payer."""
-    amounts = {"comune": sim.gross - sim.district, "distretto": sim.district}
+    amounts = {COMUNE: sim.gross - sim.district, DISTRICT: sim.district}
     baseline = {
-        "comune": sim.baseline_gross - sim.baseline_district,
-        "distretto": sim.baseline_district,
+        COMUNE: sim.baseline_gross - sim.baseline_district,
+        DISTRICT: sim.baseline_district,
     }
     rows = []
     for payer in PAYERS:

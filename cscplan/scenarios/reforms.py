@@ -17,7 +17,7 @@ YAML keys (all optional except ``name``)::
     horizon_year: 2023
     volumes_from: cremona_growth      # Cremona 2018→2020 growth, one year (benchmarks.py)
     # or: volumes_from: cremona_size  → each listed service gets as many beneficiaries as
-    #     Cremona had users in benchmark_year (default 2020)
+    #     Cremona had users in benchmark_year (default: the maps' last year)
     benchmark_services: [CDD, CSE]    # restricts volumes_from to these services (default: all)
     benchmark_year: 2020
 
@@ -46,8 +46,8 @@ import pandas as pd
 
 from cscplan.errors import InputError
 from cscplan.io import read_yaml
+from cscplan.vocabulary import BASELINE
 
-BASELINE = "baseline"
 NAME = re.compile(r"^[a-z0-9_]+$")
 TOP_KEYS = {
     "name",
@@ -67,7 +67,6 @@ CHANGE_KEYS = {"item", "service", "percent", "absolute", "from", "to"}
 MIX_KEYS = {"service", "from_item", "to_item", "share"}
 FLAGS = {"district_abatement"}
 VOLUME_SOURCES = ("cremona_growth", "cremona_size")
-BENCHMARK_YEARS = (2018, 2019, 2020)
 QTY_UNITS = ("hour", "day")
 
 
@@ -106,11 +105,8 @@ class Reform:
     horizon_year: int | None = None
     volumes_from: str | None = None
     benchmark_services: tuple[str, ...] = ()
-    benchmark_year: int = 2020
+    benchmark_year: int | None = None
     source: str = ""
-
-
-BASELINE_REFORM = Reform(name=BASELINE, label="Baseline (tariffe 2023)")
 
 
 # --------------------------------------------------------------------------- parsing
@@ -176,16 +172,17 @@ def parse_scenario(mapping: Any, source: str) -> Reform:
                 _list(mapping.get("benchmark_services", []), "benchmark_services", source)
             )
         ),
-        benchmark_year=_benchmark_year(mapping.get("benchmark_year", 2020), source),
+        benchmark_year=_benchmark_year(mapping.get("benchmark_year"), source),
         source=source,
     )
 
 
-def _benchmark_year(value: Any, source: str) -> int:
-    if value not in BENCHMARK_YEARS:
-        raise InputError(
-            source, f"un anno tra {list(BENCHMARK_YEARS)}", repr(value), key="benchmark_year"
-        )
+def _benchmark_year(value: Any, source: str) -> int | None:
+    """A year of the Cremona maps (checked against the maps when they are used), or None."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(source, "un anno come 2020", _show(value), key="benchmark_year")
     return int(value)
 
 
@@ -352,7 +349,7 @@ def apply_reform(
     options = {
         "vat_rate": reform.vat_rate,
         "district_abatement": reform.flags.get("district_abatement", True),
-        "year": reform.horizon_year or int(schedule.parameters.get("year", 2023)),
+        "year": reform.horizon_year or int(schedule.parameters["year"]),
     }
     return plans, new_schedule, options
 

@@ -1,9 +1,10 @@
-"""SYNTHETIC sample caseload: 2020 budget lines re-expressed as individual plans at 2023 tariffs.
+"""SYNTHETIC sample caseload: the plan's budget lines re-expressed as individual plans at tariffs.
 
-For every row of data/service_budget_link.csv the 2020 amount (PO 2020) is split over the row's
-items by the synthetic ``ITEM_MIX`` weights; each item's share is then filled with plausible
-individual plans (hours or days per week, full-year or part-year, school terms for SAAP) until the
-plans' gross annual cost at the 2023 tariffs equals that share, the last plan being trimmed.
+For every row of data/service_budget_link.csv the linked budget line's amount (the plan's PO of
+the year, read from the parsed plan) is split over the row's items by the synthetic ``ITEM_MIX``
+weights; each item's share is then filled with plausible individual plans (hours or days per week,
+full-year or part-year, school terms for SAAP) until the plans' gross annual cost at the
+schedule's tariffs equals that share, the last plan being trimmed.
 ISD has no 2020 line (new service): ``ISD_PLANS`` illustrative plans of 3–6 weeks are added.
 Every random choice comes from ``numpy.random.default_rng(seed)``: same seed, same file.
 None of these plans is real: the file exists to exercise the engine at a realistic scale.
@@ -23,9 +24,6 @@ from cscplan import paths
 from cscplan.io import write_csv
 from cscplan.scenarios.caseload import CASELOAD_COLUMNS
 from cscplan.tariffs.schedule import TariffSchedule, load_schedule
-
-LINK_PATH = paths.DATA_DIR / "service_budget_link.csv"
-COMUNI_PATH = paths.DATA_DIR / "comuni.csv"
 
 # Synthetic assumptions (not from the sources): share of a budget line per item ...
 ITEM_MIX = {
@@ -50,7 +48,7 @@ QTY_RANGE = {
     "CDM": (3.0, 5.0), "AFFIDO_PARZIALE_SETTIMANA": (2.0, 4.0), "MEDIAZIONE": (1.0, 4.0),
 }  # fmt: skip
 # ... and plan shapes.
-SCHOOL_TERMS = (("2023-01-09", "2023-06-10"), ("2023-09-12", "2023-12-22"))
+SCHOOL_TERMS = (("01-09", "06-10"), ("09-12", "12-22"))  # month-day, within the schedule's year
 FULL_YEAR_SHARE = 0.7
 GROUP_SHARE = 0.3
 SECOND_COMUNE_SHARE = 0.08
@@ -64,8 +62,9 @@ ISD_PLANS = 12
 def derive_sample_caseload(
     link: pd.DataFrame, schedule: TariffSchedule, comuni: pd.DataFrame, seed: int = 2023
 ) -> pd.DataFrame:
-    """Plans whose gross 2023 cost per budget line matches the line's 2020 amount."""
+    """Plans whose gross cost at the tariffs per budget line matches the line's plan amount."""
     rng = np.random.default_rng(seed)
+    year = int(schedule.parameters["year"])
     daily = _daily_values(schedule)
     names = comuni["comune"].to_numpy()
     plans: list[dict] = []
@@ -73,8 +72,8 @@ def derive_sample_caseload(
         codes = row.item_code.split(";")
         weights = np.array([ITEM_MIX[c] for c in codes])
         for code, weight in zip(codes, weights / weights.sum(), strict=True):
-            plans += _fill(code, row.amount_2020 * weight, schedule, daily, names, rng)
-    plans += _isd_plans(names, rng, schedule)
+            plans += _fill(code, row.plan_amount * weight, schedule, daily, names, rng, year)
+    plans += _isd_plans(names, rng, schedule, year)
     frame = pd.DataFrame(plans, columns=CASELOAD_COLUMNS)
     return frame.sort_values(["item", "beneficiary_id", "start"], kind="stable").reset_index(
         drop=True
@@ -109,9 +108,16 @@ def to_csv_frame(plans: pd.DataFrame) -> pd.DataFrame:
 
 
 def main(out: Path = paths.SAMPLE_CASELOAD, seed: int = 2023) -> Path:
-    schedule = load_schedule(paths.TARIFFS_2023)
-    link = pd.read_csv(LINK_PATH)
-    comuni = pd.read_csv(COMUNI_PATH)
+    from cscplan.scenarios.budget_link import load_budget_link, plan_amounts
+    from cscplan.sources.piano_programma import load_plan
+    from cscplan.validation.masked import recover_masked
+
+    plan = load_plan(paths.PIANO_PROGRAMMA)
+    schedule = load_schedule(paths.TARIFFS)
+    link = load_budget_link(paths.BUDGET_LINK, plan.years)
+    lines = recover_masked(plan.budget_lines, plan.stated_totals)
+    link["plan_amount"] = plan_amounts(link, lines)
+    comuni = pd.read_csv(paths.COMUNI)
     plans = derive_sample_caseload(link, schedule, comuni, seed=seed)
     return write_csv(out, to_csv_frame(plans))
 
@@ -119,13 +125,13 @@ def main(out: Path = paths.SAMPLE_CASELOAD, seed: int = 2023) -> Path:
 # --- plan generation ----------------------------------------------------------------------------
 
 
-def _fill(code, target, schedule, daily, names, rng) -> list[dict]:
+def _fill(code, target, schedule, daily, names, rng, year) -> list[dict]:
     """Plans for one item until their gross cost reaches ``target`` (last plan trimmed)."""
     unit = schedule.items.set_index("code").at[code, "unit"]
     plans, total, number = [], 0.0, 0
     while total < target - 0.005:
         number += 1
-        rows = _beneficiary_plans(code, number, unit, names, rng)
+        rows = _beneficiary_plans(code, number, unit, names, rng, year)
         cost = sum(plan_gross(p, schedule, daily) for p in rows)
         if total + cost > target and unit in ("hour", "day"):
             rows = _trimmed(rows, (target - total) / cost)
@@ -137,13 +143,14 @@ def _fill(code, target, schedule, daily, names, rng) -> list[dict]:
     return plans
 
 
-def _beneficiary_plans(code, number, unit, names, rng) -> list[dict]:
+def _beneficiary_plans(code, number, unit, names, rng, year) -> list[dict]:
     comune = str(rng.choice(names))
     base = _blank(f"{code}-{number:04d}", comune, code)
     if code.startswith("SAAP"):
         qty = _qty(code, rng)
-        return [{**base, "start": s, "end": e, "qty_per_week": qty} for s, e in SCHOOL_TERMS]
-    start, end = _period(code, unit, rng)
+        terms = [(f"{year}-{s}", f"{year}-{e}") for s, e in SCHOOL_TERMS]
+        return [{**base, "start": s, "end": e, "qty_per_week": qty} for s, e in terms]
+    start, end = _period(code, unit, rng, year)
     plan = {**base, "start": start, "end": end}
     if unit in ("hour", "day"):
         plan["qty_per_week"] = _qty(code, rng)
@@ -174,15 +181,15 @@ def _blank(beneficiary: str, comune: str, code: str) -> dict:
     }
 
 
-def _period(code: str, unit: str, rng) -> tuple[str, str]:
-    year_end = dt.date(2023, 12, 31)
+def _period(code: str, unit: str, rng, year: int) -> tuple[str, str]:
+    year_start, year_end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     if code == "AFFIDO_PRONTO" or unit == "package":
         days = PRONTO_DAYS if code == "AFFIDO_PRONTO" else PACKAGE_DAYS
-        start = dt.date(2023, 1, 1) + dt.timedelta(days=int(rng.integers(0, 365 - days)))
+        start = year_start + dt.timedelta(days=int(rng.integers(0, 365 - days)))
         return start.isoformat(), (start + dt.timedelta(days=days - 1)).isoformat()
     if rng.random() < FULL_YEAR_SHARE:
-        return "2023-01-01", year_end.isoformat()
-    start = dt.date(2023, 1, 1) + dt.timedelta(days=int(rng.integers(0, 300)))
+        return year_start.isoformat(), year_end.isoformat()
+    start = year_start + dt.timedelta(days=int(rng.integers(0, 300)))
     end = min(start + dt.timedelta(days=int(rng.integers(60, 300))), year_end)
     return start.isoformat(), end.isoformat()
 
@@ -198,13 +205,13 @@ def _trimmed(rows: list[dict], fraction: float) -> list[dict]:
     return [{**p, "qty_per_week": max(round(p["qty_per_week"] * fraction, 2), 0.01)} for p in rows]
 
 
-def _isd_plans(names, rng, schedule) -> list[dict]:
+def _isd_plans(names, rng, schedule, year: int) -> list[dict]:
     items = schedule.items.set_index("code")
     plans = []
     for number in range(1, ISD_PLANS + 1):
         code = f"ISD_P{int(rng.integers(1, 7))}"
         weeks = int(rng.integers(items.at[code, "min_weeks"], items.at[code, "max_weeks"] + 1))
-        start = dt.date(2023, 1, 1) + dt.timedelta(days=int(rng.integers(0, 300)))
+        start = dt.date(year, 1, 1) + dt.timedelta(days=int(rng.integers(0, 300)))
         end = start + dt.timedelta(days=7 * weeks - 1)
         plan = _blank(f"ISD-{number:04d}", str(rng.choice(names)), code)
         plans.append({**plan, "start": start.isoformat(), "end": end.isoformat()})

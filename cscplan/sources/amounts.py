@@ -21,7 +21,6 @@ __all__ = [
     "MASKED",
     "AmountFormatError",
     "Masked",
-    "is_masked",
     "parse_amount",
     "split_label_amount",
 ]
@@ -85,10 +84,6 @@ def parse_amount(cell: str) -> float | None | Masked:
     value = float(match["num"].replace(".", "").replace(",", "."))
     negative = bool(match["sign1"] or match["sign2"])
     return -value if negative else value
-
-
-def is_masked(value: object) -> bool:
-    return value is MASKED
 
 
 def split_label_amount(cell: str) -> tuple[str, str]:

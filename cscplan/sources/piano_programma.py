@@ -7,16 +7,16 @@ lines. Sections are found by their markers/headers, never by line numbers:
   cell; ``breakdown`` persone/contratto/orario; the unlabelled last row is the total);
 * ``Profilo professionale<TAB>Ambito…`` → ``hiring_plan`` (Tab2);
 * ``GLI OBIETTIVI STRATEGICI…`` … ``Obiettivo 1.1: title`` + paragraph → ``strategic_objectives``;
-* ``BUDGET 2020 – SCHEDE`` … ``CANALI DI FINANZIAMENTO``: the budget sheets. A sheet is a block
-  whose first row is ``OBIETTIVO n: …`` followed by column headers that include ``PO 2019``/
-  ``PO 2020``; an empty header cell marks a second label column (detail). Objectives 5 and 8 span
+* ``BUDGET <anno> – SCHEDE`` … ``CANALI DI FINANZIAMENTO``: the budget sheets. A sheet is a block
+  whose first row is ``OBIETTIVO n: …`` followed by column headers that include the two plan
+  columns ``PO <anno-1>``/``PO <anno>``; an empty header cell marks a second label column (detail). Objectives 5 and 8 span
   several blocks (``part``); the ``TOTALE OBIETTIVO n`` row closes the objective. Blocks starting
   with ``Strumento<TAB>Indicatore`` are indicator tables (``kpis``) titled by the preceding
   ``OBIETTIVO n …`` line;
-* ``ENTRATE PREVISIONALI…`` → ``revenue_2020``; ``CONFRONTO BUDGET…`` → ``comparison``;
+* ``ENTRATE PREVISIONALI…`` → ``revenue``; ``CONFRONTO BUDGET…`` → ``comparison``;
   ``BUDGET PLURIENNALE…`` → ``multiyear``. Their TOTALE rows go to ``stated_totals``
   (table entrate/confronto/pluriennale, objective_id NA). Revenue rows labelled ``Totale …``
-  are kept in ``revenue_2020`` too (row_kind subtotal; the last row is the total) and a line's
+  are kept in ``revenue`` too (row_kind subtotal; the last row is the total) and a line's
   ``group`` is the label of the subtotal that follows it. Each of these tables must end with
   its TOTALE row (else: truncated).
 
@@ -42,11 +42,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 
+from cscplan import metadata
 from cscplan.errors import InputError
 from cscplan.io import read_source_text
-from cscplan.schemas.piano import PLAN_COLUMNS, SCHEMAS
+from cscplan.metadata.tables import PLAN_TABLES
+from cscplan.plan_years import PLAN_COLUMN, PlanYears, column_year
 from cscplan.sources.amounts import (
     MASKED,
     AmountFormatError,
@@ -54,6 +55,7 @@ from cscplan.sources.amounts import (
     parse_amount,
     split_label_amount,
 )
+from cscplan.vocabulary import COMPARISON, MULTIYEAR, REVENUE, SHEET, VARIATION
 
 HTML_TAG = re.compile(r"<[^>]+>")
 OBJECTIVE_TITLE = re.compile(r"^OBIETTIVO\s+(\d+)\b\s*(?:[:\-–]\s*)?(.*)$")
@@ -64,12 +66,12 @@ ACTION_REF = re.compile(r"\bAzione\s+\w+", re.I)
 TRIENNIAL = re.compile(r"^Ob?iettivi\s+triennali\b", re.I)
 INDICATOR_LIKE = re.compile(r"^(?:n°|n\.|%)", re.I)
 DEADLINE = re.compile(r"\bentro\s+(?:il\s+)?(\d{1,2}\s+[a-zà-ù]+\s+\d{4})", re.I)
-YEAR = re.compile(r"\b(20\d{2})\b")
+YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 COUNT = re.compile(r"^\d+$")
 
 MARKERS = {
     "strategic": re.compile(r"^GLI OBIETTIVI STRATEGICI\b"),
-    "budget": re.compile(r"^BUDGET\s+\d{4}\s*[–-]\s*SCHEDE\s*$"),
+    "budget": re.compile(r"^BUDGET\s+(\d{4})\s*[–-]\s*SCHEDE\s*$"),
     "budget_end": re.compile(r"^CANALI DI FINANZIAMENTO\b"),
     "revenue": re.compile(r"^ENTRATE PREVISIONALI\b"),
     "comparison": re.compile(r"^CONFRONTO BUDGET\b"),
@@ -79,13 +81,12 @@ MARKER_LABELS = {
     "staff": "la tabella 'Profilo professionale / N° persone' (Tab1)",
     "hiring": "la tabella 'Profilo professionale / Ambito' (Tab2)",
     "strategic": "la sezione 'GLI OBIETTIVI STRATEGICI'",
-    "budget": "la sezione 'BUDGET 2020 – SCHEDE'",
+    "budget": "la sezione 'BUDGET <anno> – SCHEDE'",
     "budget_end": "la sezione 'CANALI DI FINANZIAMENTO' dopo le schede",
-    "revenue": "la tabella 'ENTRATE PREVISIONALI ESERCIZIO 2020'",
-    "comparison": "la sezione 'CONFRONTO BUDGET 2020 – PRECONSUNTIVO 2019'",
+    "revenue": "la tabella 'ENTRATE PREVISIONALI ESERCIZIO <anno>'",
+    "comparison": "la sezione 'CONFRONTO BUDGET <anno> – PRECONSUNTIVO <anno-1>'",
     "multiyear": "la sezione 'BUDGET PLURIENNALE'",
 }
-COMPARISON_COLUMNS = ("preconsuntivo 2019", "budget 2020", "variazione")
 COMPARISON_HEADER = (re.compile(r"CONSUNTIVO", re.I), re.compile(r"PREVENTIVO|BUDGET", re.I))
 COMPARISON_HEADER += (re.compile(r"VARIAZIONE", re.I),)
 HIRING_HEADER = {
@@ -102,11 +103,12 @@ HIRING_HEADER = {
 
 @dataclass(frozen=True)
 class PlanTables:
-    """All tables of the Piano Programma, validated against :data:`SCHEMAS`."""
+    """All tables of the Piano Programma, each validated against its registry declaration."""
 
+    plan_info: pd.DataFrame
     budget_lines: pd.DataFrame
     stated_totals: pd.DataFrame
-    revenue_2020: pd.DataFrame
+    revenue: pd.DataFrame
     comparison: pd.DataFrame
     multiyear: pd.DataFrame
     staff: pd.DataFrame
@@ -115,7 +117,11 @@ class PlanTables:
     kpis: pd.DataFrame
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {name: getattr(self, name) for name in SCHEMAS}
+        return {name: getattr(self, name) for name in PLAN_TABLES}
+
+    @property
+    def years(self) -> PlanYears:
+        return PlanYears.from_table(self.plan_info)
 
 
 @dataclass(frozen=True)
@@ -141,7 +147,7 @@ class Row:
 class Records:
     """Rows collected for each output table while parsing."""
 
-    tables: dict[str, list[dict]] = field(default_factory=lambda: {n: [] for n in SCHEMAS})
+    tables: dict[str, list[dict]] = field(default_factory=lambda: {n: [] for n in PLAN_TABLES})
 
     def add(self, name: str, /, **row: object) -> None:
         self.tables[name].append(row)
@@ -183,7 +189,11 @@ def parse_plan(text: str, source: str = "piano programma") -> PlanTables:
     ):
         step(ctx)
     ctx.raise_missing()
-    frames = {name: validated(name, build_frame(name, recs), source) for name, recs in ctx.items()}
+    ctx.add("plan_info", **ctx.plan_years().record())
+    frames = {
+        name: metadata.validate(name, metadata.frame_from_records(name, records), source)
+        for name, records in ctx.items()
+    }
     return PlanTables(**frames)
 
 
@@ -195,6 +205,23 @@ class Context:
     rows: list[Row]
     records: Records = field(default_factory=Records)
     missing: list[str] = field(default_factory=list)
+    budget_year: int | None = None
+    budget_line: int = 1
+    plan_columns: tuple[str, str] | None = None
+    horizon: tuple[int, ...] = ()
+
+    def plan_years(self) -> PlanYears:
+        """The years read from the document (sections are all present when this is called)."""
+        previous, current = self.plan_columns
+        return PlanYears(
+            budget_year=self.budget_year,
+            previous_year=column_year(previous),
+            first_year=min(self.horizon),
+            last_year=max(self.horizon),
+            po_previous=previous,
+            po_current=current,
+            source_line=self.budget_line,
+        )
 
     def add(self, name: str, /, **row: object) -> None:
         self.records.add(name, **row)
@@ -426,13 +453,17 @@ def parse_budget_sheets(ctx: Context) -> None:
     if start is None:
         return
     end = ctx.find("budget_end", start)
+    ctx.budget_year = int(MARKERS["budget"].match(ctx.rows[start].first)[1])
+    ctx.budget_line = ctx.rows[start].line
     state = BudgetState()
     for row in ctx.rows[start + 1 : end if end is not None else len(ctx.rows)]:
         budget_row(ctx, state, row)
     close_table(ctx, state)
     close_objective(ctx, state, None)
     if not state.objectives:
-        raise ctx.error(ctx.rows[start], "almeno una scheda 'OBIETTIVO n' con colonne PO 2020")
+        raise ctx.error(
+            ctx.rows[start], f"almeno una scheda 'OBIETTIVO n' con colonne PO {ctx.budget_year}"
+        )
 
 
 def budget_row(ctx: Context, state: BudgetState, row: Row) -> None:
@@ -440,6 +471,7 @@ def budget_row(ctx: Context, state: BudgetState, row: Row) -> None:
         close_table(ctx, state)
     elif is_budget_header(row):
         close_table(ctx, state)
+        check_plan_columns(ctx, row)
         open_sheet(ctx, state, row)
     elif is_kpi_header(row):
         close_table(ctx, state)
@@ -459,7 +491,21 @@ def budget_row(ctx: Context, state: BudgetState, row: Row) -> None:
 
 
 def is_budget_header(row: Row) -> bool:
-    return bool(OBJECTIVE_TITLE.match(row.first)) and any(c in PLAN_COLUMNS for c in row.cells)
+    return bool(OBJECTIVE_TITLE.match(row.first)) and any(PLAN_COLUMN.match(c) for c in row.cells)
+
+
+def check_plan_columns(ctx: Context, header: Row) -> None:
+    """Every sheet has the same two plan columns, ``PO <anno-1>`` and ``PO <anno>``."""
+    found = tuple(sorted((c for c in header.cells if PLAN_COLUMN.match(c)), key=column_year))
+    expected = (f"PO {ctx.budget_year - 1}", f"PO {ctx.budget_year}")
+    if found != expected or (ctx.plan_columns not in (None, found)):
+        raise ctx.error(
+            header,
+            f"le colonne {' e '.join(ctx.plan_columns or expected)} come nell'intestazione "
+            f"'BUDGET {ctx.budget_year} – SCHEDE' e nelle altre schede",
+            ", ".join(found) or "nessuna colonna PO",
+        )
+    ctx.plan_columns = found
 
 
 def is_kpi_header(row: Row) -> bool:
@@ -563,7 +609,7 @@ def stated_total(ctx: Context, sheet: Sheet, row: Row, number: int, cells: dict)
         if value is not None:
             ctx.add(
                 "stated_totals",
-                table="scheda",
+                table=SHEET,
                 objective_id=number,
                 column=sheet.columns[index],
                 amount=as_float(value),
@@ -601,7 +647,7 @@ def budget_line(ctx: Context, sheet: Sheet, row: Row, cells: dict) -> None:
             item=item,
             detail=" — ".join(detail),
             column=column,
-            kind="plan" if column in PLAN_COLUMNS else "source",
+            kind="plan" if column in ctx.plan_columns else "source",
             amount=as_float(value),
             masked=value is MASKED,
             imputed=False,
@@ -837,7 +883,7 @@ def parse_revenue(ctx: Context) -> None:
         amount = plain_amount(ctx, row, 1, row.first or "importo")
         kind = revenue_kind(row, body[-1])
         ctx.add(
-            "revenue_2020",
+            "revenue",
             group=group_of[row.line],
             label=row.first,
             amount=amount,
@@ -845,7 +891,7 @@ def parse_revenue(ctx: Context) -> None:
             source_line=row.line,
         )
         if kind != "line":
-            stated(ctx, "entrate", None, row.first, amount, row)
+            stated(ctx, REVENUE, None, row.first, amount, row)
 
 
 def revenue_kind(row: Row, last: Row) -> str:
@@ -902,25 +948,31 @@ def parse_comparison(ctx: Context) -> None:
 
 def comparison_row(ctx: Context, row: Row) -> None:
     if TOTAL_LABEL.match(row.first):
-        for index, column in enumerate(COMPARISON_COLUMNS, 1):
+        for index, column in enumerate(comparison_columns(ctx), 1):
             text, value = amount_cell(ctx, row, index, column)
             if text:
                 raise ctx.error(row, "solo un importo", repr(row.cell(index)), column=column)
             if value is not None:
-                stated(ctx, "confronto", None, column, value, row)
+                stated(ctx, COMPARISON, None, column, value, row)
         return
     number = objective_number(ctx, row)
-    values = [plain_amount(ctx, row, i, c) for i, c in enumerate(COMPARISON_COLUMNS, 1)]
+    values = [plain_amount(ctx, row, i, c) for i, c in enumerate(comparison_columns(ctx), 1)]
     ctx.add(
         "comparison",
         objective_id=number,
         objective=OBJECTIVE_TITLE.match(row.first)[2],
-        preconsuntivo_2019=values[0],
-        budget_2020=values[1],
+        preconsuntivo=values[0],
+        budget=values[1],
         variation=values[2],
         note=row.cell(4),
         source_line=row.line,
     )
+
+
+def comparison_columns(ctx: Context) -> tuple[str, str, str]:
+    """Labels of the comparison's amount columns in ``stated_totals`` (years from the plan)."""
+    previous = column_year(ctx.plan_columns[0])
+    return (f"preconsuntivo {previous}", f"budget {ctx.budget_year}", VARIATION)
 
 
 def objective_number(ctx: Context, row: Row) -> int:
@@ -957,6 +1009,7 @@ def parse_multiyear(ctx: Context) -> None:
         if year is None:
             raise ctx.error(header, "un anno nell'intestazione", repr(cell), column=cell)
         years[index] = int(year[1])
+    ctx.horizon = tuple(sorted(years.values()))
     if not TOTAL_LABEL.match(body[-1].first):
         raise ctx.error(body[-1], "la riga 'TOTALE' alla fine del pluriennale", "tabella troncata")
     for row in body:
@@ -971,7 +1024,7 @@ def multiyear_row(ctx: Context, row: Row, years: dict[int, int], header: Row) ->
         if total:
             text, value = amount_cell(ctx, row, index, header.cells[index])
             if value is not None:
-                stated(ctx, "pluriennale", None, str(year), value, row)
+                stated(ctx, MULTIYEAR, None, str(year), value, row)
             continue
         ctx.add(
             "multiyear",
@@ -981,60 +1034,6 @@ def multiyear_row(ctx: Context, row: Row, years: dict[int, int], header: Row) ->
             amount=plain_amount(ctx, row, index, header.cells[index]),
             source_line=row.line,
         )
-
-
-# --------------------------------------------------------------------------- frames and schemas
-
-
-def build_frame(name: str, records: list[dict]) -> pd.DataFrame:
-    """Records → DataFrame with the schema's columns and dtypes (also when empty)."""
-    schema = SCHEMAS[name]
-    frame = pd.DataFrame(records, columns=list(schema.columns))
-    dtypes = {col: str(column.dtype) for col, column in schema.columns.items()}
-    return frame.astype(dtypes)
-
-
-def validated(name: str, frame: pd.DataFrame, source: str) -> pd.DataFrame:
-    """Apply the table's pandera schema; failures become an InputError naming source lines."""
-    try:
-        return SCHEMAS[name].validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        raise schema_error(name, frame, exc, source) from None
-
-
-CHECK_WORDS = (
-    ("in_range", "valori nell'intervallo ammesso"),
-    ("greater_than_or_equal_to", "valori non negativi"),
-    ("uniqueness", "valori non ripetuti"),
-    ("isin", "uno dei valori ammessi"),
-    ("str_matches", "testo nel formato previsto"),
-    ("str_length", "testo non vuoto"),
-    ("not_nullable", "un valore presente"),
-    ("dtype", "il tipo di dato previsto"),
-)
-
-
-def describe_check(check: str) -> str:
-    """Italian wording for a pandera check name, with the technical name in brackets."""
-    words = next((text for key, text in CHECK_WORDS if key in check), "un valore valido")
-    return f"{words} ({check})"
-
-
-def schema_error(name: str, frame: pd.DataFrame, exc: pa.errors.SchemaErrors, source: str):
-    cases = exc.failure_cases
-    index = pd.to_numeric(cases["index"], errors="coerce").dropna().astype(int)
-    lines = sorted({int(frame["source_line"].iloc[i]) for i in index if 0 <= i < len(frame)})
-    first = cases.iloc[0]
-    column = first["column"] if isinstance(first["column"], str) else None
-    found = ", ".join(str(v) for v in cases["failure_case"].head(3))
-    return InputError(
-        source,
-        f"nella tabella '{name}' {describe_check(str(first['check']))}",
-        f"valori {found}",
-        row=lines[0] if lines else None,
-        column=column,
-        key=("righe " + ", ".join(map(str, lines[:10]))) if lines else None,
-    )
 
 
 __all__ = [

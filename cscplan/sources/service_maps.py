@@ -25,11 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 
+from cscplan import metadata
 from cscplan.errors import InputError
 from cscplan.io import read_source_text
-from cscplan.schemas.service_maps import SCHEMAS
 
 MAP_HEADER = re.compile(r"^\W*ANALISI DELLA FORMULA GESTIONALE", re.I)
 INDEX_ENTRY = re.compile(r"^\s*(?:[-*•]\s*)?(\d{1,3})\.\s+(.+?)\s*$")
@@ -68,9 +67,9 @@ SECTION_LABELS = {
     "staff": "Risorse umane coinvolte",
     "structures": "Strutture erogative",
 }
-MAP_COLUMNS = list(SCHEMAS["service_maps"].columns)
-VALUE_COLUMNS = list(SCHEMAS["service_map_values"].columns)
-ABSENT_COLUMNS = list(SCHEMAS["service_maps_absent"].columns)
+MAP_COLUMNS = list(metadata.dtypes("service_maps"))
+VALUE_COLUMNS = list(metadata.dtypes("service_map_values"))
+ABSENT_COLUMNS = list(metadata.dtypes("service_maps_absent"))
 
 
 @dataclass(frozen=True)
@@ -413,7 +412,7 @@ def parse_table(
         if years is None:
             raise InputError(
                 source,
-                "la riga delle date (31/12/2018 31/12/2019 31/12/2020) prima dei valori",
+                "la riga delle date (31/12/<anno> per ogni colonna) prima dei valori",
                 repr(line.text[:60]),
                 row=line.no,
             )
@@ -491,19 +490,6 @@ def parse_cell(raw: str) -> tuple[float, str, str, str]:
 
 
 def validated(name: str, frame: pd.DataFrame, source: str) -> pd.DataFrame:
-    """Apply the table's pandera schema; failures become an InputError naming source lines."""
+    """Apply the table's registry contract; a failure is the one input-error message."""
     frame = frame.astype({c: "float64" for c in ("value",) if c in frame})
-    try:
-        return SCHEMAS[name].validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-        rows = pd.to_numeric(cases.get("index"), errors="coerce").dropna().astype(int)
-        lines = sorted({int(frame["source_line"].iloc[r]) for r in rows if r < len(frame)})
-        checks = sorted({str(c) for c in cases["check"].head(5)})
-        raise InputError(
-            source,
-            f"tabella '{name}' conforme allo schema",
-            f"controlli non superati {checks}",
-            row=lines[0] if lines else None,
-            key=", ".join(str(n) for n in lines[:10]) or None,
-        ) from None
+    return metadata.validate(name, frame, source)

@@ -40,28 +40,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cscplan import metadata
 from cscplan.errors import InputError
 from cscplan.tariffs import segments as seg
+from cscplan.vocabulary import BASELINE
 
-COSTS_MONTHLY_COLUMNS = [
-    "scenario",
-    "beneficiary_id",
-    "comune",
-    "service",
-    "item",
-    "month",
-    "quantity",
-    "net_eur",
-    "vat_eur",
-    "gross_eur",
-    "comune_eur",
-    "district_eur",
-]
-MONEY_COLUMNS = ["net_eur", "vat_eur", "gross_eur", "comune_eur", "district_eur"]
+COSTS_MONTHLY_COLUMNS = list(metadata.dtypes("costs_monthly"))
 REQUIRED_COLUMNS = ["beneficiary_id", "comune", "item", "start", "end", "qty_per_week"]
 UNIT_CODES = {"hour": 0, "day": 1, "week": 2, "month": 3, "package": 4}
 PLACED_MINOR_SERVICES = ("SIP",)
-BASELINE = "baseline"
 
 
 @dataclass(frozen=True)

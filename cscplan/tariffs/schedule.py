@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pandera.pandas as pa
 
+from cscplan import metadata
 from cscplan.errors import InputError
 from cscplan.io import read_yaml
-from cscplan.schemas.tariffs import CODE_PATTERN, TARIFF_ITEMS, TARIFF_RATES, UNITS, VAT
+from cscplan.metadata.fields import CODE_PATTERN
+from cscplan.metadata.fields import TARIFF_UNITS as UNITS
+from cscplan.metadata.fields import VAT_KINDS as VAT
 
 QTY_UNITS = ("hour", "day")
 TOP_KEYS = {"document": False, "source": False, "parameters": True, "items": True}
@@ -61,8 +63,8 @@ PERIOD_KEYS = {
     "fud_contribution": False,
     "source_line": True,
 }
-ITEM_COLUMNS = list(TARIFF_ITEMS.columns)
-RATE_COLUMNS = list(TARIFF_RATES.columns)
+ITEM_COLUMNS = list(metadata.dtypes("tariff_items"))
+RATE_COLUMNS = list(metadata.dtypes("tariff_rates"))
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,8 @@ def parse_schedule(data: Any, source: str) -> TariffSchedule:
     _check_unique_codes(items, source)
     _check_coverage(rates, parameters["year"], source)
     return TariffSchedule(
-        items=_validated(_items_frame(items), TARIFF_ITEMS, source),
-        rates=_validated(_rates_frame(rates), TARIFF_RATES, source),
+        items=metadata.validate("tariff_items", _items_frame(items), source),
+        rates=metadata.validate("tariff_rates", _rates_frame(rates), source),
         parameters=parameters,
         source=source,
         parameter_lines=lines,
@@ -110,13 +112,6 @@ def rate_in_force(
     """The rate of ``code`` on ``day`` (for group-priced items: per member of a group of that size)."""
     row = _rate_row(schedule, code, day, group_size)
     return float(row["rate"])
-
-
-def rate_row_in_force(
-    schedule: TariffSchedule, code: str, day: dt.date, group_size: int | None = None
-) -> pd.Series:
-    """The full rates row (rate, district_rate, source_line, ...) in force on ``day``."""
-    return _rate_row(schedule, code, day, group_size)
 
 
 def _rate_row(
@@ -356,15 +351,6 @@ def _rates_frame(rates: list[dict]) -> pd.DataFrame:
         frame[column] = frame[column].astype(float)
     frame["source_line"] = frame["source_line"].astype(int)
     return frame.sort_values(["code", "group_size", "valid_from"]).reset_index(drop=True)
-
-
-def _validated(frame: pd.DataFrame, schema: pa.DataFrameSchema, source: str) -> pd.DataFrame:
-    try:
-        return schema.validate(frame)
-    except pa.errors.SchemaError as exc:
-        raise InputError(
-            source, f"dati conformi allo schema {schema.name or ''}".strip(), str(exc)[:300]
-        ) from None
 
 
 # --- scalar readers -----------------------------------------------------------------------------

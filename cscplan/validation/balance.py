@@ -1,4 +1,4 @@
-"""Does the money add up? Spending (bottom-up, 2020) against funding, in total and per source."""
+"""Does the money add up? The year's spending (bottom-up) against funding, in total and per source."""
 
 from __future__ import annotations
 
@@ -15,26 +15,31 @@ from cscplan.budget.funding import (
     split_labels,
 )
 from cscplan.fmt import eur
-from cscplan.validation.findings import Finding
+from cscplan.plan_years import PlanYears
+from cscplan.validation.findings import Finding, finding
+from cscplan.vocabulary import MONEY_TOLERANCE as TOLERANCE
+from cscplan.vocabulary import REVENUE, SHEET
 
 CHECK = "balance"
-TOLERANCE = 0.01
-PLAN_2020 = "PO 2020"
+FUNDING_MAP_TABLE = "mappa fonti"
 
 
-def total_balance_findings(lines: pd.DataFrame, revenue: pd.DataFrame) -> list[Finding]:
-    """Total 2020 spending (sum of PO 2020 over all lines) against the sum of all revenue lines."""
-    spending = float(lines.loc[lines["column"] == PLAN_2020, "amount"].sum())
+def total_balance_findings(
+    lines: pd.DataFrame, revenue: pd.DataFrame, years: PlanYears
+) -> list[Finding]:
+    """The year's total spending (its PO over all lines) against the sum of all revenue lines."""
+    spending = float(lines.loc[lines["column"] == years.po_current, "amount"].sum())
     funding = float(revenue_lines(revenue)["amount"].sum())
     delta = funding - spending
     if abs(delta) <= TOLERANCE:
         return []
     direction = "superano" if delta > 0 else "non coprono"
     message = (
-        f"Le entrate 2020 ({eur(funding)}, somma delle voci) {direction} la spesa 2020 "
+        f"Le entrate {years.budget_year} ({eur(funding)}, somma delle voci) {direction} "
+        f"la spesa {years.budget_year} "
         f"calcolata dalle righe di budget ({eur(spending)}): differenza {eur(abs(delta))}."
     )
-    return [_finding("error", "entrate", message, None, funding, spending)]
+    return [_finding("error", REVENUE, message, None, funding, spending)]
 
 
 def source_balance_findings(
@@ -55,14 +60,14 @@ def _source_finding(row, revenue_line) -> Finding | None:
             f"fonti (data/funding_sources.csv): {eur(row.allocated)} assegnati non confrontabili "
             "con le entrate."
         )
-        return _finding("warning", "schede", message, row.source, None, row.allocated)
+        return _finding("warning", SHEET, message, row.source, None, row.allocated)
     if row.status == STATUS_UNMAPPED_REVENUE:
         severity = "warning" if abs(row.available) > TOLERANCE else "info"
         message = (
             f"La voce di entrata '{row.source}' ({eur(row.available)}) non corrisponde a nessuna "
             "colonna di finanziamento delle schede (data/funding_sources.csv)."
         )
-        finding = _finding(severity, "entrate", message, row.source, row.available, None)
+        finding = _finding(severity, REVENUE, message, row.source, row.available, None)
         return replace(finding, source_line=int(revenue_line)) if revenue_line else finding
     delta = row.available - row.allocated
     if abs(delta) <= TOLERANCE:
@@ -73,7 +78,7 @@ def _source_finding(row, revenue_line) -> Finding | None:
         f"quanto assegnato nelle schede ({eur(row.allocated)}, colonne {row.columns}) "
         f"di {eur(abs(delta))}."
     )
-    return _finding("error", "entrate", message, row.source, row.available, row.allocated)
+    return _finding("error", REVENUE, message, row.source, row.available, row.allocated)
 
 
 def _unknown_map_labels(revenue: pd.DataFrame, fmap: pd.DataFrame) -> list[Finding]:
@@ -86,19 +91,11 @@ def _unknown_map_labels(revenue: pd.DataFrame, fmap: pd.DataFrame) -> list[Findi
                     f"La mappa delle fonti collega '{label}' alla fonte '{row.source}', ma nelle "
                     "entrate del documento non c'è una voce con questa etichetta."
                 )
-                findings.append(_finding("warning", "mappa fonti", message, row.column, None, None))
+                findings.append(
+                    _finding("warning", FUNDING_MAP_TABLE, message, row.column, None, None)
+                )
     return findings
 
 
 def _finding(severity, table, message, column, stated, computed) -> Finding:
-    delta = stated - computed if stated is not None and computed is not None else None
-    return Finding(
-        check=CHECK,
-        severity=severity,
-        table=table,
-        message=message,
-        column=column,
-        stated=stated,
-        computed=computed,
-        delta=delta,
-    )
+    return finding(CHECK, severity, table, message, column=column, stated=stated, computed=computed)

@@ -21,24 +21,28 @@ import pandas as pd
 from cscplan.budget.funding import funding_balance, source_of_columns
 from cscplan.errors import InputError
 from cscplan.fmt import eur, signed_eur
+from cscplan.plan_years import PlanYears
 from cscplan.validation import balance as balance_module
 from cscplan.validation.findings import Finding, findings_frame
+from cscplan.validation.findings import finding as _finding
 from cscplan.validation.masked import masked_recoveries, recover_masked
-
-TOLERANCE = 0.01
-PLAN_2019, PLAN_2020 = "PO 2019", "PO 2020"
-SHEET, COMPARISON, MULTIYEAR, REVENUE = "schede", "confronto", "pluriennale", "entrate"
-COMPARISON_TOTAL_COLUMNS = {
-    "preconsuntivo 2019": "preconsuntivo_2019",
-    "budget 2020": "budget_2020",
-    "variazione": "variation",
-}
+from cscplan.vocabulary import (
+    COMPARISON,
+    MULTIYEAR,
+    REVENUE,
+    SHEET,
+    VARIATION,
+)
+from cscplan.vocabulary import (
+    MONEY_TOLERANCE as TOLERANCE,
+)
 
 
 @dataclass(frozen=True)
 class PlanContext:
     """Everything a check may read: the parsed tables, the funding map, the recovered lines."""
 
+    years: PlanYears
     budget_lines: pd.DataFrame
     stated_totals: pd.DataFrame
     revenue: pd.DataFrame
@@ -49,22 +53,44 @@ class PlanContext:
     recoveries: pd.DataFrame
 
     @classmethod
-    def build(cls, plan, funding_map: pd.DataFrame) -> PlanContext:
-        """From a ``PlanTables`` (or any object with the same attributes) and the funding map."""
+    def build(
+        cls,
+        plan,
+        funding_map: pd.DataFrame,
+        lines: pd.DataFrame | None = None,
+        recoveries: pd.DataFrame | None = None,
+    ) -> PlanContext:
+        """From a ``PlanTables`` and the funding map; pass the recovered lines and the recoveries
+        when the caller already has them (the build recovers masked cells once)."""
+        years = plan.years
+        if recoveries is None:
+            recoveries = masked_recoveries(plan.budget_lines, plan.stated_totals, years.po_current)
+        if lines is None:
+            lines = recover_masked(plan.budget_lines, recoveries=recoveries)
         return cls(
+            years=years,
             budget_lines=plan.budget_lines,
             stated_totals=plan.stated_totals,
-            revenue=plan.revenue_2020,
+            revenue=plan.revenue,
             comparison=plan.comparison,
             multiyear=plan.multiyear,
             funding_map=funding_map,
-            lines=recover_masked(plan.budget_lines, plan.stated_totals),
-            recoveries=masked_recoveries(plan.budget_lines, plan.stated_totals),
+            lines=lines,
+            recoveries=recoveries,
         )
 
     def sheet_totals(self, objective_id: int) -> pd.DataFrame:
         st = self.stated_totals
-        return st[(st["table"] == "scheda") & (st["objective_id"] == objective_id)]
+        return st[(st["table"] == SHEET) & (st["objective_id"] == objective_id)]
+
+    @property
+    def comparison_total_fields(self) -> dict[str, str]:
+        """Stated comparison total label → the comparison column it totals."""
+        return {
+            self.years.preconsuntivo_label: "preconsuntivo",
+            self.years.budget_label: "budget",
+            VARIATION: "variation",
+        }
 
 
 CheckFunction = Callable[[PlanContext], list[Finding]]
@@ -93,7 +119,11 @@ def check(name: str) -> Callable[[CheckFunction], CheckFunction]:
 
 
 def run_checks(
-    plan_tables, funding_map: pd.DataFrame, checks: Iterable[str] | None = None
+    plan_tables,
+    funding_map: pd.DataFrame,
+    checks: Iterable[str] | None = None,
+    lines: pd.DataFrame | None = None,
+    recoveries: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Run the selected checks (all by default) and return the findings table."""
     names = list(CHECKS) if checks is None else list(checks)
@@ -102,7 +132,7 @@ def run_checks(
         raise InputError(
             None, f"uno dei controlli {', '.join(CHECKS)}", ", ".join(unknown), key="checks"
         )
-    ctx = PlanContext.build(plan_tables, funding_map)
+    ctx = PlanContext.build(plan_tables, funding_map, lines, recoveries)
     findings = [f for name in names for f in CHECKS[name].function(ctx)]
     return findings_frame(cross_reference(one_error_per_cell(findings)))
 
@@ -175,13 +205,6 @@ def describe(finding: Finding) -> str:
     return text + (f" (riga {finding.source_line})" if finding.source_line else "")
 
 
-def _finding(check_name, severity, table, message, **where) -> Finding:
-    stated, computed = where.get("stated"), where.get("computed")
-    if stated is not None and computed is not None:
-        where["delta"] = stated - computed
-    return Finding(check=check_name, severity=severity, table=table, message=message, **where)
-
-
 def _differs(a: float, b: float) -> bool:
     return abs(a - b) > TOLERANCE
 
@@ -196,17 +219,17 @@ def _gap(delta: float) -> str:
 
 @check("row_identity")
 def row_identity(ctx: PlanContext) -> list[Finding]:
-    """Per budget line: PO 2020 = sum of its funding-source cells."""
+    """Per budget line: the year's PO = sum of its funding-source cells."""
     findings = []
     for _, row in ctx.lines.groupby("line_id", sort=False):
-        finding = _row_identity_finding(row)
+        finding = _row_identity_finding(row, ctx.years.po_current)
         if finding:
             findings.append(finding)
     return findings
 
 
-def _row_identity_finding(row: pd.DataFrame) -> Finding | None:
-    plan = row[row["column"] == PLAN_2020]
+def _row_identity_finding(row: pd.DataFrame, po_current: str) -> Finding | None:
+    plan = row[row["column"] == po_current]
     sources = row[row["kind"] == "source"]
     if row["amount"].isna().any() or (plan.empty and sources.empty):
         return None
@@ -216,27 +239,27 @@ def _row_identity_finding(row: pd.DataFrame) -> Finding | None:
     if plan.empty:
         if abs(computed) <= TOLERANCE:
             return None
-        message = f"{where}: fonti per {eur(computed)} ma nessun importo PO 2020."
-        return _line_finding("warning", message, first, None, computed)
+        message = f"{where}: fonti per {eur(computed)} ma nessun importo {po_current}."
+        return _line_finding("warning", message, first, None, computed, po_current)
     stated = float(plan["amount"].iloc[0])
     delta = stated - computed
     if abs(delta) <= TOLERANCE:
         return None
     message = (
-        f"{where}: il PO 2020 ({eur(stated)}) è {_gap(delta)} "
+        f"{where}: il {po_current} ({eur(stated)}) è {_gap(delta)} "
         f"alla somma delle fonti di finanziamento ({eur(computed)})."
     )
-    return _line_finding("error", message, first, stated, computed)
+    return _line_finding("error", message, first, stated, computed, po_current)
 
 
-def _line_finding(severity, message, first, stated, computed) -> Finding:
+def _line_finding(severity, message, first, stated, computed, column) -> Finding:
     return _finding(
         "row_identity",
         severity,
         SHEET,
         message,
         objective_id=int(first["objective_id"]),
-        column=PLAN_2020,
+        column=column,
         source_line=int(first["source_line"]),
         stated=stated,
         computed=computed,
@@ -266,7 +289,7 @@ def _sheet_findings(ctx: PlanContext, objective_id: int, lines: pd.DataFrame) ->
         _column_finding(ctx, objective_id, column, lines, totals, total_line) for column in columns
     ]
     findings = [f for f in findings if f is not None]
-    return _explain_plan_delta(findings)
+    return _explain_plan_delta(findings, ctx.years)
 
 
 def _column_finding(ctx, objective_id, column, lines, totals, total_line) -> Finding | None:
@@ -309,14 +332,14 @@ def _imputed_note(cells: pd.DataFrame) -> str:
     return f" La somma comprende valori ricostruiti per celle oscurate: {', '.join(parts)}."
 
 
-def _explain_plan_delta(findings: list[Finding]) -> list[Finding]:
-    """When the PO 2020 difference equals the sum of the funding columns' differences, say so."""
+def _explain_plan_delta(findings: list[Finding], years: PlanYears) -> list[Finding]:
+    """When the year's PO difference equals the sum of the funding columns' differences, say so."""
     source_errors = [
-        f for f in findings if f.severity == "error" and f.column not in (PLAN_2019, PLAN_2020)
+        f for f in findings if f.severity == "error" and f.column not in years.plan_columns
     ]
     result = []
     for f in findings:
-        if f.column == PLAN_2020 and f.severity == "error" and source_errors:
+        if f.column == years.po_current and f.severity == "error" and source_errors:
             total = sum(e.delta for e in source_errors)
             if not _differs(total, f.delta):
                 detail = ", ".join(f"{e.column} {signed_eur(e.delta)}" for e in source_errors)
@@ -334,7 +357,7 @@ def _explain_plan_delta(findings: list[Finding]) -> list[Finding]:
 
 @check("cross_table")
 def cross_table(ctx: PlanContext) -> list[Finding]:
-    """Each objective's 2020 figure across sheet, comparison and multi-year; grand totals."""
+    """Each objective's budget-year figure across sheet, comparison and multi-year; grand totals."""
     return [
         *_objective_figures(ctx),
         *_comparison_variations(ctx),
@@ -345,19 +368,21 @@ def cross_table(ctx: PlanContext) -> list[Finding]:
 
 
 def _objective_figures(ctx: PlanContext) -> list[Finding]:
+    years = ctx.years
     sheet = ctx.stated_totals[
-        (ctx.stated_totals["table"] == "scheda") & (ctx.stated_totals["column"] == PLAN_2020)
+        (ctx.stated_totals["table"] == SHEET) & (ctx.stated_totals["column"] == years.po_current)
     ]
+    budget_year = ctx.multiyear[ctx.multiyear["year"] == years.budget_year]
     sources = {
         SHEET: _figures(sheet, "amount"),
-        COMPARISON: _figures(ctx.comparison, "budget_2020"),
-        MULTIYEAR: _figures(ctx.multiyear[ctx.multiyear["year"] == 2020], "amount"),
+        COMPARISON: _figures(ctx.comparison, "budget"),
+        MULTIYEAR: _figures(budget_year, "amount"),
     }
     ids = sorted({i for figures in sources.values() for i in figures})
     findings = []
     for objective_id in ids:
         figures = {table: values.get(objective_id) for table, values in sources.items()}
-        findings.extend(_objective_disagreement(objective_id, figures))
+        findings.extend(_objective_disagreement(objective_id, figures, years.budget_year))
     return findings
 
 
@@ -369,7 +394,7 @@ def _figures(frame: pd.DataFrame, column: str) -> dict[int, tuple[float, int]]:
     }
 
 
-def _objective_disagreement(objective_id: int, figures: dict) -> list[Finding]:
+def _objective_disagreement(objective_id: int, figures: dict, year: int) -> list[Finding]:
     missing = [table for table, value in figures.items() if value is None]
     present = {t: v for t, v in figures.items() if v is not None and not math.isnan(v[0])}
     findings = [
@@ -386,7 +411,7 @@ def _objective_disagreement(objective_id: int, figures: dict) -> list[Finding]:
         stated, line = present[table]
         delta = stated - reference[1]
         message = (
-            f"Il budget 2020 dell'Obiettivo {objective_id} nella tabella '{table}' "
+            f"Il budget {year} dell'Obiettivo {objective_id} nella tabella '{table}' "
             f"({eur(stated)}) è {_gap(delta)} a quello indicato in "
             f"{reference[0]} ({eur(reference[1])})."
         )
@@ -397,7 +422,7 @@ def _objective_disagreement(objective_id: int, figures: dict) -> list[Finding]:
                 table,
                 message,
                 objective_id=objective_id,
-                column="2020",
+                column=str(year),
                 source_line=line,
                 stated=stated,
                 computed=reference[1],
@@ -424,8 +449,9 @@ def _odd_ones_out(present: dict) -> list[tuple[str, tuple[str, float]]]:
 
 def _comparison_variations(ctx: PlanContext) -> list[Finding]:
     findings = []
+    years = ctx.years
     for r in ctx.comparison.itertuples():
-        computed = r.budget_2020 - r.preconsuntivo_2019
+        computed = r.budget - r.preconsuntivo
         if any(math.isnan(v) for v in (r.variation, computed)) or not _differs(
             r.variation, computed
         ):
@@ -433,8 +459,8 @@ def _comparison_variations(ctx: PlanContext) -> list[Finding]:
         delta = r.variation - computed
         message = (
             f"Obiettivo {r.objective_id}: la variazione dichiarata ({signed_eur(r.variation)}) è "
-            f"{_gap(delta)} alla differenza budget 2020 − "
-            f"preconsuntivo 2019 ({signed_eur(computed)})."
+            f"{_gap(delta)} alla differenza {years.budget_label} − "
+            f"{years.preconsuntivo_label} ({signed_eur(computed)})."
         )
         findings.append(
             _finding(
@@ -443,7 +469,7 @@ def _comparison_variations(ctx: PlanContext) -> list[Finding]:
                 COMPARISON,
                 message,
                 objective_id=int(r.objective_id),
-                column="variazione",
+                column=VARIATION,
                 source_line=int(r.source_line),
                 stated=float(r.variation),
                 computed=float(computed),
@@ -459,8 +485,8 @@ def _grand_totals(ctx: PlanContext, table: str) -> pd.DataFrame:
 
 def _comparison_totals(ctx: PlanContext) -> list[Finding]:
     findings = []
-    for r in _grand_totals(ctx, "confronto").itertuples():
-        field = COMPARISON_TOTAL_COLUMNS.get(r.column)
+    for r in _grand_totals(ctx, COMPARISON).itertuples():
+        field = ctx.comparison_total_fields.get(r.column)
         if field is None or math.isnan(r.amount):
             continue
         computed = float(ctx.comparison[field].sum())
@@ -470,7 +496,7 @@ def _comparison_totals(ctx: PlanContext) -> list[Finding]:
 
 def _multiyear_totals(ctx: PlanContext) -> list[Finding]:
     findings = []
-    for r in _grand_totals(ctx, "pluriennale").itertuples():
+    for r in _grand_totals(ctx, MULTIYEAR).itertuples():
         if not str(r.column).isdigit() or math.isnan(r.amount):
             continue
         year_rows = ctx.multiyear[ctx.multiyear["year"] == int(r.column)]
@@ -501,11 +527,12 @@ def _grand_total_finding(table: str, total, computed: float) -> list[Finding]:
 
 
 def _grand_total_agreement(ctx: PlanContext) -> list[Finding]:
-    """The comparison's 'budget 2020' grand total against the multi-year '2020' grand total."""
-    comparison = _grand_totals(ctx, "confronto")
-    multiyear = _grand_totals(ctx, "pluriennale")
-    a = comparison[comparison["column"] == "budget 2020"]
-    b = multiyear[multiyear["column"] == "2020"]
+    """The comparison's budget-year grand total against the multi-year one for the same year."""
+    years = ctx.years
+    comparison = _grand_totals(ctx, COMPARISON)
+    multiyear = _grand_totals(ctx, MULTIYEAR)
+    a = comparison[comparison["column"] == years.budget_label]
+    b = multiyear[multiyear["column"] == str(years.budget_year)]
     if a.empty or b.empty:
         return []
     stated, reference = float(a["amount"].iloc[0]), float(b["amount"].iloc[0])
@@ -513,8 +540,8 @@ def _grand_total_agreement(ctx: PlanContext) -> list[Finding]:
         return []
     delta = stated - reference
     message = (
-        f"Il totale budget 2020 del confronto ({eur(stated)}) è {_gap(delta)}"
-        f" al totale 2020 del pluriennale ({eur(reference)})."
+        f"Il totale {years.budget_label} del confronto ({eur(stated)}) è {_gap(delta)}"
+        f" al totale {years.budget_year} del pluriennale ({eur(reference)})."
     )
     return [
         _finding(
@@ -522,7 +549,7 @@ def _grand_total_agreement(ctx: PlanContext) -> list[Finding]:
             "error",
             COMPARISON,
             message,
-            column="budget 2020",
+            column=years.budget_label,
             source_line=int(a["source_line"].iloc[0]),
             stated=stated,
             computed=reference,
@@ -625,7 +652,7 @@ def _revenue_finding(severity, message, row, stated, computed) -> Finding:
 def balance(ctx: PlanContext) -> list[Finding]:
     """Total spending vs total funding; per funding source allocated vs available."""
     return [
-        *balance_module.total_balance_findings(ctx.lines, ctx.revenue),
+        *balance_module.total_balance_findings(ctx.lines, ctx.revenue, ctx.years),
         *balance_module.source_balance_findings(ctx.lines, ctx.revenue, ctx.funding_map),
     ]
 
@@ -635,17 +662,19 @@ def masked_cells(ctx: PlanContext) -> list[Finding]:
     """Each ##### cell: the recovered value, and whether the funding source then balances."""
     balance_table = funding_balance(ctx.lines, ctx.revenue, ctx.funding_map)
     sources = source_of_columns(ctx.funding_map)
-    return [_masked_finding(r, balance_table, sources) for r in ctx.recoveries.itertuples()]
+    return [
+        _masked_finding(r, balance_table, sources, ctx.years) for r in ctx.recoveries.itertuples()
+    ]
 
 
-def _masked_finding(r, balance_table: pd.DataFrame, sources: dict[str, str]) -> Finding:
+def _masked_finding(r, balance_table, sources: dict[str, str], years: PlanYears) -> Finding:
     where = f"Cella oscurata (#####) alla riga {r.source_line}, Obiettivo {r.objective_id}, colonna {r.column} ('{r.item}')"
     common = dict(objective_id=r.objective_id, column=r.column, source_line=r.source_line)
     if math.isnan(r.value):
         message = f"{where}: non ricostruibile né dalla riga né dal totale di colonna."
         return _finding("masked_cells", "warning", SHEET, message, **common)
     how = (
-        "dall'identità di riga (PO 2020 meno le altre fonti della riga)"
+        f"dall'identità di riga ({years.po_current} meno le altre fonti della riga)"
         if r.method == "riga"
         else "dal totale di colonna dichiarato meno le altre righe"
     )

@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-SEVERITIES = ("error", "warning", "info")
+from cscplan.vocabulary import SEVERITIES
+
 FINDING_COLUMNS = [
     "check",
     "severity",
@@ -39,6 +40,14 @@ class Finding:
     stated: float | None = None
     computed: float | None = None
     delta: float | None = None
+
+
+def finding(check: str, severity: str, table: str, message: str, **where) -> Finding:
+    """A Finding whose ``delta`` is ``stated − computed`` when both are given."""
+    stated, computed = where.get("stated"), where.get("computed")
+    if stated is not None and computed is not None:
+        where["delta"] = stated - computed
+    return Finding(check=check, severity=severity, table=table, message=message, **where)
 
 
 def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:

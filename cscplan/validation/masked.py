@@ -1,7 +1,8 @@
 """Masked cells (``#####``): recover each one from the identities the sheet must satisfy.
 
-Row identity: on a budget line, ``PO 2020`` equals the sum of its funding-source cells, so one
-masked cell among them (or a masked ``PO 2020``) is determined by the others.
+Row identity: on a budget line, the year's PO (``PO 2020`` in the 2020–2022 plan) equals the sum
+of its funding-source cells, so one masked cell among them (or a masked PO) is determined by the
+others.
 Column identity: within an objective sheet (all parts), a column's cells add up to the stated
 ``TOTALE OBIETTIVO`` cell, so a single masked cell in a column is the stated total minus the rest.
 The row identity is preferred (it only involves one printed row); the column value is kept
@@ -14,7 +15,9 @@ import math
 
 import pandas as pd
 
-PLAN_2020 = "PO 2020"
+from cscplan.plan_years import current_plan_column
+from cscplan.vocabulary import SHEET
+
 METHOD_ROW = "riga"
 METHOD_COLUMN = "colonna"
 RECOVERY_COLUMNS = [
@@ -31,13 +34,19 @@ RECOVERY_COLUMNS = [
 
 
 def masked_recoveries(
-    budget_lines: pd.DataFrame, stated_totals: pd.DataFrame | None = None
+    budget_lines: pd.DataFrame,
+    stated_totals: pd.DataFrame | None = None,
+    po_current: str | None = None,
 ) -> pd.DataFrame:
-    """One row per masked cell: the value from each identity (NaN if not solvable) and the choice."""
+    """One row per masked cell: the value from each identity (NaN if not solvable) and the choice.
+
+    ``po_current`` is the year's plan column (default: the later of the lines' plan columns).
+    """
     masked = budget_lines[budget_lines["masked"]]
+    po_current = po_current or current_plan_column(budget_lines)
     rows = []
     for cell in masked.itertuples():
-        row_value = _row_identity(budget_lines, cell)
+        row_value = _row_identity(budget_lines, cell, po_current)
         column_value = _column_identity(budget_lines, stated_totals, cell)
         value, method = _choose(row_value, column_value)
         rows.append(
@@ -57,14 +66,18 @@ def masked_recoveries(
 
 
 def recover_masked(
-    budget_lines: pd.DataFrame, stated_totals: pd.DataFrame | None = None
+    budget_lines: pd.DataFrame,
+    stated_totals: pd.DataFrame | None = None,
+    recoveries: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """``budget_lines`` with recovered masked cells filled in and flagged ``imputed=True``.
 
     ``masked`` stays True on those cells; a cell no identity can solve keeps ``amount`` NaN and
-    ``imputed`` False (the ``masked_cells`` check reports it).
+    ``imputed`` False (the ``masked_cells`` check reports it). Pass ``recoveries`` (from
+    :func:`masked_recoveries`) when already computed.
     """
-    recoveries = masked_recoveries(budget_lines, stated_totals)
+    if recoveries is None:
+        recoveries = masked_recoveries(budget_lines, stated_totals)
     recovered = recoveries.dropna(subset=["value"])
     lines = budget_lines.copy()
     if recovered.empty:
@@ -78,11 +91,11 @@ def recover_masked(
     return lines
 
 
-def _row_identity(lines: pd.DataFrame, cell) -> float:
+def _row_identity(lines: pd.DataFrame, cell, po_current: str) -> float:
     row = lines[lines["line_id"] == cell.line_id]
     sources = row[row["kind"] == "source"]
-    plan = row[row["column"] == PLAN_2020]
-    if cell.column == PLAN_2020:
+    plan = row[row["column"] == po_current]
+    if cell.column == po_current:
         if sources.empty or sources["masked"].any():
             return math.nan
         return float(sources["amount"].sum())
@@ -98,7 +111,7 @@ def _column_identity(lines: pd.DataFrame, stated: pd.DataFrame | None, cell) -> 
     if stated is None or stated.empty:
         return math.nan
     total = stated[
-        (stated["table"] == "scheda")
+        (stated["table"] == SHEET)
         & (stated["objective_id"] == cell.objective_id)
         & (stated["column"] == cell.column)
     ]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 
 from cscplan.fmt import eur, signed_eur
+from cscplan.vocabulary import FAIL_ON, SEVERITIES, SEVERITY_PLURALS
 
-SEVERITY_LABELS = {"error": "Errori", "warning": "Avvisi", "info": "Note"}
-THRESHOLDS = {"error": ("error",), "warning": ("error", "warning"), "never": ()}
+THRESHOLDS = {level: SEVERITIES[: SEVERITIES.index(level) + 1] for level in FAIL_ON[:-1]}
+THRESHOLDS[FAIL_ON[-1]] = ()
 
 
 def exit_code_for(findings: pd.DataFrame, fail_on: str) -> int:
@@ -35,9 +36,10 @@ def _finding_line(row: pd.Series) -> str:
 def summary_text(findings: pd.DataFrame) -> str:
     """A director-readable summary: counts by severity, then each finding grouped by severity."""
     counts = findings["severity"].value_counts()
-    head = ", ".join(f"{SEVERITY_LABELS[s]}: {int(counts.get(s, 0))}" for s in SEVERITY_LABELS)
+    labels = {s: SEVERITY_PLURALS[s].capitalize() for s in SEVERITIES}
+    head = ", ".join(f"{labels[s]}: {int(counts.get(s, 0))}" for s in SEVERITIES)
     lines = [f"Verifica dei totali — {len(findings)} segnalazioni ({head})"]
-    for severity, label in SEVERITY_LABELS.items():
+    for severity, label in labels.items():
         group = findings[findings["severity"] == severity]
         if group.empty:
             continue

@@ -8,10 +8,10 @@ import pandas as pd
 
 from cscplan.fmt import number
 from cscplan.validation.findings import Finding
+from cscplan.vocabulary import COUNT_TOLERANCE as TOLERANCE
 
 CHECK_TOTAL = "totale_mappa"
 TABLE = "mappe_cremona"
-TOLERANCE = 1e-6
 
 
 def check_service_map_totals(values: pd.DataFrame) -> list[Finding]:

@@ -1,0 +1,560 @@
+"""Every field (column name) used in a published or validated table, declared once.
+
+A field has a type, optional value rules, an Italian label (the column header of the workbook, the
+HTML tables and the notebooks' tables) and an Italian description (``datapackage.json``). Labels
+may name the plan's years through placeholders filled from the plan's own ``plan_info`` table:
+``{anno}`` (budget year), ``{anno_prec}`` (the year before). Tables (:mod:`.tables`) list their
+fields; a table may narrow a field (``Override``) where its meaning is stricter there.
+
+Column names are year-neutral (``po_current``, not ``po_2020``): the years are data, read from
+the document being parsed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cscplan.metadata.rules import MONTH, Rule, between, finite, ge, matches, non_empty, one_of
+from cscplan.vocabulary import PAYERS, PLAN_TABLES, SEVERITIES
+
+STRING, INTEGER, NULLABLE_INTEGER = "string", "integer", "nullable_integer"
+NUMBER, BOOLEAN, DATETIME = "number", "boolean", "datetime"
+KINDS = (STRING, INTEGER, NULLABLE_INTEGER, NUMBER, BOOLEAN, DATETIME)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column's contract: type, rules, Italian label and description, unit."""
+
+    kind: str
+    label: str
+    description: str
+    checks: tuple[Rule, ...] = ()
+    nullable: bool = False
+    unit: str | None = None
+
+
+def text(label: str, description: str, *checks: Rule) -> Field:
+    return Field(STRING, label, description, checks)
+
+
+def required_text(label: str, description: str) -> Field:
+    return Field(STRING, label, description, (non_empty(),))
+
+
+def integer(label: str, description: str, *checks: Rule) -> Field:
+    return Field(INTEGER, label, description, checks)
+
+
+def count(label: str, description: str) -> Field:
+    return Field(INTEGER, label, description, (ge(0),))
+
+
+def number(label: str, description: str, *checks: Rule, nullable: bool = False) -> Field:
+    return Field(NUMBER, label, description, (finite(), *checks), nullable)
+
+
+def euro(label: str, description: str, *checks: Rule, nullable: bool = False) -> Field:
+    return Field(NUMBER, label, description, (finite(), *checks), nullable, unit="EUR")
+
+
+def flag(label: str, description: str) -> Field:
+    return Field(BOOLEAN, label, description)
+
+
+LINE = Field(INTEGER, "Riga", "Riga (1-based) del documento sorgente in data/raw/.", (ge(1),))
+ROUNDED = " (euro, arrotondato al centesimo per riga)"
+SHARE = between(0.0, 1.0)
+FOUR_DIGIT_YEAR = between(1900, 2100)
+PLAN_KINDS = ("plan", "source")
+REVENUE_ROW_KINDS = ("line", "subtotal", "total")
+STAFF_BREAKDOWNS = ("persone", "contratto", "orario")
+LINE_OR_TOTAL = ("line", "total")
+KPI_KINDS = ("monitoraggio", "obiettivo triennale")
+MAP_TABLES = ("output", "utenti")
+MAP_FORMS = ("diretta", "esternalizzata", "mista", "")
+MAP_ROW_KINDS = ("segmento", "totale")
+MAP_CELL_KINDS = ("numero", "numero_annotato", "testo")
+MAP_UNITS = ("", "%", "€")
+TARIFF_UNITS = ("hour", "day", "week", "month", "package")
+VAT_KINDS = ("added", "included", "none")
+CODE_PATTERN = r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$"
+GROWTH_LEVELS = ("indicatore", "servizio")
+
+PLAN_FIELDS = {
+    "plan_title": required_text(
+        "Piano", "Titolo del piano, dai suoi anni (es. 'Piano Programma 2020–2022')."
+    ),
+    "budget_year": integer(
+        "Anno di budget",
+        "Anno del budget annuale del piano (colonna PO dell'anno).",
+        FOUR_DIGIT_YEAR,
+    ),
+    "previous_year": integer(
+        "Anno precedente", "Anno del PO precedente e del preconsuntivo.", FOUR_DIGIT_YEAR
+    ),
+    "first_year": integer("Primo anno", "Primo anno del budget pluriennale.", FOUR_DIGIT_YEAR),
+    "last_year": integer("Ultimo anno", "Ultimo anno del budget pluriennale.", FOUR_DIGIT_YEAR),
+    "po_previous_column": required_text(
+        "Colonna PO precedente",
+        "Intestazione della colonna del PO dell'anno precedente (es. 'PO 2019').",
+    ),
+    "po_current_column": required_text(
+        "Colonna PO dell'anno",
+        "Intestazione della colonna del PO dell'anno di budget (es. 'PO 2020').",
+    ),
+    "objective_id": integer("Obiettivo", "Numero dell'obiettivo di budget.", ge(1)),
+    "objective": required_text(
+        "Titolo dell'obiettivo", "Titolo dell'obiettivo come scritto nel documento."
+    ),
+    "part": integer("Parte", "Parte della scheda (1, 2, …) per obiettivi su più tabelle.", ge(1)),
+    "line_id": text(
+        "Voce (id)",
+        "Identificativo stabile della voce: obiettivo-parte-progressivo.",
+        matches(r"^\d{2}-\d+-\d{3}$", "un identificativo OO-P-NNN"),
+    ),
+    "action": text("Azione", "Intestazione 'Azione …' sotto cui sta la voce."),
+    "item": required_text("Voce", "Voce di costo (etichetta della riga)."),
+    "detail": text("Dettaglio", "Dettaglio/descrizione della voce, '' se assente."),
+    "column": required_text(
+        "Colonna", "Intestazione della colonna come nel testo (es. 'PO 2020', 'FNPS 2020')."
+    ),
+    "kind": text(
+        "Tipo di colonna",
+        "'plan' per le colonne PO, 'source' per le fonti di finanziamento.",
+        one_of(PLAN_KINDS),
+    ),
+    "amount": euro("Importo (€)", "Importo in euro, non arrotondato."),
+    "masked": flag("Oscurata", "Cella '#####' nel testo: importo illeggibile."),
+    "imputed": flag(
+        "Ricostruita", "Importo ricostruito dalla validazione (sempre falso dal parser)."
+    ),
+    "source_line": LINE,
+    "table": text(
+        "Tabella",
+        "Tabella del Piano Programma: scheda, confronto, pluriennale, entrate.",
+        one_of(PLAN_TABLES),
+    ),
+    "group": text("Gruppo", "Gruppo (per le entrate: l'etichetta del subtotale che lo chiude)."),
+    "label": required_text("Voce di entrata", "Voce di entrata come scritta."),
+    "row_kind": text("Tipo di riga", "line, subtotal o total.", one_of(REVENUE_ROW_KINDS)),
+    "preconsuntivo": euro(
+        "Preconsuntivo {anno_prec} (€)", "Pre-consuntivo dell'anno precedente in euro.", ge(0)
+    ),
+    "budget": euro("Budget {anno} (€)", "Preventivo dell'anno di budget in euro.", ge(0)),
+    "variation": euro(
+        "Variazione (€)", "Variazione dichiarata (budget − preconsuntivo), può essere negativa."
+    ),
+    "note": text("Nota", "Nota o motivazione, '' se assente."),
+    "year": integer("Anno", "Anno.", FOUR_DIGIT_YEAR),
+    "profile": required_text(
+        "Profilo professionale", "Profilo professionale ('Totale' per la riga di totale)."
+    ),
+    "breakdown": text(
+        "Ripartizione",
+        "persone (N° persone), contratto (tipo di rapporto) o orario (tempo pieno/part-time).",
+        one_of(STAFF_BREAKDOWNS),
+    ),
+    "category": required_text(
+        "Categoria", "Intestazione della colonna (es. 'Tempo indeterminato')."
+    ),
+    "staff_row_kind": text("Tipo di riga", "line o total (riga di totale).", one_of(LINE_OR_TOTAL)),
+    "count": count("Persone", "Numero di persone."),
+    "area": required_text("Area", "Ambito o area."),
+    "units": count("Unità", "Unità da assumere."),
+    "coverage": text("Copertura", "Modalità di copertura."),
+    "strategic_code": text(
+        "Codice",
+        "Codice dell'obiettivo strategico (es. 1.1).",
+        matches(r"^\d+\.\d+$", "un codice come 1.1"),
+    ),
+    "title": required_text("Titolo", "Titolo."),
+    "description": text("Descrizione", "Descrizione."),
+    "section": required_text("Sezione", "Titolo della tabella indicatori."),
+    "kpi_kind": text(
+        "Tipo", "'monitoraggio' (indicatori annuali) o 'obiettivo triennale'.", one_of(KPI_KINDS)
+    ),
+    "strumento": text("Strumento", "Strumento (celle unite ripetute sotto)."),
+    "indicatore": required_text("Indicatore", "Indicatore come scritto."),
+    "target": text("Valore atteso", "Valore atteso / traguardo, '' se assente."),
+    "deadline": text("Scadenza", "Scadenza estratta dal traguardo (es. '31 dicembre 2020'), o ''."),
+}
+
+VIEW_FIELDS = {
+    "source": required_text("Fonte", "Fonte di finanziamento (nome canonico, mappa delle fonti)."),
+    "funding_group": text(
+        "Gruppo di fonti", "Gruppo della fonte (comunali, fondi nazionali, ...)."
+    ),
+    "columns": text("Colonne", "Colonne delle schede che alimentano la fonte."),
+    "revenue_labels": text(
+        "Voci di entrata", "Voci dei Canali di finanziamento che alimentano la fonte (' | ')."
+    ),
+    "allocated": euro("Assegnato (€)", "Assegnato dalle righe di budget dell'anno (euro)."),
+    "available": euro(
+        "Disponibile (€)", "Disponibile secondo i Canali di finanziamento dell'anno (euro)."
+    ),
+    "difference": euro("Differenza (€)", "Disponibile − assegnato (euro)."),
+    "status": text("Stato", "mappata, colonna non mappata, entrata non mappata."),
+    "po_previous": euro("PO {anno_prec} (€)", "PO dell'anno precedente (euro).", nullable=True),
+    "po_current": euro(
+        "PO {anno} (€)", "PO dell'anno di budget (euro, celle ##### ricostruite).", nullable=True
+    ),
+    "has_imputed": flag(
+        "Con importi ricostruiti", "Vero se la voce contiene un importo ricostruito."
+    ),
+    "po_previous_stated": euro(
+        "PO {anno_prec} dichiarato (€)",
+        "PO dell'anno precedente dichiarato nella riga TOTALE OBIETTIVO (euro).",
+        nullable=True,
+    ),
+    "po_previous_computed": euro(
+        "PO {anno_prec} calcolato (€)", "PO dell'anno precedente ricalcolato dalle righe (euro)."
+    ),
+    "po_current_stated": euro(
+        "PO {anno} dichiarato (€)",
+        "PO dell'anno dichiarato nella riga TOTALE OBIETTIVO (euro).",
+        nullable=True,
+    ),
+    "po_current_computed": euro(
+        "PO {anno} calcolato (€)",
+        "PO dell'anno ricalcolato dalle righe, celle ##### ricostruite (euro).",
+    ),
+    "group_funding": euro(
+        "Fonti del gruppo (€)",
+        "Finanziamento dell'anno dal gruppo di fonti nominato nell'intestazione (euro).",
+    ),
+    "view_objective": required_text(
+        "Obiettivo", "Obiettivo, o riga di totale (calcolato, dichiarato, differenza)."
+    ),
+    "view_objective_id": Field(
+        NULLABLE_INTEGER,
+        "N.",
+        "Numero dell'obiettivo; vuoto per le righe di totale.",
+        (ge(1),),
+        nullable=True,
+    ),
+    "year_amount": euro(
+        "{colonna} (€)", "Budget dell'anno nominato nell'intestazione (euro).", nullable=True
+    ),
+    "budget_stated": euro(
+        "Budget {anno} dichiarato (€)", "Budget dell'anno dichiarato nel confronto (euro)."
+    ),
+    "budget_computed": euro(
+        "Budget {anno} calcolato (€)", "Budget dell'anno ricalcolato dalle righe (euro)."
+    ),
+    "budget_gap": euro("Differenza (€)", "Dichiarato − calcolato (euro)."),
+    "variation_stated": euro("Variazione dichiarata (€)", "Variazione dichiarata (euro)."),
+    "variation_computed": euro(
+        "Variazione calcolata (€)", "Budget calcolato − preconsuntivo (euro)."
+    ),
+    "funding_note": text("Motivazione", "Motivazione dell'abbinamento colonna → fonte."),
+}
+
+FINDING_FIELDS = {
+    "check": required_text("Controllo", "Nome del controllo del catalogo (es. column_totals)."),
+    "severity": text("Gravità", "Gravità: error, warning, info.", one_of(SEVERITIES)),
+    "finding_table": text(
+        "Tabella", "Tabella verificata (scheda, confronto, pluriennale, entrate, mappe, ...)."
+    ),
+    "finding_objective_id": Field(
+        NULLABLE_INTEGER,
+        "Obiettivo",
+        "Obiettivo, vuoto se non pertinente.",
+        (ge(1),),
+        nullable=True,
+    ),
+    "finding_column": Field(STRING, "Colonna", "Colonna dell'importo verificato.", nullable=True),
+    "finding_source_line": Field(
+        NULLABLE_INTEGER,
+        "Riga",
+        "Riga del documento sorgente in data/raw/.",
+        (ge(1),),
+        nullable=True,
+    ),
+    "stated": euro("Dichiarato", "Importo dichiarato nel documento.", nullable=True),
+    "computed": euro("Calcolato", "Importo ricalcolato dalle righe.", nullable=True),
+    "delta": euro("Differenza", "Dichiarato − calcolato.", nullable=True),
+    "message": required_text("Messaggio", "Spiegazione in italiano."),
+}
+
+MAP_FIELDS = {
+    "service_no": integer(
+        "N. servizio", "Numero del servizio nell'indice delle mappe di Cremona.", ge(1)
+    ),
+    "service_name": required_text("Servizio", "Nome del servizio dall'indice."),
+    "map_title": required_text("Titolo della mappa", "Nome come scritto nell'intestazione."),
+    "map_area": text("Area", "Gruppo di servizi dell'indice (es. Servizi sociali)."),
+    "responsible": text("Responsabile", "Responsabile indicato nella mappa."),
+    "core_elements": text("Elementi centrali", "Elementi centrali, separati da ' | '."),
+    "accessory_elements": text("Elementi accessori", "Elementi accessori, separati da ' | '."),
+    "management_form": text(
+        "Forma gestionale", "La voce segnata; più voci segnate → 'mista'.", one_of(MAP_FORMS)
+    ),
+    "management_marked": text(
+        "Voci segnate", "Voci segnate (X o testo), separate da ';', nell'ordine della mappa."
+    ),
+    "management_note": text(
+        "Nota gestionale", "Testo scritto al posto (o accanto) della X, per voce."
+    ),
+    "staff": text("Risorse umane", "Risorse umane coinvolte, testo come scritto."),
+    "structures": text("Strutture", "Strutture erogative, separate da ' | '."),
+    "map_table": text(
+        "Tabella", "'output' (Output del Servizio) o 'utenti' (Utenti seguiti).", one_of(MAP_TABLES)
+    ),
+    "block": integer(
+        "Blocco", "Numero della tabella dello stesso tipo nella mappa (alcune ne hanno più).", ge(1)
+    ),
+    "indicator": required_text("Indicatore", "Voce della tabella, come scritta."),
+    "map_row_kind": text(
+        "Tipo di riga", "'totale' per le righe Totale/TOT.", one_of(MAP_ROW_KINDS)
+    ),
+    "map_year": integer("Anno", "Anno (situazione al 31/12).", FOUR_DIGIT_YEAR),
+    "map_value": number(
+        "Valore",
+        "Valore numerico; vuoto se la cella contiene solo testo (nd, /, ...).",
+        nullable=True,
+    ),
+    "cell_kind": text(
+        "Tipo di cella",
+        "'numero', 'numero_annotato' (numero seguito da testo) o 'testo'.",
+        one_of(MAP_CELL_KINDS),
+    ),
+    "map_unit": text("Unità", "'%' o '€' se scritti nella cella.", one_of(MAP_UNITS)),
+    "raw": required_text("Cella", "Cella come scritta nel testo."),
+    "cremona_service": text("Servizio di Cremona", "Servizio/i di Cremona."),
+    "csc_service": required_text(
+        "Servizio CSC", "Servizio tariffario CSC (SAAP, SAD, SADH, CDD, ...)."
+    ),
+    "csc_items": text("Voci CSC", "Voci tariffarie CSC interessate, separate da ';'."),
+    "growth_level": text(
+        "Livello",
+        "'indicatore' (riga mappata) o 'servizio' (somma per servizio CSC).",
+        one_of(GROWTH_LEVELS),
+    ),
+    "growth_service_no": integer(
+        "N. servizio", "Servizio di Cremona (0 per le righe di servizio).", ge(0)
+    ),
+    "growth_table": text("Tabella", "'output' o 'utenti' (vuoto per le righe di servizio)."),
+    "growth_indicator": text("Indicatore", "Voce di Cremona o '(totale servizio)'."),
+    "value_year": number(
+        "Valore {colonna}", "Valore al 31/12 dell'anno nell'intestazione.", nullable=True
+    ),
+    "yoy_year": number(
+        "Crescita {colonna}", "Crescita sull'anno precedente (0,05 = +5%).", nullable=True
+    ),
+    "ratio_years": number(
+        "Rapporto {colonna}", "Rapporto tra l'ultimo e il primo anno delle mappe.", nullable=True
+    ),
+    "cagr_years": number(
+        "CAGR {colonna}",
+        "Crescita media annua composta tra il primo e l'ultimo anno.",
+        nullable=True,
+    ),
+    "growth_factor": number(
+        "Fattore di crescita",
+        "Moltiplicatore di un anno: (ultimo/primo)^(1/anni) = 1 + CAGR.",
+        nullable=True,
+    ),
+    "n_indicators": integer("Indicatori", "Indicatori sommati.", ge(1)),
+    "source_lines": text("Righe", "Righe del testo di Cremona, separate da ';'."),
+}
+
+TARIFF_FIELDS = {
+    "tariff_code": text(
+        "Codice voce",
+        "Codice della voce (MAIUSCOLO_CON_TRATTINI_BASSI), es. SAAP_D1.",
+        matches(CODE_PATTERN, "un codice MAIUSCOLO_CON_TRATTINI_BASSI"),
+    ),
+    "service": required_text("Servizio", "Servizio del tariffario (SAD, SAAP, CSE, ...)."),
+    "tariff_label": required_text("Descrizione", "Descrizione della voce in italiano."),
+    "unit": text("Unità", "Unità: hour, day, week, month, package.", one_of(TARIFF_UNITS)),
+    "vat": text(
+        "IVA",
+        "IVA: added (+ iva), included (iva inclusa), none (contributo/retta).",
+        one_of(VAT_KINDS),
+    ),
+    "district_share": number(
+        "Quota distretto",
+        "Quota di ogni euro pagata dal fondo distrettuale (FUD) per default.",
+        SHARE,
+    ),
+    "abatement": flag("Abbattimento", "Ammessa all'abbattimento distrettuale del 50%."),
+    "abatement_capped": flag(
+        "Abbattimento con tetto",
+        "L'abbattimento ha il tetto mensile (affidi, riga 1525); falso per CDM.",
+    ),
+    "uplift_allowed": flag(
+        "Maggiorazione ammessa", "Ammesso l'incremento +20% (minori disabili o sotto i due anni)."
+    ),
+    "qty_required": flag(
+        "Quantità richiesta", "Il caseload deve indicare qty_per_week (unità ora/giorno)."
+    ),
+    "min_weeks": Field(
+        NULLABLE_INTEGER, "Settimane minime", "Durata minima in settimane.", (ge(1),), nullable=True
+    ),
+    "max_weeks": Field(
+        NULLABLE_INTEGER,
+        "Settimane massime",
+        "Durata massima in settimane.",
+        (ge(1),),
+        nullable=True,
+    ),
+    "group_pricing": flag(
+        "Tariffa di gruppo", "Tariffa per componente secondo la dimensione del gruppo."
+    ),
+    "valid_from": Field(DATETIME, "Dal", "Primo giorno di validità."),
+    "valid_to": Field(DATETIME, "Al", "Ultimo giorno di validità (incluso)."),
+    "group_size": Field(
+        NULLABLE_INTEGER,
+        "Componenti del gruppo",
+        "Componenti del gruppo (vuoto = qualunque o individuale).",
+        (ge(1),),
+        nullable=True,
+    ),
+    "rate": euro(
+        "Tariffa (€)",
+        "Tariffa per unità: netta d'IVA (added), IVA inclusa (included) o contributo.",
+        ge(0),
+    ),
+    "district_rate": euro(
+        "Quota distretto (€)",
+        "Quota € per unità a carico del fondo distrettuale (FUD), se esplicita.",
+        ge(0),
+        nullable=True,
+    ),
+    "fud_contribution": euro(
+        "Alimenta quota FUD (€)",
+        "CDD: quota € per unità a carico del Comune che alimenta il FUD (colonna 'Alimenta quota FUD').",
+        ge(0),
+        nullable=True,
+    ),
+}
+
+COST_FIELDS = {
+    "beneficiary_id": required_text(
+        "Beneficiario", "Identificativo del beneficiario (dalla casistica)."
+    ),
+    "comune": required_text("Comune", "Comune di residenza, che paga la quota comunale."),
+    "tariff_item": required_text("Voce", "Codice della voce del tariffario."),
+    "start": Field(DATETIME, "Inizio", "Inizio del piano (incluso)."),
+    "end": Field(DATETIME, "Fine", "Fine del piano (inclusa)."),
+    "qty_per_week": number(
+        "Quantità settimanale",
+        "Ore o giorni a settimana (vuoto per unità settimana/mese/pacchetto).",
+        ge(0),
+        nullable=True,
+    ),
+    "second_comune": text(
+        "Secondo comune", "Secondo Comune che compartecipa (ADM/SIP), '' se nessuno."
+    ),
+    "uplift": flag("Maggiorazione", "Incremento +20% per l'affido."),
+    "placed_minor": flag("Minore collocato", "SIP per minore collocato (50% distretto)."),
+    "scenario": required_text("Scenario", "Scenario ('baseline' o il nome del file di scenario)."),
+    "scenario_label": required_text("Scenario", "Etichetta italiana dello scenario."),
+    "scenario_source": text("File", "File YAML dello scenario (vuoto per la baseline)."),
+    "month": text("Mese", "Mese AAAA-MM.", MONTH),
+    "quantity": number("Quantità", "Unità nel mese (ore, giorni, settimane, mesi, pacchetti)."),
+    "net_eur": euro("Imponibile (€)", "Imponibile" + ROUNDED),
+    "vat_eur": euro("IVA (€)", "IVA" + ROUNDED, ge(0)),
+    "gross_eur": euro("Totale lordo (€)", "Totale lordo" + ROUNDED),
+    "comune_eur": euro("Quota comune (€)", "Quota a carico del comune" + ROUNDED),
+    "district_eur": euro("Quota distretto (€)", "Quota a carico del fondo distrettuale" + ROUNDED),
+    "payer": text("Pagatore", "Pagatore: comune o distretto.", one_of(PAYERS)),
+    "baseline_eur": euro("Scenario base (€)", "Importo nello scenario base" + ROUNDED),
+    "scenario_eur": euro("Scenario (€)", "Importo nello scenario" + ROUNDED),
+    "delta_eur": euro("Differenza (€)", "Scenario − scenario base" + ROUNDED),
+    "delta_pct": number(
+        "Differenza %", "Variazione relativa (vuota se lo scenario base è 0).", nullable=True
+    ),
+}
+
+MONTE_CARLO_FIELDS = {
+    "mc_service": required_text("Servizio", "Servizio (TOTALE per il totale)."),
+    "mc_baseline_eur": euro("Fruizione piena (€)", "Costo annuo con fruizione piena (euro)."),
+    "p10_eur": euro("P10 (€)", "10° percentile (euro)."),
+    "p50_eur": euro("Mediana (€)", "Mediana (euro)."),
+    "p90_eur": euro("P90 (€)", "90° percentile (euro)."),
+    "baseline_cum_eur": euro(
+        "Spesa cumulata piena (€)", "Spesa cumulata con fruizione piena (euro)."
+    ),
+    "alert_threshold_eur": euro(
+        "Soglia di allerta (€)", "Soglia di allerta: quota di allerta × impegno (euro)."
+    ),
+    "draws": integer("Estrazioni", "Numero di estrazioni.", ge(1)),
+    "seed": integer("Seme", "Seme del generatore.", ge(0)),
+    "beta_a": number("Beta a", "Parametro a della Beta della fruizione.", ge(0)),
+    "beta_b": number("Beta b", "Parametro b della Beta della fruizione.", ge(0)),
+    "common_concentration": number(
+        "Concentrazione comune",
+        "Concentrazione della fruizione media distrettuale (vuota: piani indipendenti).",
+        ge(0),
+        nullable=True,
+    ),
+    "uptake_mean": number("Fruizione media", "Fruizione media attesa.", SHARE),
+    "commitment_eur": euro("Impegno (€)", "Impegno di spesa (euro).", ge(0)),
+    "commitment_given": flag(
+        "Impegno indicato", "Vero se l'impegno è stato indicato (--impegno); falso = costo pieno."
+    ),
+    "prob_exceed": number(
+        "Probabilità di superamento", "Probabilità di superare l'impegno.", SHARE
+    ),
+    "alert_share": number(
+        "Quota di allerta", "Quota di allerta del monitoraggio trimestrale.", SHARE
+    ),
+    "alert_month": text(
+        "Mese di allerta",
+        "Mese in cui la spesa mediana raggiunge la soglia di allerta ('' se mai).",
+    ),
+    "parameter": required_text("Parametro", "Parametro variato."),
+    "sensitivity_label": required_text("Variazione", "Descrizione italiana della variazione."),
+    "low_eur": euro("Valore basso (€)", "Costo annuo al valore basso (euro)."),
+    "high_eur": euro("Valore alto (€)", "Costo annuo al valore alto (euro)."),
+    "delta_low_eur": euro("Effetto basso (€)", "Effetto del valore basso (euro)."),
+    "delta_high_eur": euro("Effetto alto (€)", "Effetto del valore alto (euro)."),
+    "comune_delta_low_eur": euro(
+        "Effetto basso sui comuni (€)", "Effetto del valore basso sui comuni (euro)."
+    ),
+    "comune_delta_high_eur": euro(
+        "Effetto alto sui comuni (€)", "Effetto del valore alto sui comuni (euro)."
+    ),
+}
+
+LINK_FIELDS = {
+    "budget_item_label": required_text("Voce di budget", "Voce del Piano Programma collegata."),
+    "link_column": required_text("Colonna", "Colonna dell'importo (il PO dell'anno)."),
+    "link_services": required_text("Servizi", "Servizi del tariffario collegati (';')."),
+    "item_code": required_text("Voci", "Codici voce collegati (';')."),
+    "plan_amount": euro(
+        "Importo del piano (€)", "Importo dichiarato della voce di budget nel piano (euro)."
+    ),
+    "price_index": number(
+        "Indice di prezzo",
+        "Indice di prezzo del tariffario sulle tariffe del primo giorno, per le voci collegate.",
+    ),
+    "amount_at_tariffs": euro(
+        "Importo alle tariffe (€)", "Importo del piano ripreziato lungo il tariffario (euro)."
+    ),
+    "caseload_gross_eur": euro(
+        "Costo della casistica (€)", "Costo della casistica per le voci collegate (euro)."
+    ),
+    "scenario_factor": number(
+        "Fattore scenario", "Rapporto scenario / scenario base.", nullable=True
+    ),
+    "effect_eur": euro(
+        "Effetto (€)",
+        "Effetto dello scenario sulla voce di budget (euro); vuoto se la casistica non ha costi "
+        "per le voci collegate (nessun fattore di scenario).",
+        nullable=True,
+    ),
+}
+
+FIELDS: dict[str, Field] = {
+    **PLAN_FIELDS,
+    **VIEW_FIELDS,
+    **FINDING_FIELDS,
+    **MAP_FIELDS,
+    **TARIFF_FIELDS,
+    **COST_FIELDS,
+    **MONTE_CARLO_FIELDS,
+    **LINK_FIELDS,
+}
