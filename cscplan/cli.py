@@ -1,4 +1,4 @@
-"""Command line: ``cscplan build | validate | cost | report``.
+"""Command line: ``cscplan build | validate | cost | report | piano (nuovo | compila | confronta)``.
 
 Exit codes: 0 success, 1 findings at or above the ``--fail-on`` threshold, 2 bad input.
 Bad input prints one Italian message (file, row/key, expected, found); ``--debug`` shows the traceback.
@@ -139,6 +139,68 @@ def report(
     from cscplan.pipeline import BuildInputs, run_report
 
     typer.echo(run_report(BuildInputs(plan=plan), out=out, screenshot=screenshot))
+
+
+# --- piano: draft, compile and compare plans ------------------------------------------------------
+
+piano = typer.Typer(
+    no_args_is_help=True,
+    help="Il prossimo Piano Programma: cartella di lavoro modificabile, compilazione, confronto.",
+)
+app.add_typer(piano, name="piano")
+
+
+@piano.command("nuovo")
+def piano_nuovo(
+    da: Annotated[
+        Path, typer.Option("--da", help="Piano di partenza: testo (.txt) o cartella (.xlsx).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Cartella di lavoro da scrivere (.xlsx).")],
+    anni: Annotated[
+        str | None,
+        typer.Option("--anni", help="Anni del nuovo piano, es. 2021-2023 (default: l'anno dopo)."),
+    ] = None,
+    caseload: Annotated[
+        Path, typer.Option(help="Casistica per le proposte del motore dei costi.")
+    ] = paths.SAMPLE_CASELOAD,
+    tariffs: TariffsOption = paths.TARIFFS,
+    funding_map: FundingOption = paths.FUNDING_SOURCES,
+    budget_link: Annotated[
+        Path, typer.Option("--budget-link", help="Collegamento servizi → voci di budget (CSV).")
+    ] = paths.BUDGET_LINK,
+) -> None:
+    """Crea la cartella di lavoro del prossimo piano (o dello stesso, con i suoi anni)."""
+    from cscplan.planning.commands import bundled_basis, run_nuovo
+
+    basis = bundled_basis(caseload, tariffs)
+    typer.echo(run_nuovo(da, out, anni, funding_map, budget_link, basis))
+
+
+@piano.command("compila")
+def piano_compila(
+    workbook: Annotated[Path, typer.Argument(help="Cartella di lavoro del piano (.xlsx).")],
+    out: OutOption = paths.DEFAULT_OUT / "piano",
+    pdf: Annotated[bool, typer.Option(help="Stampa anche il PDF A4 (Chromium).")] = True,
+) -> None:
+    """Compila la cartella: tabelle del documento (Excel), PDF A4 e testo del Piano Programma."""
+    from cscplan.planning.commands import run_compila
+
+    typer.echo(run_compila(workbook, out, pdf))
+
+
+@piano.command("confronta")
+def piano_confronta(
+    a: Annotated[Path, typer.Argument(help="Primo piano (.txt o .xlsx).")],
+    b: Annotated[Path, typer.Argument(help="Secondo piano (.txt o .xlsx).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Cartella per la tabella e il grafico a cascata.")
+    ] = None,
+    funding_map: FundingOption = paths.FUNDING_SOURCES,
+) -> None:
+    """Cosa cambia tra due piani: voci, obiettivi, azioni, fonti, entrate, pluriennale, totali."""
+    from cscplan.planning.commands import run_confronta
+
+    typer.echo(run_confronta(a, b, out, funding_map))
 
 
 def main(argv: list[str] | None = None) -> int:

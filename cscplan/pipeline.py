@@ -364,6 +364,19 @@ def write_result(result: BuildResult, out: Path, metadata: dict) -> None:
         folder.commit()
 
 
+def write_files(out: Path, files: dict[str, bytes]) -> list[Path]:
+    """A few documents, each atomically, into ``out`` (a folder that may hold other files; locked
+    so that no build swaps it meanwhile). A build's whole set goes through :func:`write_result`;
+    an unusable folder is bad input (one message, exit 2)."""
+    out = Path(out)
+    with OutputFolder(out):
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            return [write_bytes(out / name, data) for name, data in files.items()]
+        except OSError as exc:
+            raise os_error(out, exc) from None
+
+
 def run_metadata(inputs: BuildInputs, files: list[dict], notes: Sequence[str] = ()) -> dict:
     return {
         "cscplan_version": __version__,
@@ -465,16 +478,10 @@ def run_cost(
 def run_report(inputs: BuildInputs, out: Path = paths.DEFAULT_OUT, screenshot: bool = True) -> str:
     """Rebuild the report and the workbook (the whole computation; only documents are written)."""
     out = Path(out)
-    with OutputFolder(out):  # locked: no build may swap the folder meanwhile
-        result = compute_build(inputs)
-        workbook = workbook_name(result.tables)
-        # datapackage.json is not written here: it describes CSVs that only `build` writes.
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-            for name in (REPORT_NAME, workbook):
-                write_bytes(out / name, result.documents[name])
-        except OSError as exc:
-            raise os_error(out, exc) from None
-        if screenshot:
-            take_screenshot(out, print)
+    result = compute_build(inputs)
+    workbook = workbook_name(result.tables)
+    # datapackage.json is not written here: it describes CSVs that only `build` writes.
+    write_files(out, {name: result.documents[name] for name in (REPORT_NAME, workbook)})
+    if screenshot:
+        take_screenshot(out, print)
     return f"Report scritto in {out / REPORT_NAME} e {out / workbook}."

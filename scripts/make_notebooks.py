@@ -1,4 +1,4 @@
-"""Write the four notebooks in notebooks/ (outputs empty, as committed).
+"""Write the notebooks in notebooks/ (outputs empty, as committed).
 
 The notebooks are thin: each cell calls the package and the markdown explains. Edit here and run
 ``.venv/bin/python scripts/make_notebooks.py`` rather than editing the JSON by hand.
@@ -276,6 +276,71 @@ ASSEMBLEA = [
     ),
 ]
 
+NUOVO_PIANO = [
+    (
+        "md",
+        "# 06 · Il prossimo Piano Programma\n\n"
+        "Dal piano 2020–2022 alla bozza 2021–2023: una cartella di lavoro modificabile in cui ogni "
+        "totale è una formula (voce = somma delle fonti, subtotali per obiettivo e azione, fonti "
+        "contro entrate, pluriennale da regole) e il foglio *Controlli* segnala ogni identità che non "
+        "torna. Le voci collegate ai servizi del tariffario sono proposte dal motore dei costi; la "
+        "casistica di esempio è **sintetica** e la nota di ogni voce lo dice.",
+    ),
+    (
+        "code",
+        "import tempfile\nfrom pathlib import Path\n\nimport pandas as pd\n"
+        "from cscplan import paths\nfrom cscplan.fmt import eur\n"
+        "from cscplan.planning.commands import load_any, run_compila, run_nuovo\n"
+        "from cscplan.planning.compare import compare_plans, waterfall\n"
+        "from cscplan.planning.reader import read_workbook\n\n"
+        'folder = Path(tempfile.mkdtemp())\nworkbook = folder / "piano_2021_2023.xlsx"\n'
+        'print(run_nuovo(paths.PIANO_PROGRAMMA, workbook, "2021-2023"))',
+    ),
+    (
+        "md",
+        "## Le voci proposte dal motore dei costi\nLa nota dice casistica, tariffe e anno costato.",
+    ),
+    (
+        "code",
+        "draft = read_workbook(workbook)\nlines = draft.lines\n"
+        'proposed = lines[lines["note"] != ""][["objective_id", "item", "po_previous", "po_current", "note"]]\n'
+        'pd.set_option("display.max_colwidth", 200)\nproposed',
+    ),
+    (
+        "md",
+        "## Compilare: tabelle del documento, PDF A4, testo del Piano Programma\n"
+        "Le verifiche sono quelle del documento originale: nessun errore aritmetico per costruzione; "
+        "restano le segnalazioni strutturali (qui: le fonti riproporzionate non coincidono più con "
+        "le entrate riportate dall'anno precedente, da aggiornare).",
+    ),
+    ("code", 'print(run_compila(workbook, folder / "compilato", pdf=False))'),
+    ("md", "## Cosa cambia dal piano 2020–2022"),
+    (
+        "code",
+        "before, after = load_any(paths.PIANO_PROGRAMMA), load_any(workbook)\n"
+        "changes = compare_plans(before.tables, after.tables, before.funding_map, after.funding_map)\n"
+        'changes[changes["change_level"] == "obiettivo"][["objective_id", "amount_a", "amount_b", "change_delta"]]',
+    ),
+    (
+        "code",
+        'total_2020 = before.draft.lines["po_current"].sum()\n'
+        'waterfall(changes, total_2020, "Piano 2020–2022", "Bozza 2021–2023")',
+    ),
+    ("md", "## Controlli"),
+    (
+        "code",
+        "from cscplan.scenarios.api import cost\n\n"
+        'assert draft.years.plan_columns == ("PO 2020", "PO 2021")\n'
+        'assert abs(lines["po_previous"].sum() - 12_236_661.01) < 0.01\n'
+        'saap = cost(paths.SAMPLE_CASELOAD).query("item.str.startswith(\'SAAP\')")["gross_eur"].sum()\n'
+        'line = lines[lines["item"] == "SAAP"].iloc[0]\n'
+        'assert abs(line["po_current"] - saap) < 0.01 and "SINTETICA" in line["note"]\n'
+        'assert set(changes["change_level"]) >= {"voce", "obiettivo", "fonte"}\n'
+        'compiled = folder / "compilato" / "piano_programma_2021_2023.txt"\n'
+        "assert compiled.exists()",
+    ),
+]
+
 
 def main() -> None:
     books = {
@@ -283,6 +348,7 @@ def main() -> None:
         "02_verifica_totali.ipynb": VERIFICA,
         "03_scenari_tariffari.ipynb": SCENARI,
         "04_presentazione_assemblea.ipynb": ASSEMBLEA,
+        "06_nuovo_piano.ipynb": NUOVO_PIANO,
     }
     for name, cells in books.items():
         nb = notebook(cells)

@@ -548,6 +548,96 @@ LINK_FIELDS = {
     ),
 }
 
+DRAFT_RULES = ("importo", "= anno precedente", "+x %")
+"""Multi-year rules of the editable plan: an amount, the previous year's figure, or a change in %."""
+TARGET_OPERATORS = ("≥", "≤", "=", "")
+CHANGE_KINDS = ("aggiunta", "rimossa", "modificata")
+CHANGE_LEVELS = (
+    "voce",
+    "obiettivo",
+    "azione",
+    "fonte",
+    "entrata",
+    "pluriennale",
+    "totale dichiarato",
+)
+
+DRAFT_FIELDS = {
+    "sheet_columns": text(
+        "Colonne della scheda",
+        "Colonne di finanziamento mostrate nella scheda stampata dell'obiettivo, separate da ';' "
+        "(anche se vuote); quelle usate dalle voci si aggiungono da sole.",
+    ),
+    "draft_note": text(
+        "Nota",
+        "Nota della voce (non stampata): proposta del motore dei costi con casistica e tariffe "
+        "usate, celle ##### ricostruite.",
+    ),
+    "origin_line": Field(
+        NULLABLE_INTEGER,
+        "Riga d'origine",
+        "Riga della voce nel documento da cui il piano è stato creato (collega la voce ai servizi "
+        "di data/service_budget_link.csv); vuota per le voci nuove.",
+        (ge(1),),
+        nullable=True,
+    ),
+    "revenue_source": text(
+        "Fonte",
+        "Fonte di finanziamento (nome canonico) che la voce di entrata alimenta; '' se nessuna.",
+    ),
+    "rule": text(
+        "Regola",
+        "Come si ottiene l'importo dell'anno: 'importo' (il valore), '= anno precedente', "
+        "'+x %' (anno precedente più il valore in %).",
+        one_of(DRAFT_RULES),
+    ),
+    "rule_value": number(
+        "Valore",
+        "Importo in euro per 'importo', percentuale (es. 2,5 o -3) per '+x %', vuoto per "
+        "'= anno precedente'.",
+        nullable=True,
+    ),
+    "provenance": text(
+        "Provenienza", "Da dove viene il dato (documento, proposta da sostituire, …); non stampata."
+    ),
+    "kpi_table": integer(
+        "Tabella", "Numero della tabella indicatori (nell'ordine del piano).", ge(1)
+    ),
+    "kpi_operator": text(
+        "Operatore",
+        "Traguardo: '≥' (almeno), '≤' (al massimo), '=' (valore), '' (solo scadenza o nessuno).",
+        one_of(TARGET_OPERATORS),
+    ),
+    "kpi_value": number("Valore del traguardo", "Valore numerico del traguardo.", nullable=True),
+    "kpi_unit": text("Unità", "Unità del valore: '%', 'ore', 'gg' o '' (un numero)."),
+    "kpi_deadline": text(
+        "Scadenza (data)",
+        "Scadenza del traguardo come data AAAA-MM-GG, o ''.",
+        matches(r"^(\d{4}-\d{2}-\d{2})?$", "una data AAAA-MM-GG o vuoto"),
+    ),
+}
+
+CHANGE_FIELDS = {
+    "change_level": text(
+        "Livello",
+        "Dove sta la differenza: voce, obiettivo, azione, fonte, entrata, pluriennale, "
+        "totale dichiarato.",
+        one_of(CHANGE_LEVELS),
+    ),
+    "change_kind": text("Cambiamento", "aggiunta, rimossa o modificata.", one_of(CHANGE_KINDS)),
+    "change_item": text("Voce", "Voce di budget o etichetta dell'entrata; '' per i riepiloghi."),
+    "change_column": text("Colonna", "Colonna, fonte o anno dell'importo ('' se la voce intera)."),
+    "amount_a": euro("Piano A (€)", "Importo nel primo piano (vuoto se assente).", nullable=True),
+    "amount_b": euro("Piano B (€)", "Importo nel secondo piano (vuoto se assente).", nullable=True),
+    "change_delta": euro("Differenza (€)", "Piano B − piano A (assente = 0).", nullable=False),
+    "line_a": Field(
+        NULLABLE_INTEGER, "Riga A", "Riga nel testo del primo piano.", (ge(1),), nullable=True
+    ),
+    "line_b": Field(
+        NULLABLE_INTEGER, "Riga B", "Riga nel testo del secondo piano.", (ge(1),), nullable=True
+    ),
+}
+
 FIELDS: dict[str, Field] = {
     **PLAN_FIELDS,
     **VIEW_FIELDS,
@@ -557,4 +647,6 @@ FIELDS: dict[str, Field] = {
     **COST_FIELDS,
     **MONTE_CARLO_FIELDS,
     **LINK_FIELDS,
+    **DRAFT_FIELDS,
+    **CHANGE_FIELDS,
 }

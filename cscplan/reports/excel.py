@@ -573,6 +573,11 @@ def build_workbook(tables: dict[str, pd.DataFrame]) -> bytes:
     optional_sheet(wb, tables, "montecarlo_quantiles", "Monte Carlo")
     optional_sheet(wb, tables, "sensitivity", "Sensibilità")
     summary_sheet(summary, blocks, tables)
+    return workbook_bytes(wb)
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    """A workbook as ``.xlsx`` bytes with fixed timestamps: the same content, the same bytes."""
     wb.properties.creator = "cscplan"
     wb.properties.lastModifiedBy = "cscplan"
     wb.properties.created = FIXED_TIME

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
@@ -17,30 +18,49 @@ def find_chromium() -> str | None:
     return None
 
 
+@contextmanager
+def offline_page(document: Path, width: int = 1280):
+    """A headless Chromium page with ``document`` loaded and all network blocked (Debian's
+    ``chromium``, driven by playwright); the caller has checked :func:`browser_missing`."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=find_chromium(), args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.route("**/*", _only_local)
+            page.goto(Path(document).resolve().as_uri(), wait_until="load")
+            yield page
+        finally:
+            browser.close()
+
+
+def browser_missing() -> str | None:
+    """Why a headless browser cannot be used here (Italian), or None when it can."""
+    if find_chromium() is None:
+        return "Chromium non trovato (installare il pacchetto 'chromium')"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "pacchetto 'playwright' non installato (pip install -e '.[dev]')"
+    return None
+
+
 def screenshot(report: Path, target: Path, width: int = 1280) -> str:
     """Render ``report`` offline (all network blocked) and save a full-page PNG at ``target``.
 
     Returns an Italian note for the console; never raises for a missing browser (the report
     itself is complete without the picture).
     """
-    browser_path = find_chromium()
-    if browser_path is None:
-        return "Screenshot non generato: Chromium non trovato (installare il pacchetto 'chromium')."
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        return "Screenshot non generato: pacchetto 'playwright' non installato (pip install -e '.[dev]')."
+    missing = browser_missing()
+    if missing is not None:
+        return f"Screenshot non generato: {missing}."
     from cscplan.io import atomic_write
 
     def shoot(tmp: Path) -> None:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=browser_path, args=["--no-sandbox"])
-            page = browser.new_page(viewport={"width": width, "height": 900})
-            page.route("**/*", _only_local)
-            page.goto(Path(report).resolve().as_uri(), wait_until="load")
+        with offline_page(report, width) as page:
             page.wait_for_timeout(500)
             page.screenshot(path=str(tmp), full_page=True, type="png")
-            browser.close()
 
     atomic_write(target, shoot)
     return f"Screenshot del report: {target}"
