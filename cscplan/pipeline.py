@@ -282,7 +282,8 @@ def compute_build(inputs: BuildInputs) -> BuildResult:
     from cscplan.validation.findings import concat_findings
 
     loaded = load_inputs(inputs)
-    notes: list[str] = []
+    read_as = loaded.caseload.attrs.get("notes", [])  # how the reader read it (tabular)
+    notes = [f"casistica {Path(inputs.caseload).name}: {n}" for n in read_as if "Windows" in n]
     tables = plan_stage(loaded.plan, loaded.funding_map)
     tables.update(maps_stage(loaded.maps, loaded.benchmark_map))
     tables.update(cost_stage(loaded, inputs, tables, notes))

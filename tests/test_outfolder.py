@@ -234,6 +234,10 @@ def test_bundled_scenarios_that_do_not_apply_are_skipped_with_a_note(tmp_path, c
     assert any("Centri disabili" in note for note in meta["notes"])
     scenarios = (out / "scenarios.csv").read_text()
     assert "cremona_dimensione_disabilita" not in scenarios and "saap_piu5_da_aprile" in scenarios
+    windows = tmp_path / "casi_windows.csv"
+    windows.write_bytes(small.read_text().replace("B1", "Nicolò").encode("cp1252"))
+    assert main(["build", "--caseload", str(windows), "--out", str(tmp_path / "o3"), *FAST]) == 0
+    assert "casi_windows.csv: codifica Windows-1252" in capsys.readouterr().out
     named = paths.SCENARIOS_DIR / "cremona_dimensione_disabilita.yaml"
     args = ["build", "--caseload", str(small), "--scenario", str(named), *FAST]
     assert main([*args, "--out", str(tmp_path / "o2")]) == 2
