@@ -172,6 +172,12 @@ def test_dates_are_real_calendar_dates():
 # --------------------------------------------------------------------------- the caseload
 
 
+def caseload_error(tmp_path: Path, text: str, name: str = "casi.csv") -> InputError:
+    with pytest.raises(InputError) as err:
+        load_caseload(write(tmp_path, name, text), SCHEDULE)
+    return err.value
+
+
 def test_caseload_errors_name_the_file_line(tmp_path):
     rows = [
         HEADER,
@@ -180,10 +186,8 @@ def test_caseload_errors_name_the_file_line(tmp_path):
         "",
         "B2;Crema;SAAP_D3;2023-01-16;2023-02-28;10",
     ]
-    path = write(tmp_path, "casi.csv", "\r\n".join(rows) + "\r\n")
-    with pytest.raises(InputError) as err:
-        load_caseload(path, SCHEDULE)
-    assert (err.value.row, err.value.column) == (5, "item")
+    error = caseload_error(tmp_path, "\r\n".join(rows) + "\r\n")
+    assert (error.row, error.column) == (5, "item")
 
 
 def test_caseload_overlap_names_both_file_lines(tmp_path):
@@ -193,40 +197,30 @@ def test_caseload_overlap_names_both_file_lines(tmp_path):
         "",
         "B1;Crema;SAAP_D1;2023-02-01;2023-03-31;10",
     ]
-    path = write(tmp_path, "casi.csv", "\n".join(rows) + "\n")
-    with pytest.raises(InputError) as err:
-        load_caseload(path, SCHEDULE)
-    assert err.value.row == 4 and "riga 2" in err.value.found
+    error = caseload_error(tmp_path, "\n".join(rows) + "\n")
+    assert error.row == 4 and "riga 2" in error.found
 
 
 def test_thousands_dot_in_an_italian_file_is_one_thousand(tmp_path):
     """`1.000` ore in a ';' file is one thousand hours: refused as over 168, not read as 1."""
-    path = write(tmp_path, "casi.csv", f"{HEADER}\nB1;Crema;SAAP_D1;2023-01-16;2023-02-28;1.000\n")
-    with pytest.raises(InputError) as err:
-        load_caseload(path, SCHEDULE)
-    assert "168" in err.value.expected and "1000" in err.value.found
+    error = caseload_error(tmp_path, f"{HEADER}\nB1;Crema;SAAP_D1;2023-01-16;2023-02-28;1.000\n")
+    assert "168" in error.expected and "1000" in error.found
 
 
 def test_ambiguous_number_in_a_comma_file_is_refused(tmp_path):
     header = HEADER.replace(";", ",")
-    path = write(tmp_path, "casi.csv", f"{header}\nB1,Crema,SAAP_D1,2023-01-16,2023-02-28,1.000\n")
-    with pytest.raises(InputError) as err:
-        load_caseload(path, SCHEDULE)
-    assert err.value.row == 2 and "ambiguo" in err.value.found
+    error = caseload_error(tmp_path, f"{header}\nB1,Crema,SAAP_D1,2023-01-16,2023-02-28,1.000\n")
+    assert error.row == 2 and "ambiguo" in error.found
 
 
 def test_impossible_date_names_file_row_and_column(tmp_path):
-    path = write(tmp_path, "casi.csv", f"{HEADER}\n\nB1;Crema;SAAP_D1;31/02/2023;28/03/2023;10\n")
-    with pytest.raises(InputError) as err:
-        load_caseload(path, SCHEDULE)
-    assert (err.value.row, err.value.column) == (3, "start")
-    assert "febbraio 2023 ha 28 giorni" in err.value.found and "casi.csv" in str(err.value)
+    error = caseload_error(tmp_path, f"{HEADER}\n\nB1;Crema;SAAP_D1;31/02/2023;28/03/2023;10\n")
+    assert (error.row, error.column) == (3, "start")
+    assert "febbraio 2023 ha 28 giorni" in error.found and "casi.csv" in str(error)
 
 
 def test_header_only_caseload_is_one_message(tmp_path):
-    with pytest.raises(InputError) as err:
-        load_caseload(write(tmp_path, "vuota.csv", HEADER + "\n"), SCHEDULE)
-    assert err.value.found == "solo l'intestazione"
+    assert caseload_error(tmp_path, HEADER + "\n").found == "solo l'intestazione"
 
 
 def test_xlsx_and_cp1252_caseloads_cost_like_the_csv(tmp_path):
