@@ -51,7 +51,11 @@ def build(
     out: OutOption = paths.DEFAULT_OUT,
     plan: RawOption = paths.PIANO_PROGRAMMA,
     caseload: Annotated[
-        Path, typer.Option(help="Casistica (CSV) da costare; default: campione sintetico.")
+        Path,
+        typer.Option(
+            help="Casistica (CSV o .xlsx) da costare; default: campione sintetico. Gli scenari "
+            "inclusi che non si applicano alla casistica sono saltati con una nota."
+        ),
     ] = paths.SAMPLE_CASELOAD,
     scenario: ScenarioOption = None,
     service_maps: MapsOption = paths.SERVICE_MAPS,
@@ -64,21 +68,20 @@ def build(
             help="Impegno di spesa annuo (€) per il Monte Carlo; default: costo baseline pieno.",
         ),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seme del Monte Carlo.")] = 2023,
-    draws: Annotated[int, typer.Option(help="Estrazioni del Monte Carlo.")] = 1000,
+    seed: Annotated[
+        int, typer.Option(help="Seme del Monte Carlo (intero tra 0 e 4294967295).")
+    ] = 2023,
+    draws: Annotated[int, typer.Option(help="Estrazioni del Monte Carlo (da 1 a 100.000).")] = 1000,
     screenshot: Annotated[bool, typer.Option(help="Scatta lo screenshot del report.")] = True,
 ) -> None:
     """Costruisce tutti gli output dai sorgenti inclusi (tabelle, verifiche, scenari, report)."""
     from cscplan.pipeline import BuildInputs, default_scenarios, run_build
 
-    if impegno is not None and impegno < 0:
-        raise InputError(None, "un importo non negativo in euro", str(impegno), key="--impegno")
-    if draws < 1:
-        raise InputError(None, "almeno 1 estrazione", str(draws), key="--draws")
-    inputs = BuildInputs(
+    inputs = BuildInputs(  # validates --seed, --draws and --impegno (see BuildInputs)
         plan=plan,
         caseload=caseload,
         scenarios=tuple(scenario) if scenario else default_scenarios(),
+        optional_scenarios=not scenario,
         service_maps=service_maps,
         tariffs=tariffs,
         funding_map=funding_map,

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from cscplan.errors import InputError, shorten
+from cscplan.safe_text import neutralise_frame
 
 
 def read_source_text(path: str | Path) -> str:
@@ -269,8 +270,10 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     """A table as deterministic CSV bytes (UTF-8, '\\n', '.' decimals, no index).
 
     Floats are written to 6 decimals (euro sums lose their binary noise, e.g. 12236661.010000002
-    → 12236661.01; ratios keep ample precision) and negative zero is written as 0.
+    → 12236661.01; ratios keep ample precision) and negative zero is written as 0. Text cells a
+    spreadsheet would run as a formula get a leading ``'`` (:mod:`cscplan.safe_text`).
     """
+    frame = neutralise_frame(frame)
     floats = frame.select_dtypes(include="float").columns
     if len(floats):
         frame = frame.copy()

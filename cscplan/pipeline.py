@@ -1,16 +1,16 @@
 """The main job: extract → transform → validate → simulate → present, then write atomically.
 
 Everything is computed in memory first; only when every step has succeeded are the files written,
-each to a temporary name in the output folder and renamed into place. A failing run therefore leaves
-the previous outputs intact. Outputs are deterministic (sorted rows, fixed seeds, no timestamps); the
+into a staging folder beside the output folder that is then swapped in as a whole
+(:mod:`cscplan.outfolder`). A failing or killed run therefore leaves the previous outputs intact. Outputs are deterministic (sorted rows, fixed seeds, no timestamps); the
 run's date goes only into ``run_metadata.json``.
 """
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,15 +22,12 @@ import pandas as pd
 from cscplan import __version__, paths
 from cscplan.errors import InputError
 from cscplan.io import csv_bytes, write_bytes
+from cscplan.outfolder import OutputFolder, os_error
 from cscplan.vocabulary import BASELINE, BASELINE_LABEL, SEVERITY_PLURALS
 
-OS_REASONS = {
-    errno.EEXIST: "un file (non una cartella) con questo nome",
-    errno.ENOTDIR: "un file (non una cartella) nel percorso",
-    errno.ENOENT: "un percorso che non si può creare",
-    errno.EACCES: "permesso negato",
-    errno.EROFS: "un file system in sola lettura",
-}
+METADATA_NAME = "run_metadata.json"
+MAX_SEED = 2**32 - 1
+MAX_DRAWS = 100_000
 REPORT_NAME = "report.html"
 SCREENSHOT_NAME = "report.png"
 
@@ -56,6 +53,16 @@ class BuildInputs:
     seed: int = 2023
     draws: int = 1000
     commitment: float | None = None  # € committed; None = the baseline at full delivery
+    optional_scenarios: bool = False  # bundled scenarios: skip (with a note) those not applicable
+
+    def __post_init__(self) -> None:
+        """The Monte Carlo parameters' contract: a seed numpy accepts, bounded draws, a real sum."""
+        check_seed_draws(self.seed, self.draws)
+        commitment = self.commitment
+        if commitment is not None and not (math.isfinite(commitment) and commitment >= 0):
+            raise InputError(
+                None, "un importo in euro finito e non negativo", str(commitment), key="--impegno"
+            )
 
     def files(self) -> list[tuple[str, Path]]:
         """(role, path) of every file the build reads, in a stable order."""
@@ -71,6 +78,18 @@ class BuildInputs:
             ("pesi_localizzazione", self.localisation_weights),
         ]
         return named + [("scenario", path) for path in self.scenarios]
+
+
+def check_seed_draws(seed: int, draws: int) -> None:
+    if not 0 <= seed <= MAX_SEED:
+        raise InputError(None, f"un seme intero tra 0 e {MAX_SEED}", str(seed), key="--seed")
+    if not 1 <= draws <= MAX_DRAWS:
+        raise InputError(
+            None,
+            f"un numero di estrazioni tra 1 e {MAX_DRAWS:_}".replace("_", "."),
+            str(draws),
+            key="--draws",
+        )
 
 
 @dataclass(frozen=True)
@@ -92,11 +111,13 @@ class LoadedInputs:
 
 @dataclass
 class BuildResult:
-    """All tables (name → frame, written as ``name.csv``) and the rendered documents."""
+    """All tables (name → frame, written as ``name.csv``), the rendered documents, the inputs
+    read and the Italian notes for the console (e.g. a bundled scenario skipped)."""
 
     tables: dict[str, pd.DataFrame]
     documents: dict[str, bytes] = field(default_factory=dict)
     files: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # Italian console notes (scenario skipped…)
 
 
 # --- the edge: reading every input once --------------------------------------------------------
@@ -201,8 +222,15 @@ def maps_stage(maps, benchmark_map: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def cost_stage(loaded: LoadedInputs, inputs: BuildInputs, tables: dict) -> dict[str, pd.DataFrame]:
-    """Cost the caseload (baseline + scenarios), compare, Monte Carlo, sensitivity, budget link."""
+def cost_stage(
+    loaded: LoadedInputs, inputs: BuildInputs, tables: dict, notes: list[str] | None = None
+) -> dict[str, pd.DataFrame]:
+    """Cost the caseload (baseline + scenarios), compare, Monte Carlo, sensitivity, budget link.
+
+    With ``inputs.optional_scenarios`` a scenario that cannot apply to this caseload (e.g. it
+    scales CDD to Cremona's size and the caseload has no CDD plan) is skipped, with a note
+    appended to ``notes``; a scenario the user named is always applied or refused.
+    """
     from cscplan.scenarios import budget_link, compare, montecarlo
     from cscplan.scenarios.api import CostContext, cost
     from cscplan.scenarios.benchmarks import benchmark_volume_multipliers
@@ -215,12 +243,13 @@ def cost_stage(loaded: LoadedInputs, inputs: BuildInputs, tables: dict) -> dict[
         map_values=loaded.maps.values,
         benchmark_map=loaded.benchmark_map,
     )
+    reforms = loaded.reforms
+    if inputs.optional_scenarios:
+        reforms = applicable_reforms(reforms, caseload, context, notes)
     period = schedule.period  # the costed period: what the tariff schedule covers
-    monthly = cost(
-        caseload, scenarios=loaded.reforms, period=period, context=context, validated=True
-    )
+    monthly = cost(caseload, scenarios=reforms, period=period, context=context, validated=True)
     out = {"costs_monthly": monthly, "costs_summary": compare.summarise(monthly)}
-    out["scenarios"] = scenario_table(loaded.reforms, schedule)
+    out["scenarios"] = scenario_table(reforms, schedule)
     out.update(compare.compare_scenarios(monthly))
     out.update(
         montecarlo.montecarlo_tables(
@@ -240,6 +269,28 @@ def cost_stage(loaded: LoadedInputs, inputs: BuildInputs, tables: dict) -> dict[
     return out
 
 
+def applicable_reforms(reforms, caseload, context, notes: list[str] | None) -> list:
+    """The reforms whose Cremona benchmark can apply to this caseload; a note for each other."""
+    from cscplan.scenarios.api import reform_benchmarks
+
+    kept = []
+    for reform in reforms:
+        try:
+            reform_benchmarks(reform, caseload, context)
+        except InputError as err:
+            codes = context.schedule.items.set_index("code")["service"]
+            services = set(caseload["item"].map(codes))
+            missing = sorted(set(reform.benchmark_services or ()) - services) or [err.found]
+            if notes is not None:
+                notes.append(
+                    f"scenario incluso «{reform.label or reform.name}» saltato: la casistica non "
+                    f"ha piani di {', '.join(missing)} da confrontare con Cremona"
+                )
+            continue
+        kept.append(reform)
+    return kept
+
+
 def scenario_table(reforms, schedule) -> pd.DataFrame:
     """Name, Italian label and source file of the baseline and of each scenario."""
     label = f"{BASELINE_LABEL} (tariffe {schedule.parameters['year']})"
@@ -253,13 +304,15 @@ def compute_build(inputs: BuildInputs) -> BuildResult:
     from cscplan.validation.findings import concat_findings
 
     loaded = load_inputs(inputs)
+    read_as = loaded.caseload.attrs.get("notes", [])  # how the reader read it (tabular)
+    notes = [f"casistica {Path(inputs.caseload).name}: {n}" for n in read_as if "Windows" in n]
     tables = plan_stage(loaded.plan, loaded.funding_map, loaded.localisation_weights)
     tables.update(maps_stage(loaded.maps, loaded.benchmark_map))
-    tables.update(cost_stage(loaded, inputs, tables))
+    tables.update(cost_stage(loaded, inputs, tables, notes))
     tables["findings"] = concat_findings([tables.pop("findings_plan"), tables.pop("findings_maps")])
     validate_tables(tables)
     documents = render_documents(tables, loaded.files)
-    return BuildResult(tables=tables, documents=documents, files=loaded.files)
+    return BuildResult(tables=tables, documents=documents, files=loaded.files, notes=notes)
 
 
 def validate_tables(tables: dict[str, pd.DataFrame]) -> None:
@@ -301,30 +354,53 @@ def _relative(path: Path) -> str:
 
 
 def serialise(result: BuildResult, metadata: dict) -> dict[str, bytes]:
-    """Every output file's bytes, in memory: a failure here leaves the output folder untouched."""
+    """Every output file's bytes, in memory; ``run_metadata.json`` lists them (strict JSON)."""
     files = {f"{name}.csv": csv_bytes(frame) for name, frame in result.tables.items()}
     files.update(result.documents)
-    text = json.dumps(metadata, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    files["run_metadata.json"] = text.encode("utf-8")
+    metadata = {**metadata, "files": sorted([*files, METADATA_NAME])}
+    files[METADATA_NAME] = metadata_json(metadata)
     return dict(sorted(files.items()))
 
 
-def write_result(result: BuildResult, out: Path, metadata: dict) -> list[Path]:
-    """Write every file atomically (temporary name in ``out``, then rename), after serialising all."""
-    return write_files(Path(out), serialise(result, metadata))
+def metadata_json(metadata: dict) -> bytes:
+    """Strict JSON: a non-finite number becomes null, never a bare ``NaN`` (allow_nan=False)."""
+    text = json.dumps(
+        _finite(metadata), ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False
+    )
+    return (text + "\n").encode("utf-8")
+
+
+def _finite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
+
+
+def write_result(result: BuildResult, out: Path, metadata: dict) -> None:
+    """Publish the whole folder at once (staged beside ``out``, then swapped in)."""
+    with OutputFolder(out) as folder:
+        folder.stage(serialise(result, metadata))
+        folder.commit()
 
 
 def write_files(out: Path, files: dict[str, bytes]) -> list[Path]:
-    """Each file atomically into ``out``; an unusable folder is bad input (one message, exit 2)."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        return [write_bytes(out / name, data) for name, data in files.items()]
-    except OSError as exc:
-        reason = OS_REASONS.get(exc.errno, exc.strerror or str(exc))
-        raise InputError(out, "una cartella di output scrivibile", reason) from None
+    """A few documents, each atomically, into ``out`` (a folder that may hold other files; locked
+    so that no build swaps it meanwhile). A build's whole set goes through :func:`write_result`;
+    an unusable folder is bad input (one message, exit 2)."""
+    out = Path(out)
+    with OutputFolder(out):
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            return [write_bytes(out / name, data) for name, data in files.items()]
+        except OSError as exc:
+            raise os_error(out, exc) from None
 
 
-def run_metadata(inputs: BuildInputs, files: list[dict]) -> dict:
+def run_metadata(inputs: BuildInputs, files: list[dict], notes: Sequence[str] = ()) -> dict:
     return {
         "cscplan_version": __version__,
         "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -332,14 +408,21 @@ def run_metadata(inputs: BuildInputs, files: list[dict]) -> dict:
         "seed": inputs.seed,
         "draws": inputs.draws,
         "commitment": inputs.commitment,
+        "notes": list(notes),
     }
 
 
-def take_screenshot(out: Path, echo: Callable[[str], None]) -> None:
+def take_screenshot(folder: Path, echo: Callable[[str], None], shown: Path | None = None) -> None:
+    """The report's picture; any failure (a broken browser…) is a warning line, not an error:
+    the outputs are complete without it."""
     from cscplan.reports.screenshot import screenshot
 
-    note = screenshot(out / REPORT_NAME, out / SCREENSHOT_NAME)
-    echo(note)
+    try:
+        note = screenshot(folder / REPORT_NAME, folder / SCREENSHOT_NAME)
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        note = f"Avviso: screenshot del report non generato ({first}); il report HTML è completo."
+    echo(note.replace(str(folder), str(shown or folder)))
 
 
 def run_build(
@@ -348,11 +431,17 @@ def run_build(
     screenshot: bool = True,
     echo: Callable[[str], None] = print,
 ) -> str:
-    """Compute everything, then write it; returns the Italian summary for the console."""
-    result = compute_build(inputs)
-    write_result(result, Path(out), run_metadata(inputs, result.files))
-    if screenshot:
-        take_screenshot(Path(out), echo)
+    """Compute everything, stage it beside ``out``, take the screenshot, swap the folder in.
+
+    ``out`` is locked for the whole run; see :mod:`cscplan.outfolder`.
+    """
+    with OutputFolder(out) as folder:
+        result = compute_build(inputs)
+        metadata = run_metadata(inputs, result.files, result.notes)
+        staging = folder.stage(serialise(result, metadata))
+        if screenshot:
+            take_screenshot(staging, echo, shown=Path(out))
+        folder.commit()
     return build_summary(result, Path(out))
 
 
@@ -371,7 +460,7 @@ def build_summary(result: BuildResult, out: Path) -> str:
         + ", ".join(f"{label} {int(counts.get(k, 0))}" for k, label in SEVERITY_PLURALS.items()),
         f"Costo dello scenario base del campione sintetico: {eur(base_total)}.",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines + [f"Nota: {note}" for note in result.notes])
 
 
 # --- the other commands -------------------------------------------------------------------------
@@ -416,8 +505,8 @@ def run_cost(
 
 def run_report(inputs: BuildInputs, out: Path = paths.DEFAULT_OUT, screenshot: bool = True) -> str:
     """Rebuild the report and the workbook (the whole computation; only documents are written)."""
-    result = compute_build(inputs)
     out = Path(out)
+    result = compute_build(inputs)
     workbook = workbook_name(result.tables)
     # datapackage.json is not written here: it describes CSVs that only `build` writes.
     write_files(out, {name: result.documents[name] for name in (REPORT_NAME, workbook)})

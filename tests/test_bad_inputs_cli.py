@@ -23,6 +23,53 @@ ACCEPTED = {
     "caseload_semicolon.csv",
     "caseload_bom.csv",
     "plan_masked_total.txt",
+    # issue 18: what offices have (Windows-1252, Italian Excel, xlsx), hostile text, split rows
+    "caseload_cp1252.csv",
+    "caseload_italian_excel.csv",
+    "caseload_excel.xlsx",
+    "caseload_formula_id.csv",
+    "funding_italian_excel.csv",
+    "funding_windows_1252.csv",
+    "plan_split_rejoined.txt",
+}
+# What the message must say beyond the file name: the file's line (blank lines, multi-line
+# fields and xlsx rows counted as an editor or Excel shows them) and why.
+EXPECTED = {
+    "caseload_header_only.csv": ["solo l'intestazione"],
+    "caseload_excel_header_only.xlsx": ["solo l'intestazione"],
+    "caseload_empty.csv": ["file vuoto"],
+    "caseload_impossible_date.csv": ["riga 3", "'start'", "febbraio 2023 ha 28 giorni"],
+    "caseload_impossible_iso_date.csv": ["riga 3", "'start'", "febbraio 2023 ha 28 giorni"],
+    "caseload_feb29_not_leap.csv": ["riga 3", "'end'", "febbraio 2023 ha 28 giorni"],
+    "caseload_month_13.csv": ["riga 3", "il mese 13 non esiste"],
+    "caseload_two_digit_year.csv": ["riga 3", "'01/02/23'"],
+    "caseload_thousands_dot.csv": ["riga 3", "168", "'1000'"],
+    "caseload_ambiguous_thousands.csv": ["riga 3", "ambiguo"],
+    "caseload_dot_decimal_semicolon.csv": ["riga 3", "scrivere 7,5"],
+    "caseload_english_format_semicolon.csv": ["riga 3", "formato inglese", "1234,5"],
+    "caseload_nan_qty.csv": ["riga 3", "'nan'"],
+    "caseload_inf_qty.csv": ["riga 3", "'inf'"],
+    "caseload_unclosed_quote.csv": ["riga 4", "virgolette"],
+    "caseload_duplicate_header.csv": ["riga 1", "'comune' ripetuto"],
+    "caseload_unnamed_column.csv": ["riga 1", "colonna 3 senza nome"],
+    "caseload_short_row.csv": ["riga 3", "6 campi", "4 campi"],
+    "caseload_utf16.csv": ["UTF-16"],
+    "caseload_old_excel.xls": [".xls"],
+    "caseload_corrupt.xlsx": ["xlsx"],
+    "caseload_blank_lines_unknown_item.csv": ["riga 7", "SAAP_D9"],
+    "caseload_cp1252_bad_comune.csv": ["riga 2", "'Nicolò'"],
+    "caseload_excel_unknown_item.xlsx": ["riga 4", "SAAP_D3"],
+    "caseload_excel_impossible_date.xlsx": ["riga 2", "aprile 2023 ha 30 giorni"],
+    "caseload_excel_text_qty.xlsx": ["riga 2", "'dodici'"],
+    "caseload_excel_title_row.xlsx": ["riga 3", "intestazione"],
+    "funding_header_only.csv": ["solo l'intestazione"],
+    "funding_binary.csv": ["binario"],
+    "funding_blank_lines_bad_group.csv": ["riga 6", "'avanzi'"],
+    "funding_unclosed_quote.csv": ["riga 3", "virgolette"],
+    "funding_extra_cells.csv": ["riga 2", "8 campi"],
+    "plan_split_ambiguous_label.txt": ["riga 9", "riga 8", "riga 10"],
+    "plan_split_stray_amount.txt": ["riga 12", "riga spezzata"],
+    "plan_split_too_many_cells.txt": ["riga 12", "riga 11"],
 }
 # Parses fine: its wrong Totale row is a *finding* (tests/test_service_maps.py), not bad input.
 FINDING_CASES = {"maps_wrong_total.txt"}
@@ -58,7 +105,18 @@ def test_bad_input_exits_2_with_one_clear_message(path, tmp_path, capsys):
     assert message.startswith("Errore nei dati di input:")
     assert path.name in message and "atteso" in message
     assert len(message.splitlines()) <= 3
+    for fragment in EXPECTED.get(path.name, []):
+        assert fragment in message, fragment
     assert not out.exists() or not any(out.iterdir()), "nothing may be written on bad input"
+    assert [p.name for p in out.parent.iterdir()] in ([], ["out"]), "no lock or staging left"
+
+
+def test_every_expectation_names_a_catalogue_file():
+    assert set(EXPECTED) <= {p.name for p in CASES}
+
+
+def test_the_catalogue_grows():
+    assert len([p for p in BAD.iterdir() if not p.name.startswith(".")]) >= 90
 
 
 # The YAML family of the reliability audit: what each message must name (key, line, expected,
@@ -131,6 +189,32 @@ def test_accepted_variants_run(name, tmp_path):
     assert main(command_for(path, tmp_path / "out")) in (0, 1)
 
 
+def test_accepted_caseloads_cost_the_same_plans():
+    """The same two plans saved as Windows-1252 CSV and as xlsx (dates as Excel dates and as
+    text, 7,5 as a number): the same costs; the Italian Excel copy's ADM plan costs the same."""
+    from cscplan.scenarios.api import cost
+
+    def by_plan(name: str) -> list[float]:
+        frame = cost(BAD / name)
+        return frame.groupby("item", sort=True)["gross_eur"].sum().round(2).tolist()
+
+    assert by_plan("caseload_cp1252.csv") == by_plan("caseload_excel.xlsx")
+    assert by_plan("caseload_italian_excel.csv")[0] == by_plan("caseload_cp1252.csv")[0]
+
+
+def test_formula_ids_are_written_as_text(tmp_path):
+    import csv
+    import io
+
+    assert main(["cost", str(BAD / "caseload_formula_id.csv"), "--out", str(tmp_path)]) == 0
+    text = (tmp_path / "costs_monthly.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {row["beneficiary_id"] for row in rows} == {
+        '\'=HYPERLINK("http://evil.example","clic")',
+        "'@SUM(1+1)",
+    }
+
+
 def test_debug_shows_the_traceback(tmp_path):
     with pytest.raises(InputError):
         main(["--debug", "cost", str(BAD / "caseload_unknown_item.csv"), "--out", str(tmp_path)])
@@ -148,6 +232,12 @@ def test_missing_file_is_bad_input(tmp_path, capsys):
         ["build", "--draws", "abc"],
         ["cost", str(paths.SAMPLE_CASELOAD), "--year", "duemila"],
         ["build", "--draws", "0"],
+        ["build", "--draws", "100001"],
+        ["build", "--seed", "-1"],
+        ["build", "--seed", "4294967296"],
+        ["build", "--impegno", "nan"],
+        ["build", "--impegno", "inf"],
+        ["build", "--impegno", "-1"],
     ],
 )
 def test_usage_errors_exit_2_without_traceback(argv, capsys):

@@ -109,6 +109,24 @@ def test_bad_objective_names_row_and_column(tmp_path):
     assert "5a" in err.value.found and "link.csv" in str(err.value)
 
 
+def test_italian_excel_copy_reads_the_same(tmp_path):
+    """';', BOM and CRLF (as Italian Excel saves it): the same link as the bundled file."""
+    frame = pd.read_csv(paths.BUDGET_LINK, dtype=str, keep_default_na=False)
+    path = tmp_path / "link_excel.csv"
+    frame.to_csv(path, sep=";", index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    pd.testing.assert_frame_equal(load_budget_link(path, PLAN.years), LINK)
+
+
+def test_errors_name_the_file_line(tmp_path):
+    lines = paths.BUDGET_LINK.read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace("ADM,5,", "ADM,5a,", 1)
+    path = tmp_path / "link.csv"
+    path.write_text("\n\n".join(lines) + "\n", encoding="utf-8")  # a blank line after each
+    with pytest.raises(InputError) as err:
+        load_budget_link(path, PLAN.years)
+    assert (err.value.row, err.value.column) == (7, "objective_id")
+
+
 def test_missing_column(tmp_path):
     path = tmp_path / "link.csv"
     path.write_text("service,item_code\nSAAP,SAAP_D1\n", encoding="utf-8")

@@ -16,6 +16,7 @@ import pandas as pd
 from cscplan import metadata
 from cscplan.errors import InputError
 from cscplan.plan_years import PlanYears
+from cscplan.tabular import load_reference
 from cscplan.vocabulary import FUNDING_GROUPS as GROUPS
 
 MAP_COLUMNS = list(metadata.dtypes("funding_sources"))
@@ -41,15 +42,9 @@ def split_labels(cell: str) -> list[str]:
 
 
 def load_funding_map(path: str | Path) -> pd.DataFrame:
-    """Read and validate ``funding_sources.csv``; any bad row raises :class:`InputError`."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "il file della mappa delle fonti", "nessun file a questo percorso")
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(path, "un CSV UTF-8 con intestazione", str(exc).splitlines()[0]) from None
-    return validate_funding_map(frame, path)
+    """Read and validate ``funding_sources.csv`` (UTF-8 or Windows-1252, ',' or ';', as saved
+    by Excel); any bad row raises :class:`InputError` naming the file's line."""
+    return load_reference(path, validate_funding_map)
 
 
 def validate_funding_map(frame: pd.DataFrame, file: str | Path = "mappa fonti") -> pd.DataFrame:

@@ -606,7 +606,12 @@ LINK_FIELDS = {
     "scenario_factor": number(
         "Fattore scenario", "Rapporto scenario / scenario base.", nullable=True
     ),
-    "effect_eur": euro("Effetto (€)", "Effetto dello scenario sulla voce di budget (euro)."),
+    "effect_eur": euro(
+        "Effetto (€)",
+        "Effetto dello scenario sulla voce di budget (euro); vuoto se la casistica non ha costi "
+        "per le voci collegate (nessun fattore di scenario).",
+        nullable=True,
+    ),
 }
 
 DRAFT_RULES = ("importo", "= anno precedente", "+x %")

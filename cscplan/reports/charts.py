@@ -40,6 +40,7 @@ from cscplan.reports.presentation import (
     short,
     with_groups,
 )
+from cscplan.safe_text import plot_text  # user text in labels: escaped for plotly
 from cscplan.vocabulary import BASELINE, MONEY_TOLERANCE
 
 ChartDataMissing = MissingData
@@ -109,14 +110,14 @@ def budget_treemap(tables: dict[str, pd.DataFrame]) -> go.Figure:
         color = objective_color(obj_id)
         ids.append(obj_key)
         parents.append("")
-        names.append(objective_label(labels, obj_id))
+        names.append(plot_text(objective_label(labels, obj_id)))
         values.append(float(obj_rows["amount"].sum()))
         colors.append(color)
         for act_no, (act, act_rows) in enumerate(obj_rows.groupby("action_label", sort=False)):
             act_key = f"{obj_key}/a{act_no}"
             ids.append(act_key)
             parents.append(obj_key)
-            names.append(short(act, 45))
+            names.append(plot_text(short(act, 45)))
             values.append(float(act_rows["amount"].sum()))
             colors.append(color)
             for line_id, item, amount in zip(
@@ -124,7 +125,7 @@ def budget_treemap(tables: dict[str, pd.DataFrame]) -> go.Figure:
             ):
                 ids.append(f"{act_key}/{line_id}")
                 parents.append(act_key)
-                names.append(short(item, 45))
+                names.append(plot_text(short(item, 45)))
                 values.append(float(amount))
                 colors.append(color)
     fig = go.Figure(
@@ -163,8 +164,8 @@ def funding_sankey(tables: dict[str, pd.DataFrame]) -> go.Figure:
     group_names = sorted(flows["group"].unique())
     objective_ids = sorted(int(i) for i in flows["objective_id"].unique())
     labels = objective_labels(tables)
-    node_labels = [capitalised(g) for g in group_names] + [
-        objective_label(labels, i) for i in objective_ids
+    node_labels = [plot_text(capitalised(g)) for g in group_names] + [
+        plot_text(objective_label(labels, i)) for i in objective_ids
     ]
     node_colors = [group_color(g) for g in group_names] + [
         objective_color(i) for i in objective_ids
@@ -210,7 +211,7 @@ def comparison_waterfall(tables: dict[str, pd.DataFrame]) -> go.Figure:
     ids = comparison["objective_id"]
     first, last = f"Preconsuntivo {years.previous_year}", f"Budget {years.budget_year}"
     names = [first, *[f"Ob. {int(i)}" for i in ids], last]
-    full = [first, *[objective_label(labels, i) for i in ids], last]
+    full = [first, *[plot_text(objective_label(labels, i)) for i in ids], last]
     values = [start, *steps.astype(float).tolist(), end]
     texts = [eur(start), *[_signed_whole(v) for v in steps], eur(end)]
     hover = [
@@ -270,7 +271,7 @@ def multiyear_bars(tables: dict[str, pd.DataFrame]) -> go.Figure:
             go.Bar(
                 x=x,
                 y=amounts.tolist(),
-                name=objective_label(labels, obj_id),
+                name=plot_text(objective_label(labels, obj_id)),
                 marker_color=objective_color(obj_id),
                 customdata=[eur(v) for v in amounts],
                 hovertemplate="%{fullData.name}<br>%{x}: %{customdata}<extra></extra>",
@@ -296,7 +297,7 @@ def _finding_label(row: pd.Series) -> str:
         parts.append(f"Ob. {int(row['objective_id'])}")
     if isinstance(row["column"], str) and row["column"]:
         parts.append(row["column"])
-    return " · ".join(parts)
+    return plot_text(" · ".join(parts))
 
 
 def validation_scatter(tables: dict[str, pd.DataFrame]) -> go.Figure:
@@ -364,9 +365,9 @@ def scenario_by_service(tables: dict[str, pd.DataFrame]) -> go.Figure:
         deltas = values - base if base is not None else values * 0
         fig.add_trace(
             go.Bar(
-                x=wide.index.tolist(),
+                x=[plot_text(s) for s in wide.index],
                 y=values.tolist(),
-                name=scenario_label(scenario, tables),
+                name=plot_text(scenario_label(scenario, tables)),
                 marker_color=series_color(n),
                 customdata=[[eur(v), signed_eur(d)] for v, d in zip(values, deltas, strict=True)],
                 hovertemplate="<b>%{x}</b> · %{fullData.name}<br>%{customdata[0]}"
@@ -384,7 +385,7 @@ def scenario_by_payer(tables: dict[str, pd.DataFrame]) -> go.Figure:
     totals = summary.groupby("scenario")[list(PAYER_COLUMNS)].sum()
     order = scenario_order(totals.index)
     totals = totals.reindex(order)
-    x = [scenario_label(s, tables) for s in order]
+    x = [plot_text(scenario_label(s, tables)) for s in order]
     fig = go.Figure()
     for n, (column, label) in enumerate(PAYER_COLUMNS.items()):
         values = totals[column]
@@ -457,7 +458,7 @@ def cumulative_spend(tables: dict[str, pd.DataFrame]) -> go.Figure:
                 x=x,
                 y=values.tolist(),
                 mode="lines+markers",
-                name=scenario_label(scenario, tables),
+                name=plot_text(scenario_label(scenario, tables)),
                 line={"color": series_color(n), "width": 2.5 if n == 0 else 1.8},
                 customdata=[eur(v) for v in values],
                 hovertemplate="%{fullData.name}<br>%{x}: %{customdata}<extra></extra>",
@@ -524,7 +525,7 @@ def tornado(tables: dict[str, pd.DataFrame]) -> go.Figure:
         on_comuni = sens[comune] if comune in sens.columns else pd.Series(float("nan"), sens.index)
         fig.add_trace(
             go.Bar(
-                y=names.astype(str).tolist(),
+                y=[plot_text(n) for n in names],
                 x=sens[column].tolist(),
                 orientation="h",
                 name=label,
@@ -591,7 +592,7 @@ def cremona_growth_chart(tables: dict[str, pd.DataFrame]) -> go.Figure:
     with_cases = bool(volumes.sum() > 0)
     titles = ("Crescita a Cremona", "Casi CSC e casi con la crescita di Cremona")
     fig = make_subplots(rows=1, cols=1 + with_cases, subplot_titles=titles[: 1 + with_cases])
-    x = services["csc_service"].tolist()
+    x = [plot_text(s) for s in services["csc_service"]]
     series = growth_series(services)
     for n, (column, label) in enumerate(series):
         text = [percent(v) for v in services[column]]

@@ -16,6 +16,7 @@ from datetime import datetime
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.worksheet import Worksheet
@@ -69,22 +70,47 @@ class Block:
 # --------------------------------------------------------------------------- writing helpers
 
 
+def text_cell(cell: Cell, value) -> Cell:
+    """Set ``cell`` to ``value``; text is always stored as a string, never as a formula.
+
+    openpyxl turns any text starting with ``=`` into a live formula: a plan label or scenario
+    label ``=HYPERLINK(…)`` would run in Excel. Formulas are written only by the code itself,
+    by assigning ``cell.value`` directly (totals, ``SUMIFS``) or through ``formulas=`` of
+    :func:`write_table`. Characters XML cannot hold (control codes) are dropped.
+    """
+    if isinstance(value, str):
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell.data_type = "s"
+    else:
+        cell.value = value
+    return cell
+
+
 def write_table(
     ws: Worksheet,
     frame: pd.DataFrame,
     money: tuple[str, ...] = (),
     percent: tuple[str, ...] = (),
     start_row: int = 1,
+    formulas: tuple[str, ...] = (),
 ) -> Block:
-    """Write ``frame`` with a bold header at ``start_row``; return where it landed."""
+    """Write ``frame`` with a bold header at ``start_row``; return where it landed.
+
+    Text is written as text (:func:`text_cell`); only the columns named in ``formulas`` hold
+    formulas, and those must be written by the code, never taken from the inputs.
+    """
     columns = list(frame.columns)
     for col_no, name in enumerate(columns, start=1):
-        cell = ws.cell(row=start_row, column=col_no, value=str(name))
+        cell = text_cell(ws.cell(row=start_row, column=col_no), str(name))
         cell.font, cell.fill = BOLD, HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row_no, values in enumerate(frame.itertuples(index=False), start=start_row + 1):
         for col_no, (name, value) in enumerate(zip(columns, values, strict=True), start=1):
-            cell = ws.cell(row=row_no, column=col_no, value=_excel_value(value))
+            cell = ws.cell(row=row_no, column=col_no)
+            if name in formulas:
+                cell.value = _excel_value(value)
+            else:
+                text_cell(cell, _excel_value(value))
             if name in money:
                 cell.number_format = EURO_FORMAT
             elif name in percent:
@@ -448,11 +474,11 @@ def _scenario_totals(
     ws, name_range = block.sheet, block.range(name)
     for offset, (scenario, label) in enumerate(scenarios.items()):
         row = block.last + 2 + offset
-        ws[f"{block.letters[name]}{row}"] = f"Totale — {label}"
-        ws[f"{block.letters[name]}{row}"].font = BOLD
+        text_cell(ws[f"{block.letters[name]}{row}"], f"Totale — {label}").font = BOLD
         for column in columns:
             cell = ws[f"{block.letters[column]}{row}"]
-            cell.value = f'=SUMIFS({block.range(column)},{name_range},"{scenario}")'
+            literal = str(scenario).replace('"', '""')  # a quote cannot close the string
+            cell.value = f'=SUMIFS({block.range(column)},{name_range},"{literal}")'
             cell.font, cell.number_format, cell.fill = BOLD, EURO_FORMAT, TOTAL_FILL
 
 
@@ -509,7 +535,7 @@ def summary_sheet(
             )
         )
     frame = pd.DataFrame(rows, columns=["Indicatore", "Valore", "Foglio"])
-    block = write_table(ws, frame)
+    block = write_table(ws, frame, formulas=("Valore",))
     for row_no, (label, _, _) in enumerate(rows, start=block.first):
         if not label.startswith("Verifiche"):
             ws[f"B{row_no}"].number_format = EURO_FORMAT

@@ -18,14 +18,13 @@ of demand trends, it is not a forecast for the 48 comuni of the Crema district.
 from __future__ import annotations
 
 import math
-from io import StringIO
 from pathlib import Path
 
 import pandas as pd
 
 from cscplan import metadata
 from cscplan.errors import InputError
-from cscplan.io import read_source_text
+from cscplan.tabular import load_reference, quote
 
 MODES = ("growth", "ratio", "pre_covid")
 MAP_COLUMNS = list(metadata.dtypes("benchmark_map"))
@@ -35,13 +34,9 @@ MAP_SOURCE = "cremona_benchmark_map.csv"
 
 
 def load_benchmark_map(path: str | Path) -> pd.DataFrame:
-    """Read and validate the mapping CSV (columns as declared for ``benchmark_map``)."""
-    text = read_source_text(path)
-    try:
-        frame = pd.read_csv(StringIO(text), dtype={"csc_items": str, "note": str})
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise InputError(path, "un CSV leggibile", str(exc)) from None
-    return validate_benchmark_map(frame, source=str(path))
+    """Read and validate the mapping CSV (columns as declared for ``benchmark_map``; any dialect
+    :func:`cscplan.tabular.read_table` reads); errors name the file's line."""
+    return load_reference(path, lambda frame, source: validate_benchmark_map(frame, source))
 
 
 def validate_benchmark_map(mapping: pd.DataFrame, source: str = MAP_SOURCE) -> pd.DataFrame:
@@ -78,7 +73,9 @@ def growth_table(values: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
     indicators, year by year). A year missing for any indicator of a service leaves that
     service's aggregate NaN: growth is not computed on incomplete sums.
     """
+    attrs = dict(mapping.attrs)
     mapping = validate_benchmark_map(mapping)
+    mapping.attrs.update(attrs)
     years = map_years(values)
     wide = _mapped_values(values, mapping, years)
     indicators = _with_growth(wide.assign(level="indicatore"), years)
@@ -114,6 +111,7 @@ def _mapped_values(values: pd.DataFrame, mapping: pd.DataFrame, years: list[int]
     lines = values.groupby(KEY)["source_line"].min().rename("source_line")
     wide = wide.join(lines).reset_index()
     n_lines = values.groupby(KEY)["source_line"].nunique().rename("n_lines")
+    lines = mapping.attrs.get("source_lines")
     merged = mapping.reset_index(names="map_row").merge(wide, on=KEY, how="left", indicator=True)
     merged = merged.join(n_lines, on=KEY)
     for problem, mask in (
@@ -122,11 +120,12 @@ def _mapped_values(values: pd.DataFrame, mapping: pd.DataFrame, years: list[int]
     ):
         if mask.any():
             first = merged[mask].iloc[0]
+            position = int(first["map_row"])
             raise InputError(
-                MAP_SOURCE,
+                mapping.attrs.get("source", MAP_SOURCE),
                 f"{problem} (servizio, tabella, voce)",
-                f"{first['service_no']} / {first['table']} / {first['indicator']!r}",
-                row=int(first["map_row"]) + 2,
+                f"{first['service_no']} / {first['table']} / {quote(first['indicator'])}",
+                row=lines[position] if lines and position < len(lines) else position + 2,
                 column="indicator",
             )
     merged["source_lines"] = merged["source_line"].astype(int).astype(str)

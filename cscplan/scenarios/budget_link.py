@@ -21,7 +21,6 @@ The result is long: one row per (budget line, scenario), the baseline first with
 
 from __future__ import annotations
 
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +29,8 @@ import pandas as pd
 
 from cscplan import metadata
 from cscplan.errors import InputError
-from cscplan.io import read_source_text
 from cscplan.plan_years import PlanYears
+from cscplan.tabular import load_reference, quote, source_line
 from cscplan.vocabulary import BASELINE
 
 LINK_COLUMNS = [
@@ -48,13 +47,13 @@ TABLE_COLUMNS = list(metadata.dtypes("budget_link"))
 
 
 def load_budget_link(path: str | Path, years: PlanYears) -> pd.DataFrame:
-    """Read and check the service → budget line link (errors name the CSV row and column);
+    """Read and check the service → budget line link (errors name the file's line and column);
     the ``column`` placeholders are filled with the plan's years."""
-    text = read_source_text(path)
-    try:
-        frame = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise InputError(path, "un CSV leggibile", str(exc)[:200]) from None
+    return load_reference(path, lambda frame, source: validate_budget_link(frame, source, years))
+
+
+def validate_budget_link(frame: pd.DataFrame, path: str | Path, years: PlanYears) -> pd.DataFrame:
+    """Columns, integer ids and lines, item codes (rows counted ``position + 2``)."""
     missing = [c for c in LINK_COLUMNS if c not in frame.columns]
     if missing:
         raise InputError(path, f"le colonne {LINK_COLUMNS}", f"mancano {missing}")
@@ -91,11 +90,11 @@ def linked_cells(link: pd.DataFrame, budget_lines: pd.DataFrame) -> pd.DataFrame
         if count != 1:
             row = link.iloc[position]
             raise InputError(
-                "service_budget_link.csv",
+                link.attrs.get("source", "service_budget_link.csv"),
                 "una sola cella del piano con importo per obiettivo, azione, voce e colonna",
-                f"{count} celle per {row['budget_item_label']!r} ({row['action']}, "
-                f"{row['column']})",
-                row=position + 2,
+                f"{count} celle per {quote(row['budget_item_label'])} ({quote(row['action'])}, "
+                f"{quote(row['column'])})",
+                row=source_line(link, position),
                 column="budget_item_label",
             )
     found = matched.dropna(subset=["amount"]).set_index("index")
@@ -117,7 +116,7 @@ def budget_link_table(
 ) -> pd.DataFrame:
     """Per budget line and scenario: plan amount, repriced amount, scenario effect (see module)."""
     items = link["item_code"].str.split(";").map(lambda codes: [c.strip() for c in codes])
-    _check_codes(items, schedule)
+    _check_codes(items, schedule, link)
     link = link.join(linked_cells(link, budget_lines))
     prices = month_prices(schedule, costed_months(costs_monthly))
     baseline = costs_monthly[costs_monthly["scenario"] == BASELINE]
@@ -153,16 +152,16 @@ def costed_months(costs_monthly: pd.DataFrame) -> list[str]:
     return sorted(costs_monthly["month"].unique())
 
 
-def _check_codes(items: pd.Series, schedule: Any) -> None:
+def _check_codes(items: pd.Series, schedule: Any, link: pd.DataFrame) -> None:
     known = set(schedule.items["code"])
-    for row, codes in enumerate(items):
+    for position, codes in enumerate(items):
         unknown = [c for c in codes if c not in known]
         if unknown:
             raise InputError(
-                "service_budget_link.csv",
+                link.attrs.get("source", "service_budget_link.csv"),
                 "codici voce del tariffario",
-                repr(unknown[0]),
-                row=row + 2,
+                quote(unknown[0]),
+                row=source_line(link, position),
                 column="item_code",
             )
 

@@ -1,18 +1,17 @@
-"""Caseload (individual plans) CSV → validated frame, checked against the tariff schedule.
+"""Caseload (individual plans) CSV/xlsx → validated frame, checked against the tariff schedule.
 
 One row per plan: a beneficiary receiving one tariff item from ``start`` to ``end`` (inclusive).
-Accepts comma or semicolon separators (Italian Excel), a UTF-8 BOM, decimal commas ("7,5") and
-dates as ``AAAA-MM-GG`` or ``GG/MM/AAAA``. Validation is vectorised: on the first failing check
-the error names the first offending row (1-based as in the file, header = row 1), the column,
-what was expected and what was found.
+Read by :mod:`cscplan.tabular`: comma or semicolon separators (Italian Excel), UTF-8 (BOM or
+not) or Windows-1252, ``.xlsx``, numbers by the file's convention (``7,5``, ``1.000`` = one
+thousand in a ';' file) and dates as ``AAAA-MM-GG`` or ``GG/MM/AAAA``. Validation is vectorised:
+on the first failing check the error names the first offending row (the file's line as an editor
+shows it; the validators count ``position + 2`` and the reader translates), the column, what was
+expected and what was found.
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
-import re
 from collections.abc import Collection
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import pandas as pd
 
 from cscplan import metadata, paths
 from cscplan.errors import InputError
-from cscplan.io import read_source_text
+from cscplan.tabular import Table, parse_dates, parse_numbers, quote, read_table
 from cscplan.tariffs.schedule import TariffSchedule
 
 CASELOAD_COLUMNS = list(metadata.dtypes("caseload"))
@@ -31,7 +30,8 @@ PLACED_MINOR_SERVICES = ("SIP",)
 MAX_QTY_PER_WEEK = {"hour": 168.0, "day": 7.0}
 TRUE_WORDS = {"1", "true", "vero", "si", "sì", "x", "yes"}
 FALSE_WORDS = {"", "0", "false", "falso", "no"}
-PARSER_LINE = re.compile(r"line (\d+)")
+NUMBER_COLUMNS = frozenset({"qty_per_week", "group_size"})
+DATE_COLUMNS = frozenset({"start", "end"})
 
 
 def load_caseload(
@@ -39,8 +39,12 @@ def load_caseload(
     schedule: TariffSchedule,
     source: str | None = None,
     comuni: Collection[str] | None = None,
+    sheet: str | None = None,
 ) -> pd.DataFrame:
-    """Read a caseload CSV (or take a frame) and validate it against ``schedule``.
+    """Read a caseload CSV or ``.xlsx`` (or take a frame) and validate it against ``schedule``.
+
+    Files are read by :func:`cscplan.tabular.read_table` (UTF-8 or Windows-1252, ``;`` or ``,``,
+    xlsx: first sheet or ``sheet``); every message names the file's line.
 
     With ``comuni`` (e.g. :func:`district_comuni`), every ``comune``/``second_comune`` must be one
     of them (compared ignoring case and surrounding spaces; the canonical spelling is kept).
@@ -48,15 +52,19 @@ def load_caseload(
     if isinstance(path_or_frame, pd.DataFrame):
         return validate_caseload(path_or_frame, schedule, source or "caseload", comuni)
     name = source or str(path_or_frame)
-    return validate_caseload(_read_csv(path_or_frame, name), schedule, name, comuni)
+    table = read_table(path_or_frame, sheet=sheet, source=name)
+    with table.located():
+        plans = validate_caseload(_read_table(table), schedule, name, comuni)
+    plans.attrs["notes"] = table.notes
+    return plans
 
 
 def district_comuni(path: str | Path = paths.DATA_DIR / "comuni.csv") -> list[str]:
     """The comuni of the district, from the reference file ``data/comuni.csv``."""
-    frame = pd.read_csv(io.StringIO(read_source_text(path)), dtype=str)
-    if "comune" not in frame.columns:
-        raise InputError(path, "una colonna 'comune'", ", ".join(frame.columns), row=1)
-    return frame["comune"].str.strip().tolist()
+    table = read_table(path)
+    if "comune" not in table.header:
+        raise InputError(path, "una colonna 'comune'", ", ".join(table.header), row=1)
+    return table.frame()["comune"].str.strip().tolist()
 
 
 def validate_caseload(
@@ -107,40 +115,41 @@ def validate_caseload(
 # --- reading ------------------------------------------------------------------------------------
 
 
-def _read_csv(path: str | Path, source: str) -> pd.DataFrame:
-    text = read_source_text(path)
-    header = text.split("\n", 1)[0]
-    separator = ";" if header.count(";") > header.count(",") else ","
-    _check_field_counts(text, separator, source)
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), sep=separator, dtype=str, keep_default_na=False, na_filter=False
-        )
-    except pd.errors.ParserError as exc:
-        match = PARSER_LINE.search(str(exc))
-        row = int(match.group(1)) if match else None
-        raise InputError(
-            source, "lo stesso numero di campi dell'intestazione", str(exc), row=row
-        ) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+def _read_table(table: Table) -> pd.DataFrame:
+    """The file's cells as text, numbers and dates already read by the file's convention.
+
+    Numbers become plain ``7.5``/``1000`` and dates ``AAAA-MM-GG``; a number the convention
+    makes ambiguous (``1.000`` in a ',' file) or a date that is not in the calendar
+    (``31/02/2024``) is refused here, saying why. Text that is no number or date at all is left
+    for :func:`validate_caseload` to name.
+    """
+    table.require_records("almeno un piano (una riga) dopo l'intestazione")
+    frame = table.frame()
+    for column in NUMBER_COLUMNS.intersection(frame.columns):
+        numbers, why = parse_numbers(frame[column], table.style)
+        _refuse(why.ne("") & why.ne("non è un numero"), frame[column], why, table, column)
+        frame[column] = frame[column].where(numbers.isna(), numbers.map(_plain_number))
+    for column in DATE_COLUMNS.intersection(frame.columns):
+        dates, why = parse_dates(frame[column])
+        _refuse(why.ne("") & why.ne("formato"), frame[column], why, table, column)
+        frame[column] = frame[column].where(dates.isna(), dates.dt.strftime("%Y-%m-%d"))
     return frame
 
 
-def _check_field_counts(text: str, separator: str, source: str) -> None:
-    """Every non-blank row has as many fields as the header (else pandas would shift columns)."""
-    reader = csv.reader(io.StringIO(text), delimiter=separator)
-    width = len(next(reader, []))
-    for number, row in enumerate(reader, start=2):
-        if row and any(cell.strip() for cell in row) and len(row) != width:
-            hint = ""
-            if separator == "," and len(row) > width:
-                hint = (
-                    " (una virgola decimale come 7,5 fuori dalle virgolette? usare ';' come "
-                    'separatore, come Excel in italiano, oppure scrivere "7,5" o 7.5)'
-                )
-            raise InputError(
-                source, f"{width} campi come l'intestazione", f"{len(row)} campi{hint}", row=number
-            )
+def _refuse(bad: pd.Series, cells: pd.Series, why: pd.Series, table: Table, column: str) -> None:
+    if bad.any():
+        position = int(np.argmax(bad.to_numpy()))
+        raise InputError(
+            table.source,
+            "un numero" if column in NUMBER_COLUMNS else "una data AAAA-MM-GG (o GG/MM/AAAA)",
+            f"{quote(cells.iloc[position])}: {why.iloc[position]}",
+            row=table.lines[position],
+            column=column,
+        )
+
+
+def _plain_number(value: float) -> str:
+    return np.format_float_positional(value, trim="-")
 
 
 def _with_columns(frame: pd.DataFrame, source: str) -> pd.DataFrame:

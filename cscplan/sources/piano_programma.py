@@ -437,6 +437,7 @@ class Sheet:
     action: str = ""
     last_item: str = ""
     rows: int = 0
+    buffer: list[Row] = field(default_factory=list)  # physical rows, re-joined at the end
 
 
 @dataclass
@@ -477,7 +478,7 @@ def budget_row(ctx: Context, state: BudgetState, row: Row) -> None:
         close_table(ctx, state)
         open_kpi(ctx, state, row)
     elif state.sheet is not None:
-        sheet_row(ctx, state, row)
+        state.sheet.buffer.append(row)
     elif state.kpi is not None:
         kpi_row(state.kpi, ctx, row)
     elif OBJECTIVE_TITLE.match(row.first):
@@ -514,6 +515,9 @@ def is_kpi_header(row: Row) -> bool:
 
 def close_table(ctx: Context, state: BudgetState) -> None:
     sheet, kpi = state.sheet, state.kpi
+    if sheet is not None:
+        for row in rejoin_split_rows(ctx, sheet, sheet.buffer):
+            sheet_row(ctx, state, row)
     if sheet is not None and sheet.rows == 0:
         raise ctx.error(sheet.header, "le righe della scheda dopo l'intestazione", "nessuna riga")
     if kpi is not None and kpi["rows"] == 0:
@@ -650,6 +654,168 @@ def budget_line(ctx: Context, sheet: Sheet, row: Row, cells: dict) -> None:
             imputed=False,
             source_line=row.line,
         )
+
+
+# --------------------------------------------------------------------------- split rows
+
+CONTINUES = re.compile(
+    r"(?:[-–/,(+]|\b(?:e|ed|o|di|del|dello|della|dei|degli|delle|per|con|a|al|allo|alla|ai|"
+    r"agli|alle|in|nel|nella|da|dal|dalla|su|sul|sulla|tra|fra))$",
+    re.I,
+)
+
+
+def rejoin_split_rows(ctx: Context, sheet: Sheet, rows: list[Row]) -> list[Row]:
+    """A sheet's physical rows → its logical rows, re-joining rows the export split in two.
+
+    Re-joined when unambiguous (``source_line`` of the result is the line holding its amounts,
+    or the first line of a row whose cells were split):
+
+    * **label alone, amounts on the next line** — a text-only row followed by a row of amounts
+      without label: the text is that row's label (not a continuation of the previous item);
+    * **label continued** — a text-only row followed by a row whose label starts in lower case,
+      or a text ending with a connector (``-``, ``e``, ``di``, ``per`` …): one label;
+    * **label tail** — a lower-case text-only row (or one after a label ending with a
+      connector) right after a budget line: the end of that line's label;
+    * **cells continued** — a row physically shorter than the header followed by a row that
+      starts with an amount (its remaining cells) or that holds amounts only in the columns the
+      short row lacks.
+
+    A text that could end the previous line's label *and* begin the next one, a row starting
+    with an amount that continues nothing, or a continuation with more cells than the header are
+    refused, naming the line — never parsed into a wrong line.
+    """
+    width = len(sheet.header.cells)
+    out: list[Row] = []
+    pending: list[Row] = []
+    for row in rows:
+        if _is_text_row(row, sheet):
+            pending.append(row)
+            continue
+        row = _resolve_pending(ctx, sheet, out, pending, row)
+        pending = []
+        if _starts_with_amount(row):
+            out[-1:] = [_join_cells(ctx, out[-1] if out else None, row, width)]
+        elif out and _fills_missing_cells(out[-1], row, sheet, width):
+            prev = out[-1]
+            cells = [row.cell(i) if i >= len(prev.cells) else c for i, c in enumerate(prev.cells)]
+            out[-1] = Row(prev.line, (*cells, *row.cells[len(cells) :]))
+        else:
+            out.append(row)
+    _resolve_pending(ctx, sheet, out, pending, None)
+    return out
+
+
+def _labels(row: Row, sheet: Sheet) -> list[str]:
+    return [c for c in [row.first, *(row.cell(i) for i in sheet.label_columns)] if c]
+
+
+def _has_amount_cells(row: Row, sheet: Sheet) -> bool:
+    return any(row.cell(i) for i in sheet.columns)
+
+
+def _is_text_row(row: Row, sheet: Sheet) -> bool:
+    special = ACTION.match(row.first) or OBJECTIVE_TOTAL.match(row.first)
+    return bool(_labels(row, sheet)) and not _has_amount_cells(row, sheet) and not special
+
+
+def _starts_lower(text: str) -> bool:
+    return text[:1].islower()
+
+
+def _starts_with_amount(row: Row) -> bool:
+    if not row.first:
+        return False
+    try:
+        return parse_amount(row.first) is not None
+    except AmountFormatError:
+        return False
+
+
+def _text_groups(pending: list[Row], sheet: Sheet) -> list[Row]:
+    """Consecutive text-only rows merged where one continues the other."""
+    groups: list[Row] = []
+    for row in pending:
+        text = " ".join(_labels(row, sheet))
+        if groups and (_starts_lower(text) or CONTINUES.search(groups[-1].first)):
+            groups[-1] = Row(groups[-1].line, (f"{groups[-1].first} {text}",))
+        else:
+            groups.append(Row(row.line, (text,)))
+    return groups
+
+
+def _resolve_pending(ctx, sheet: Sheet, out: list[Row], pending: list[Row], nxt: Row | None):
+    """Attach pending text rows to the line before and/or after them; returns ``nxt``."""
+    if not pending:
+        return nxt
+    groups = _text_groups(pending, sheet)
+    prev = (
+        out[-1] if out and _has_amount_cells(out[-1], sheet) and _labels(out[-1], sheet) else None
+    )
+    first, last = groups[0].first, groups[-1].first
+    tail = prev is not None and (
+        _starts_lower(first) or bool(CONTINUES.search(_labels(prev, sheet)[-1]))
+    )
+    head = nxt is not None and _has_amount_cells(nxt, sheet) and not _starts_with_amount(nxt)
+    head = head and (
+        not _labels(nxt, sheet)
+        or _starts_lower(_labels(nxt, sheet)[0])
+        or bool(CONTINUES.search(last))
+    )
+    if tail and head and len(groups) == 1:
+        raise ctx.error(
+            groups[0],
+            "una voce di scheda su una riga (etichetta e importi insieme)",
+            f"il testo {first!r} può concludere la voce della riga {prev.line} o iniziare quella "
+            f"della riga {nxt.line}: riunirlo alla riga giusta",
+        )
+    if tail:
+        out[-1] = _with_label(out[-1], sheet, _labels(prev, sheet)[-1] + " " + first, last=True)
+        groups = groups[1:]
+    if head:
+        nxt = _with_label(nxt, sheet, " ".join([last, *_labels(nxt, sheet)[:1]]), last=False)
+        groups = groups[:-1]
+    out.extend(groups)
+    return nxt
+
+
+def _with_label(row: Row, sheet: Sheet, text: str, last: bool) -> Row:
+    """``row`` with its first (or last) label cell replaced by ``text`` (cell 0 if none)."""
+    slots = [i for i in [0, *sheet.label_columns] if row.cell(i)] or [0]
+    index = slots[-1] if last else slots[0]
+    cells = list(row.cells) + [""] * max(0, index + 1 - len(row.cells))
+    cells[index] = text
+    return Row(row.line, tuple(cells))
+
+
+def _join_cells(ctx: Context, prev: Row | None, row: Row, width: int) -> Row:
+    """A row starting with an amount continues the previous, physically short row."""
+    if prev is None or len(prev.cells) >= width:
+        raise ctx.error(
+            row,
+            "un'etichetta nella prima colonna della scheda",
+            f"un importo {row.first!r}: riga spezzata? riunirla alla riga precedente",
+            column="1",
+        )
+    head = list(prev.cells)
+    while head and not head[-1]:
+        head.pop()
+    cells = (*head, *row.cells)
+    if len([c for c in cells[width:] if c]):
+        raise ctx.error(
+            row,
+            f"al più {width} celle per la riga spezzata iniziata alla riga {prev.line}",
+            f"{len(head)} + {len(row.cells)} celle",
+        )
+    return Row(prev.line, cells[:width])
+
+
+def _fills_missing_cells(prev: Row, row: Row, sheet: Sheet, width: int) -> bool:
+    """``row`` (no label) holds amounts only where the physically short ``prev`` has no cell."""
+    if len(prev.cells) >= width or _labels(row, sheet) or not _has_amount_cells(prev, sheet):
+        return False
+    filled = [i for i, c in enumerate(row.cells) if c]
+    return bool(filled) and min(filled) >= len(prev.cells)
 
 
 # --------------------------------------------------------------------------- indicator tables
