@@ -54,7 +54,7 @@ class BuildInputs:
     comuni: Path = paths.COMUNI
     seed: int = 2023
     draws: int = 1000
-    commitment: float | None = None  # € committed; None = the baseline at full delivery
+    commitment: float | None = None  # € committed; None = the linked budget lines' amounts
 
     def files(self) -> list[tuple[str, Path]]:
         """(role, path) of every file the build reads, in a stable order."""
@@ -198,6 +198,8 @@ def cost_stage(loaded: LoadedInputs, inputs: BuildInputs, tables: dict) -> dict[
     out["scenarios"] = scenario_table(loaded.reforms, schedule)
     out.update(compare.compare_scenarios(monthly))
     year = int(schedule.parameters["year"])
+    linked = budget_link.linked_amount(loaded.budget_link, tables["budget_lines"])
+    commitment, source = montecarlo.choose_commitment(inputs.commitment, linked)
     out.update(
         montecarlo.montecarlo_tables(
             caseload,
@@ -205,7 +207,8 @@ def cost_stage(loaded: LoadedInputs, inputs: BuildInputs, tables: dict) -> dict[
             year=year,
             seed=inputs.seed,
             draws=inputs.draws,
-            commitment=inputs.commitment,
+            commitment=commitment,
+            commitment_source=source,
         )
     )
     out["sensitivity"] = montecarlo.parameter_sensitivity(caseload, schedule, year=year)
