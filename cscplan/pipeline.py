@@ -33,6 +33,7 @@ OS_REASONS = {
 }
 REPORT_NAME = "report.html"
 SCREENSHOT_NAME = "report.png"
+PDF_NAME = "report.pdf"
 
 
 def default_scenarios() -> tuple[Path, ...]:
@@ -321,17 +322,49 @@ def take_screenshot(out: Path, echo: Callable[[str], None]) -> None:
     echo(note)
 
 
+def add_deck(result: BuildResult, browser: bool, echo: Callable[[str], None]) -> None:
+    """Add the Assemblea deck to the documents; its pictures are the report's charts taken by
+    Chromium (``browser``), else the deck says why they are missing."""
+    from cscplan.reports.deck import CARDS, DECK_NAME, build_deck
+    from cscplan.reports.screenshot import chart_pictures, unavailable
+
+    pictures, reason = None, "screenshot disattivati (--no-screenshot)"
+    if browser:
+        html = result.documents[REPORT_NAME].decode("utf-8")
+        pictures = chart_pictures(html, _chart_names(), extra={CARDS: ".cards"})
+        reason = unavailable() or ""
+    if pictures is None:
+        echo(f"Presentazione senza immagini dei grafici: {reason}.")
+    result.documents[DECK_NAME] = build_deck(result.tables, pictures, missing_reason=reason)
+
+
+def _chart_names() -> list[str]:
+    from cscplan.reports.charts import CHARTS
+
+    return [spec.name for spec in CHARTS]
+
+
+def take_pdf(out: Path, echo: Callable[[str], None]) -> None:
+    from cscplan.reports.screenshot import pdf
+
+    echo(pdf(out / REPORT_NAME, out / PDF_NAME))
+
+
 def run_build(
     inputs: BuildInputs,
     out: Path = paths.DEFAULT_OUT,
     screenshot: bool = True,
     echo: Callable[[str], None] = print,
+    pdf: bool = False,
 ) -> str:
     """Compute everything, then write it; returns the Italian summary for the console."""
     result = compute_build(inputs)
+    add_deck(result, screenshot, echo)
     write_result(result, Path(out), run_metadata(inputs, result.files))
     if screenshot:
         take_screenshot(Path(out), echo)
+    if pdf:
+        take_pdf(Path(out), echo)
     return build_summary(result, Path(out))
 
 
@@ -344,7 +377,8 @@ def build_summary(result: BuildResult, out: Path) -> str:
     base = tables["costs_summary"]
     base_total = base.loc[base["scenario"] == BASELINE, "gross_eur"].sum()
     lines = [
-        f"Output scritti in {out}: {len(tables)} tabelle CSV, report HTML, cartella Excel.",
+        f"Output scritti in {out}: {len(tables)} tabelle CSV, report HTML, cartella Excel, "
+        "presentazione per l'Assemblea.",
         f"Righe di budget: {len(tables['budget_lines'])}; mappe Cremona: {len(tables['service_maps'])}.",
         "Verifiche: "
         + ", ".join(f"{label} {int(counts.get(k, 0))}" for k, label in SEVERITY_PLURALS.items()),
@@ -388,13 +422,26 @@ def run_cost(
     return "Costo annuo lordo per scenario:\n" + "\n".join(rows)
 
 
-def run_report(inputs: BuildInputs, out: Path = paths.DEFAULT_OUT, screenshot: bool = True) -> str:
-    """Rebuild the report and the workbook (the whole computation; only documents are written)."""
+def run_report(
+    inputs: BuildInputs,
+    out: Path = paths.DEFAULT_OUT,
+    screenshot: bool = True,
+    pdf: bool = False,
+    echo: Callable[[str], None] = print,
+) -> str:
+    """Rebuild the report, the workbook and the deck (the whole computation; only documents are
+    written); ``pdf`` also prints the report to ``report.pdf``."""
+    from cscplan.reports.deck import DECK_NAME
+
     result = compute_build(inputs)
+    add_deck(result, screenshot, echo)
     out = Path(out)
     workbook = workbook_name(result.tables)
     # datapackage.json is not written here: it describes CSVs that only `build` writes.
-    write_files(out, {name: result.documents[name] for name in (REPORT_NAME, workbook)})
+    names = (REPORT_NAME, workbook, DECK_NAME)
+    write_files(out, {name: result.documents[name] for name in names})
     if screenshot:
-        take_screenshot(out, print)
-    return f"Report scritto in {out / REPORT_NAME} e {out / workbook}."
+        take_screenshot(out, echo)
+    if pdf:
+        take_pdf(out, echo)
+    return f"Report scritto in {out / REPORT_NAME}, {out / workbook} e {out / DECK_NAME}."

@@ -35,6 +35,7 @@ PUBLIC_FILES = [
     "datapackage.json",
     "report.html",
     "piano_programma_2020_2022.xlsx",
+    "assemblea.pptx",
     "run_metadata.json",
 ]
 
@@ -238,6 +239,7 @@ def test_bad_output_folder_and_wrong_year_exit_2(tmp_path, capsys):
 def test_report_command_writes_only_documents(tmp_path):
     assert main(["report", "--out", str(tmp_path), "--no-screenshot"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "assemblea.pptx",
         "piano_programma_2020_2022.xlsx",
         "report.html",
     ]

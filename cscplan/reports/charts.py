@@ -143,6 +143,12 @@ def _table(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame:
     return frame
 
 
+def the_percent(share: float, decimals: int = 0) -> str:
+    """A share with its Italian article: ``il 54%``, ``l'85%``, ``l'11%``."""
+    text = percent(share, decimals)
+    return ("l'" if re.match(r"(8|11(?!\d)|1(?![\d.]))", text) else "il ") + text
+
+
 def _signed_percent(share: float) -> str:
     """``+27,9%`` / ``−0,9%``."""
     return ("+" if share >= 0 else "−") + percent(abs(share))
@@ -243,7 +249,7 @@ def budget_treemap(tables: dict[str, pd.DataFrame]) -> go.Figure:
     )
     top = by_objective.index[0]
     title = (
-        f"L'Obiettivo {int(top)} assorbe il {percent(by_objective.iloc[0] / total, 0)} "
+        f"L'Obiettivo {int(top)} assorbe {the_percent(by_objective.iloc[0] / total)} "
         f"del budget {year}"
     )
     subtitle = (
@@ -539,7 +545,7 @@ def scenario_by_service(tables: dict[str, pd.DataFrame]) -> go.Figure:
     top = rows.index[0]
     title = (
         f"{chart_text(top)} è il servizio più costoso: {eur(rows[first].iloc[0])}, "
-        f"il {percent(rows[first].iloc[0] / total, 0)} del costo annuo"
+        f"{the_percent(rows[first].iloc[0] / total)} del costo annuo"
     )
     subtitle = (
         f"Costo lordo annuo per servizio alle tariffe {costed_period(tables)}: barre = "
@@ -590,8 +596,8 @@ def scenario_by_payer(tables: dict[str, pd.DataFrame]) -> go.Figure:
     first = order[0]
     comuni, district = (float(totals.loc[first, c]) for c in PAYER_COLUMNS)
     title = (
-        f"{chart_text(scenario_label(first, tables))}: i comuni pagano il "
-        f"{percent(comuni / (comuni + district), 0)} ({eur(comuni)}), il distretto {eur(district)}"
+        f"{chart_text(scenario_label(first, tables))}: i comuni pagano "
+        f"{the_percent(comuni / (comuni + district))} ({eur(comuni)}), il distretto {eur(district)}"
     )
     subtitle = "Costo lordo annuo per pagatore in ogni scenario"
     height = min(MAX_HEIGHT, 220 + 60 * len(order))
@@ -677,9 +683,9 @@ def cumulative_spend(tables: dict[str, pd.DataFrame]) -> go.Figure:
     month = alert_reached(first, share * level)
     name = chart_text(scenario_label(order[0], tables))
     title = (
-        f"{name}: l'{percent(share, 0)} dell'impegno si raggiunge a {month_name(month)}"
+        f"{name}: {the_percent(share)} dell'impegno si raggiunge a {month_name(month)}"
         if month
-        else f"{name}: a fine periodo speso il {percent(first.iloc[-1] / level, 0)} dell'impegno"
+        else f"{name}: a fine periodo speso {the_percent(first.iloc[-1] / level)} dell'impegno"
     )
     subtitle = f"Spesa cumulata mese per mese; impegno {eur(level)}: {commitment_note(tables)}"
     return _with_commitment(fig, tables, x, level, title, subtitle)
