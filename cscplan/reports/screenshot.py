@@ -7,6 +7,7 @@ get ``None`` or an Italian note, because the report itself is complete without t
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +15,12 @@ from pathlib import Path
 
 from cscplan.io import atomic_write
 
-CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
+CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome", "msedge")
+WINDOWS_BROWSERS = (  # Chromium-based browsers where Windows installs them (Edge is always there)
+    r"C:\Program Files\Google\Chrome\Application\chrome.exe",
+    r"C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe",
+    r"C:\Program Files\Microsoft\Edge\Application\msedge.exe",
+)
 CHARTS_DRAWN = (
     "() => [...document.querySelectorAll('.plotly-graph-div')]"
     ".every(d => d.querySelector('svg.main-svg'))"
@@ -22,12 +28,16 @@ CHARTS_DRAWN = (
 
 
 def find_chromium() -> str | None:
-    """Path of a Chromium binary on this machine, or None."""
+    """Path of a Chromium binary: ``$CSCPLAN_CHROMIUM``, a known name on the PATH, or (on
+    Windows) Chrome or Edge where they are installed; None when there is none."""
+    chosen = os.environ.get("CSCPLAN_CHROMIUM")
+    if chosen and Path(chosen).is_file():
+        return chosen
     for name in CHROMIUM_CANDIDATES:
         found = shutil.which(name)
         if found:
             return found
-    return None
+    return next((path for path in WINDOWS_BROWSERS if Path(path).is_file()), None)
 
 
 def unavailable() -> str | None:
