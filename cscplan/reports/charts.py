@@ -132,6 +132,13 @@ def _layout(fig: go.Figure, title: str, subtitle: str = "", **kwargs) -> go.Figu
     return fig
 
 
+def _sized(
+    fig: go.Figure, title: str, subtitle: str, rows: int, base: int, per_row: int, **kwargs
+) -> go.Figure:
+    """``_layout`` with a height that grows with the rows drawn, up to one A4 page."""
+    return _layout(fig, title, subtitle, height=min(MAX_HEIGHT, base + per_row * rows), **kwargs)
+
+
 def _room_for_subplot_titles(fig: go.Figure) -> None:
     fig.update_layout(margin={"t": fig.layout.margin.t + 24})
 
@@ -364,8 +371,7 @@ def comparison_waterfall(tables: dict[str, pd.DataFrame]) -> go.Figure:
         f"Variazione per obiettivo; la crescita maggiore è dell'Obiettivo {int(up)} "
         f"({signed_eur(steps.set_axis(ids)[up])})"
     )
-    height = min(MAX_HEIGHT, 150 + 28 * len(names))
-    _layout(fig, title, subtitle, height=height, showlegend=False)
+    _sized(fig, title, subtitle, len(names), 150, 28, showlegend=False)
     levels = start + steps.cumsum()
     low = min(start, end, float(levels.min()))
     high = max(start, end, float(levels.max()))
@@ -483,8 +489,7 @@ def wrong_totals_chart(tables: dict[str, pd.DataFrame]) -> go.Figure:
         "Differenza tra il totale dichiarato e la somma delle righe: in rosso i totali sotto "
         "le righe, in verde quelli sopra"
     )
-    height = min(MAX_HEIGHT, 220 + 60 * count)
-    _layout(fig, title, subtitle, height=height, showlegend=False)
+    _sized(fig, title, subtitle, count, 220, 60, showlegend=False)
     fig.update_yaxes(autorange="reversed")
     reach = float(wrong["difference"].abs().max())
     _money_axis(fig, "x", "Differenza in valore assoluto (€)")
@@ -551,8 +556,7 @@ def scenario_by_service(tables: dict[str, pd.DataFrame]) -> go.Figure:
         f"Costo lordo annuo per servizio alle tariffe {costed_period(tables)}: barre = "
         f"{chart_text(scenario_label(first, tables))}, rombi = scenari"
     )
-    height = min(MAX_HEIGHT, 260 + 42 * len(rows))
-    _layout(fig, title, subtitle, height=height)
+    _sized(fig, title, subtitle, len(rows), 260, 42)
     fig.update_layout(legend={"y": -0.12, "yanchor": "top"})
     fig.update_yaxes(autorange="reversed")
     _money_axis(fig, "x", "Costo lordo annuo (€)")
@@ -600,8 +604,7 @@ def scenario_by_payer(tables: dict[str, pd.DataFrame]) -> go.Figure:
         f"{the_percent(comuni / (comuni + district))} ({eur(comuni)}), il distretto {eur(district)}"
     )
     subtitle = "Costo lordo annuo per pagatore in ogni scenario"
-    height = min(MAX_HEIGHT, 220 + 60 * len(order))
-    _layout(fig, title, subtitle, barmode="stack", height=height)
+    _sized(fig, title, subtitle, len(order), 220, 60, barmode="stack")
     fig.update_yaxes(autorange="reversed")
     _money_axis(fig, "x", "Costo lordo annuo (€)")
     fig.update_xaxes(range=[0, float(grand.max()) * 1.22])
@@ -790,7 +793,7 @@ def tornado(tables: dict[str, pd.DataFrame]) -> go.Figure:
         fig.update_xaxes(range=[-1.8 * reach, 1.8 * reach], nticks=5, row=1, col=col)
         _money_axis(fig, "x", "Variazione (€)", signed=True, row=1, col=col)
     title, subtitle = _tornado_message(tables, sens)
-    _layout(fig, title, subtitle, barmode="overlay", height=min(MAX_HEIGHT, 280 + 70 * len(sens)))
+    _sized(fig, title, subtitle, len(sens), 280, 70, barmode="overlay")
     _room_for_subplot_titles(fig)
     fig.update_layout(legend={"y": -0.16, "yanchor": "top"})
     fig.update_xaxes(tickangle=0)

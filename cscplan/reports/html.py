@@ -106,32 +106,33 @@ def wrong_totals_html(tables: dict[str, pd.DataFrame]) -> str:
         wrong = wrong_totals(tables)
     except MissingData:
         return ""
-    rows = [
+    rows = amount_rows(wrong, "where", ("stated", "computed", "difference"))
+    head = ["Dove", "Dichiarato", "Calcolato dalle righe", "Differenza"]
+    table = _table_html(head, rows, "findings wrong")
+    return f"<h3>Totali da correggere ({len(rows)})</h3>{table}"
+
+
+def amount_rows(frame: pd.DataFrame, label: str, amounts: tuple[str, ...]) -> list[str]:
+    """One ``<tr>`` per row: the label, then the amounts (the last one signed: a difference)."""
+    return [
         "<tr>"
-        + _cell(row.where)
-        + _cell(row.stated, money=True)
-        + _cell(row.computed, money=True)
-        + _cell(row.difference, money=True, signed=True)
+        + _cell(getattr(row, label))
+        + "".join(_cell(getattr(row, c), money=True, signed=c == amounts[-1]) for c in amounts)
         + "</tr>"
-        for row in wrong.itertuples(index=False)
+        for row in frame.itertuples(index=False)
     ]
-    head = "".join(
-        f"<th>{h}</th>" for h in ("Dove", "Dichiarato", "Calcolato dalle righe", "Differenza")
-    )
+
+
+def _table_html(head: list[str], rows: list[str], css: str = "findings") -> str:
+    header = "".join(f"<th>{escape(h)}</th>" for h in head)
     return (
-        f'<h3>Totali da correggere ({len(rows)})</h3><div class="scroll">'
-        f'<table class="findings wrong"><thead><tr>{head}</tr></thead>'
+        f'<div class="scroll"><table class="{css}"><thead><tr>{header}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 
 def _plain_table(head: list[str], rows: list[str], summary: str) -> str:
-    header = "".join(f"<th>{escape(h)}</th>" for h in head)
-    return (
-        f"<details><summary>{escape(summary)}</summary>"
-        f'<div class="scroll"><table class="findings"><thead><tr>{header}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></div></details>"
-    )
+    return f"<details><summary>{escape(summary)}</summary>{_table_html(head, rows)}</details>"
 
 
 def funding_balance_html(tables: dict[str, pd.DataFrame]) -> str:
@@ -139,15 +140,7 @@ def funding_balance_html(tables: dict[str, pd.DataFrame]) -> str:
     balance = tables.get("funding_balance")
     if balance is None or balance.empty:
         return ""
-    rows = [
-        "<tr>"
-        + _cell(row.source)
-        + _cell(row.allocated, money=True)
-        + _cell(row.available, money=True)
-        + _cell(row.difference, money=True, signed=True)
-        + "</tr>"
-        for row in balance.itertuples(index=False)
-    ]
+    rows = amount_rows(balance, "source", ("allocated", "available", "difference"))
     head = list(
         headers(
             "funding_balance", ["source", "allocated", "available", "difference"], tables
