@@ -92,6 +92,7 @@ def test_report_renders_offline_in_chromium(tmp_path, source):
             lang = page.eval_on_selector("html", "e => e.lang")
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(screenshot), full_page=True)
+            page.add_style_tag(content="nav{position:static}")  # not over the section's heading
             for section in SECTIONS:
                 shot = screenshot.with_name(f"{screenshot.stem}_{section.id}.png")
                 page.locator(f"section#{section.id}").screenshot(path=str(shot))
