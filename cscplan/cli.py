@@ -34,6 +34,11 @@ TariffsOption = Annotated[Path, typer.Option("--tariffs", help="Tariffario (YAML
 FundingOption = Annotated[
     Path, typer.Option("--funding-map", help="Mappa colonne → fonti di finanziamento (CSV).")
 ]
+SCREENSHOT_HELP = (
+    "Usa Chromium per lo screenshot del report e le immagini della presentazione "
+    "(--no-screenshot: niente browser, presentazione senza immagini)."
+)
+PDF_HELP = "Stampa anche il report in report.pdf (A4) con Chromium."
 ScenarioOption = Annotated[
     list[Path] | None, typer.Option("--scenario", help="File YAML di scenario (ripetibile).")
 ]
@@ -72,7 +77,8 @@ def build(
         int, typer.Option(help="Seme del Monte Carlo (intero tra 0 e 4294967295).")
     ] = 2023,
     draws: Annotated[int, typer.Option(help="Estrazioni del Monte Carlo (da 1 a 100.000).")] = 1000,
-    screenshot: Annotated[bool, typer.Option(help="Scatta lo screenshot del report.")] = True,
+    screenshot: Annotated[bool, typer.Option(help=SCREENSHOT_HELP)] = True,
+    pdf: Annotated[bool, typer.Option("--pdf", help=PDF_HELP)] = False,
 ) -> None:
     """Costruisce tutti gli output dai sorgenti inclusi (tabelle, verifiche, scenari, report)."""
     from cscplan.pipeline import BuildInputs, default_scenarios, run_build
@@ -89,7 +95,7 @@ def build(
         seed=seed,
         draws=draws,
     )
-    typer.echo(run_build(inputs, out=out, screenshot=screenshot, echo=typer.echo))
+    typer.echo(run_build(inputs, out=out, screenshot=screenshot, echo=typer.echo, pdf=pdf))
 
 
 @app.command()
@@ -134,12 +140,14 @@ def cost(
 def report(
     out: OutOption = paths.DEFAULT_OUT,
     plan: RawOption = paths.PIANO_PROGRAMMA,
-    screenshot: Annotated[bool, typer.Option(help="Scatta lo screenshot del report.")] = True,
+    screenshot: Annotated[bool, typer.Option(help=SCREENSHOT_HELP)] = True,
+    pdf: Annotated[bool, typer.Option("--pdf", help=PDF_HELP)] = False,
 ) -> None:
-    """Produce il report HTML offline e la cartella di lavoro Excel."""
+    """Produce il report HTML offline, la cartella di lavoro Excel e la presentazione."""
     from cscplan.pipeline import BuildInputs, run_report
 
-    typer.echo(run_report(BuildInputs(plan=plan), out=out, screenshot=screenshot))
+    inputs = BuildInputs(plan=plan)
+    typer.echo(run_report(inputs, out=out, screenshot=screenshot, pdf=pdf, echo=typer.echo))
 
 
 # --- piano: draft, compile and compare plans ------------------------------------------------------

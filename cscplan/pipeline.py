@@ -30,6 +30,7 @@ MAX_SEED = 2**32 - 1
 MAX_DRAWS = 100_000
 REPORT_NAME = "report.html"
 SCREENSHOT_NAME = "report.png"
+PDF_NAME = "report.pdf"
 
 
 def default_scenarios() -> tuple[Path, ...]:
@@ -52,7 +53,7 @@ class BuildInputs:
     localisation_weights: Path = paths.LOCALISATION_WEIGHTS
     seed: int = 2023
     draws: int = 1000
-    commitment: float | None = None  # € committed; None = the baseline at full delivery
+    commitment: float | None = None  # € committed; None = the linked budget lines' amounts
     optional_scenarios: bool = False  # bundled scenarios: skip (with a note) those not applicable
 
     def __post_init__(self) -> None:
@@ -251,6 +252,8 @@ def cost_stage(
     out = {"costs_monthly": monthly, "costs_summary": compare.summarise(monthly)}
     out["scenarios"] = scenario_table(reforms, schedule)
     out.update(compare.compare_scenarios(monthly))
+    linked = budget_link.linked_amount(loaded.budget_link, tables["budget_lines"])
+    commitment, source = montecarlo.choose_commitment(inputs.commitment, linked)
     out.update(
         montecarlo.montecarlo_tables(
             caseload,
@@ -258,7 +261,8 @@ def cost_stage(
             period,
             seed=inputs.seed,
             draws=inputs.draws,
-            commitment=inputs.commitment,
+            commitment=commitment,
+            commitment_source=source,
         )
     )
     out["sensitivity"] = montecarlo.parameter_sensitivity(caseload, schedule, period)
@@ -425,22 +429,62 @@ def take_screenshot(folder: Path, echo: Callable[[str], None], shown: Path | Non
     echo(note.replace(str(folder), str(shown or folder)))
 
 
+def add_deck(result: BuildResult, browser: bool, echo: Callable[[str], None]) -> None:
+    """Add the Assemblea deck to the documents; its pictures are the report's charts taken by
+    Chromium (``browser``), else the deck says why they are missing."""
+    from cscplan.reports.deck import CARDS, DECK_NAME, build_deck
+    from cscplan.reports.screenshot import chart_pictures, unavailable
+
+    pictures, reason = None, "screenshot disattivati (--no-screenshot)"
+    if browser:
+        html = result.documents[REPORT_NAME].decode("utf-8")
+        try:
+            pictures = chart_pictures(html, _chart_names(), extra={CARDS: ".cards"})
+            reason = unavailable() or ""
+        except Exception as exc:  # a broken browser: the deck is still written, without pictures
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+    if pictures is None:
+        echo(f"Presentazione senza immagini dei grafici: {reason}.")
+    result.documents[DECK_NAME] = build_deck(result.tables, pictures, missing_reason=reason)
+
+
+def _chart_names() -> list[str]:
+    from cscplan.reports.charts import CHARTS
+
+    return [spec.name for spec in CHARTS]
+
+
+def take_pdf(folder: Path, echo: Callable[[str], None], shown: Path | None = None) -> None:
+    """The report printed to A4 PDF; a failure is a warning line, as for the screenshot."""
+    from cscplan.reports.screenshot import pdf
+
+    try:
+        note = pdf(folder / REPORT_NAME, folder / PDF_NAME)
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        note = f"Avviso: PDF del report non generato ({first}); il report HTML è completo."
+    echo(note.replace(str(folder), str(shown or folder)))
+
+
 def run_build(
     inputs: BuildInputs,
     out: Path = paths.DEFAULT_OUT,
     screenshot: bool = True,
     echo: Callable[[str], None] = print,
+    pdf: bool = False,
 ) -> str:
-    """Compute everything, stage it beside ``out``, take the screenshot, swap the folder in.
-
-    ``out`` is locked for the whole run; see :mod:`cscplan.outfolder`.
+    """Compute everything, stage it beside ``out``, take the screenshot and the PDF, swap the
+    folder in. ``out`` is locked for the whole run; see :mod:`cscplan.outfolder`.
     """
     with OutputFolder(out) as folder:
         result = compute_build(inputs)
+        add_deck(result, screenshot, echo)
         metadata = run_metadata(inputs, result.files, result.notes)
         staging = folder.stage(serialise(result, metadata))
         if screenshot:
             take_screenshot(staging, echo, shown=Path(out))
+        if pdf:
+            take_pdf(staging, echo, shown=Path(out))
         folder.commit()
     return build_summary(result, Path(out))
 
@@ -454,7 +498,8 @@ def build_summary(result: BuildResult, out: Path) -> str:
     base = tables["costs_summary"]
     base_total = base.loc[base["scenario"] == BASELINE, "gross_eur"].sum()
     lines = [
-        f"Output scritti in {out}: {len(tables)} tabelle CSV, report HTML, cartella Excel.",
+        f"Output scritti in {out}: {len(tables)} tabelle CSV, report HTML, cartella Excel, "
+        "presentazione per l'Assemblea.",
         f"Righe di budget: {len(tables['budget_lines'])}; mappe Cremona: {len(tables['service_maps'])}.",
         "Verifiche: "
         + ", ".join(f"{label} {int(counts.get(k, 0))}" for k, label in SEVERITY_PLURALS.items()),
@@ -503,13 +548,26 @@ def run_cost(
     return "Costo annuo lordo per scenario:\n" + "\n".join(rows)
 
 
-def run_report(inputs: BuildInputs, out: Path = paths.DEFAULT_OUT, screenshot: bool = True) -> str:
-    """Rebuild the report and the workbook (the whole computation; only documents are written)."""
-    out = Path(out)
+def run_report(
+    inputs: BuildInputs,
+    out: Path = paths.DEFAULT_OUT,
+    screenshot: bool = True,
+    pdf: bool = False,
+    echo: Callable[[str], None] = print,
+) -> str:
+    """Rebuild the report, the workbook and the deck (the whole computation; only documents are
+    written); ``pdf`` also prints the report to ``report.pdf``."""
+    from cscplan.reports.deck import DECK_NAME
+
     result = compute_build(inputs)
+    add_deck(result, screenshot, echo)
+    out = Path(out)
     workbook = workbook_name(result.tables)
     # datapackage.json is not written here: it describes CSVs that only `build` writes.
-    write_files(out, {name: result.documents[name] for name in (REPORT_NAME, workbook)})
+    names = (REPORT_NAME, workbook, DECK_NAME)
+    write_files(out, {name: result.documents[name] for name in names})
     if screenshot:
-        take_screenshot(out, print)
-    return f"Report scritto in {out / REPORT_NAME} e {out / workbook}."
+        take_screenshot(out, echo)
+    if pdf:
+        take_pdf(out, echo)
+    return f"Report scritto in {out / REPORT_NAME}, {out / workbook} e {out / DECK_NAME}."

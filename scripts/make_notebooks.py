@@ -17,6 +17,8 @@ from IPython.display import display
 from cscplan.fmt import eur
 from cscplan.pipeline import BuildInputs
 from cscplan.reports import charts
+from cscplan.reports.presentation import scenario_label
+from cscplan.reports.styling import styled
 
 pd.set_option("display.max_rows", 60)
 inputs = BuildInputs()"""
@@ -53,7 +55,7 @@ RICOSTRUZIONE = [
         "years",
     ),
     ("md", "## Le righe di budget, in forma ordinata\nUna riga per voce e per colonna di importo."),
-    ("code", 'tables["budget_lines"].head(12)'),
+    ("code", 'styled(tables["budget_lines"].head(12), "budget_lines", tables)'),
     (
         "md",
         "## Obiettivo × fonte di finanziamento (2020)\nRicostruito dal basso, con il totale "
@@ -64,14 +66,14 @@ RICOSTRUZIONE = [
         "from cscplan.budget import views\n\n"
         "wide = views.by_objective_source_wide(\n"
         '    tables["budget_lines"], tables["funding_sources"], tables["stated_totals"], years\n)\n'
-        "wide",
+        "styled(wide, money=True)",
     ),
     ("code", "charts.budget_treemap(tables)"),
     ("code", "charts.funding_sankey(tables)"),
     ("md", "## Azioni e voci\nOgni voce con PO 2019 e PO 2020 e la riga del documento."),
-    ("code", 'tables["budget_by_action"].head(20)'),
+    ("code", 'styled(tables["budget_by_action"].head(20), "budget_by_action", tables)'),
     ("md", "## Budget pluriennale 2020–2022 e confronto con il preconsuntivo 2019"),
-    ("code", 'tables["multiyear_view"]'),
+    ("code", 'styled(tables["multiyear_view"], "multiyear_view", tables)'),
     ("code", "charts.multiyear_bars(tables)"),
     ("code", "charts.comparison_waterfall(tables)"),
     (
@@ -116,12 +118,17 @@ VERIFICA = [
     (
         "code",
         "pd.DataFrame([(name, c.description) for name, c in CHECKS.items()], "
-        'columns=["controllo", "descrizione"])',
+        'columns=["Controllo", "Descrizione"]).style.hide(axis="index")',
     ),
     ("md", "## Il riepilogo, come lo stampa `cscplan validate`"),
     ("code", "print(summary_text(findings))"),
-    ("code", 'findings[["check", "severity", "objective_id", "column", "source_line", "delta"]]'),
-    ("code", 'charts.validation_scatter({"findings": findings})'),
+    (
+        "code",
+        'shown = ["check", "severity", "objective_id", "column", "source_line", "stated", '
+        '"computed", "delta"]\n'
+        'styled(findings[shown], "findings")',
+    ),
+    ("code", 'charts.wrong_totals_chart({"findings": findings})'),
     (
         "md",
         "## La cella mascherata e il bilancio per fonte\nLa cella `#####` dell'Obiettivo 5 (colonna "
@@ -134,11 +141,11 @@ VERIFICA = [
         "from cscplan.validation.masked import masked_recoveries, recover_masked\n\n"
         "plan = load_plan(inputs.plan)\n"
         "recovered = masked_recoveries(plan.budget_lines, plan.stated_totals)\n"
-        "display(recovered)\n"
+        'display(styled(recovered, money=["value"]))\n'
         "fmap = for_plan(load_funding_map(inputs.funding_map), plan.years)\n"
         "lines = recover_masked(plan.budget_lines, plan.stated_totals)\n"
         "balance = funding_balance(lines, plan.revenue, fmap)\n"
-        "balance",
+        'styled(balance, "funding_balance")',
     ),
     ("md", "## Controlli sui numeri chiave"),
     (
@@ -169,12 +176,14 @@ SCENARI = [
     ("md", "## Costo annuo per scenario e servizio"),
     (
         "code",
-        'tables["costs_summary"].pivot(index="service", columns="scenario", values="gross_eur")',
+        'wide = tables["costs_summary"].pivot(index="service", columns="scenario", '
+        'values="gross_eur")\n'
+        "styled(wide, money=True, labels={s: scenario_label(s, tables) for s in wide.columns})",
     ),
     ("code", "charts.scenario_by_service(tables)"),
     ("code", "charts.scenario_by_payer(tables)"),
     ("md", "## Differenze rispetto alla baseline per comune e per mese"),
-    ("code", 'tables["scenario_delta_comune"].head(15)'),
+    ("code", 'styled(tables["scenario_delta_comune"].head(15), "scenario_delta_comune", tables)'),
     ("code", "charts.cumulative_spend(tables)"),
     (
         "md",
@@ -182,8 +191,8 @@ SCENARI = [
         "piano: P10, P50, P90 del costo annuo, probabilità di superare l'impegno e mese in cui si "
         "raggiunge l'80% dell'impegno (soglia di allerta del monitoraggio trimestrale).",
     ),
-    ("code", 'tables["montecarlo_summary"]'),
-    ("code", 'tables["montecarlo_quantiles"]'),
+    ("code", 'styled(tables["montecarlo_summary"], "montecarlo_summary", tables)'),
+    ("code", 'styled(tables["montecarlo_quantiles"], "montecarlo_quantiles", tables)'),
     ("code", "charts.montecarlo_fan(tables)"),
     ("code", "charts.tornado(tables)"),
     (
@@ -191,23 +200,43 @@ SCENARI = [
         "## Benchmark Cremona\nCrescita 2018→2020 dei servizi corrispondenti a Cremona: un ordine di "
         "grandezza da un'altra città, non una previsione.",
     ),
-    ("code", 'tables["cremona_growth"].query("level == \'servizio\'")'),
+    (
+        "code",
+        'styled(tables["cremona_growth"].query("level == \'servizio\'"), "cremona_growth", tables)',
+    ),
     ("code", "charts.cremona_growth_chart(tables)"),
     ("md", "## Collegamento al budget 2020"),
-    ("code", 'tables["budget_link"]'),
+    ("code", 'styled(tables["budget_link"], "budget_link", tables)'),
     (
         "md",
-        "## Prova tu\nScegli il servizio, la variazione di tariffa, il moltiplicatore dei volumi e la "
-        "quota di ore SAAP che passa da educatore (D1) a educatore professionale (D2): il confronto "
-        "si ricalcola subito.",
+        "## Prova tu\nScegli uno o più servizi (Ctrl/⌘ per selezionarne più d'uno), la data da cui "
+        "vale la nuova tariffa, la variazione di tariffa, il moltiplicatore dei volumi e la quota di "
+        "ore SAAP che passa da educatore (D1) a educatore professionale (D2); scegli se vedere i "
+        "risultati per servizio, per comune o per pagatore (comuni e fondo distrettuale): il "
+        "confronto si ricalcola subito. La data vale per la tariffa; volumi e mix valgono per "
+        "tutto l'anno, come negli scenari.",
     ),
     (
         "code",
-        "from cscplan.reports.interactive import explore, scenario_explorer\n\n"
-        'caseload, schedule = tables["caseload"], None\n'
-        "from cscplan.tariffs.schedule import load_schedule\n"
+        "import datetime as dt\n"
+        "from cscplan.reports.interactive import explore, formatted, scenario_explorer\n"
+        "from cscplan.tariffs.schedule import load_schedule\n\n"
+        'caseload = tables["caseload"]\n'
         "schedule = load_schedule(inputs.tariffs)\n"
         'scenario_explorer(caseload, schedule, sorted(schedule.items["service"].unique()))',
+    ),
+    (
+        "md",
+        "Lo stesso calcolo senza controlli: SAAP e SAD +5% da luglio, risultati per pagatore e per "
+        "comune.",
+    ),
+    (
+        "code",
+        'july = dt.date(int(schedule.parameters["year"]), 7, 1)\n'
+        'by_payer = explore(caseload, schedule, ["SAAP", "SAD"], 5, start=july, by="payer")\n'
+        "display(formatted(by_payer))\n"
+        'by_comune = explore(caseload, schedule, ["SAAP", "SAD"], 5, start=july, by="comune")\n'
+        'formatted(by_comune.sort_values("differenza", ascending=False).head(10))',
     ),
     ("md", "## Controlli sui numeri chiave"),
     (
@@ -223,6 +252,11 @@ SCENARI = [
         'assert abs(same.loc["Totale", "differenza"]) < 0.01\n'
         'up = explore(caseload, schedule, "SAAP", 10, 1.0, 0.0)\n'
         'assert up.loc["SAAP", "differenza"] > 0 and abs(up.loc["SAD", "differenza"]) < 0.01\n'
+        'payers = by_payer.drop("Totale")\n'
+        'assert abs(payers["differenza"].sum() - by_payer.loc["Totale", "differenza"]) < 0.01\n'
+        'assert abs(by_comune.loc["Totale", "differenza"] - by_payer.loc["Totale", "differenza"]) < 0.01\n'
+        'later = explore(caseload, schedule, ["SAAP", "SAD"], 5, start=july.replace(month=10))\n'
+        'assert 0 < later.loc["Totale", "differenza"] < by_payer.loc["Totale", "differenza"]\n'
         'mc = tables["montecarlo_quantiles"]\n'
         'assert (mc["p10_eur"] <= mc["p50_eur"]).all() and (mc["p50_eur"] <= mc["p90_eur"]).all()\n'
         'summary_mc = tables["montecarlo_summary"].iloc[0]\n'

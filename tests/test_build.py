@@ -35,6 +35,7 @@ PUBLIC_FILES = [
     "datapackage.json",
     "report.html",
     "piano_programma_2020_2022.xlsx",
+    "assemblea.pptx",
     "run_metadata.json",
 ]
 
@@ -184,6 +185,22 @@ def test_commitment_option_drives_the_monte_carlo(tmp_path):
     assert main([*args, "--impegno", "-5"]) == 2
 
 
+def test_default_commitment_is_the_linked_budget_lines(built):
+    summary = pd.read_csv(built / "montecarlo_summary.csv").iloc[0]
+    link = pd.read_csv(built / "budget_link.csv")
+    lines = link[link["scenario"] == "baseline"]
+    # nine linked lines of the PO 2020 column: 2.950.000 (SAAP, line 583) + … = 7.871.884,94 €
+    assert summary["commitment_source"] == "voci_collegate"
+    assert summary["commitment_eur"] == pytest.approx(lines["plan_amount"].sum(), abs=0.01)
+    assert summary["commitment_eur"] == pytest.approx(7_871_884.94, abs=0.01)
+    sens = pd.read_csv(built / "sensitivity.csv").set_index("parameter")
+    # without the district abatement the comuni pay 781.161,97 € more (the total does not move)
+    assert sens.loc["abbattimento", "comune_delta_high_eur"] == pytest.approx(781_161.97)
+    assert sens.loc["abbattimento", "delta_high_eur"] == 0.0
+    html = (built / "report.html").read_text(encoding="utf-8")
+    assert "Abbattimento distrettuale «no» +781.161,97 €" in html  # the narrative
+
+
 def test_report_has_budget_link_and_funding_balance(built):
     html = (built / "report.html").read_text(encoding="utf-8")
     assert "Voci del budget 2020 alle tariffe 2023" in html
@@ -222,6 +239,7 @@ def test_bad_output_folder_and_wrong_year_exit_2(tmp_path, capsys):
 def test_report_command_writes_only_documents(tmp_path):
     assert main(["report", "--out", str(tmp_path), "--no-screenshot"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "assemblea.pptx",
         "piano_programma_2020_2022.xlsx",
         "report.html",
     ]

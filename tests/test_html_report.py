@@ -10,7 +10,7 @@ from conftest import base_tables, sample_tables, with_views
 from plotly.offline import get_plotlyjs
 
 from cscplan.reports import charts, narrative
-from cscplan.reports.html import SECTIONS, _heading, render_report
+from cscplan.reports.html import SECTIONS, _heading, css_string, render_report
 
 HEADINGS = [
     "Sintesi",
@@ -42,7 +42,7 @@ def test_italian_document_with_every_section(report, tables):
 
 def test_plotly_inlined_exactly_once(report):
     assert report.count(get_plotlyjs()[:200]) == 1
-    assert report.count("<script") == 1 + len(charts.CHARTS)
+    assert report.count("<script") == 2 + len(charts.CHARTS)  # plotly.js, print script, charts
 
 
 def test_nothing_loaded_from_the_network(report):
@@ -105,3 +105,40 @@ def test_given_figures_replace_the_drawn_ones(tables):
     assert 'id="grafico-pluriennale"' in report and 'id="grafico-extra"' in report
     assert 'id="grafico-budget_obiettivi"' not in report
     assert "Grafico «Budget per obiettivo, azione e voce» non fornito." in report
+
+
+def test_wrong_totals_listed_visibly_with_where_and_difference(report):
+    block = report[report.index("<h3>Totali da correggere (2)</h3>") :]
+    block = block[: block.index("</table>")]
+    assert "Scheda Ob. 2 · PO 2020 · riga 25" in block
+    assert "260,25 €" in block and "250,25 €" in block and "+10,00 €" in block
+    assert "<details" not in block  # not collapsed
+
+
+def test_print_stylesheet_a4_footer_and_no_toolbar(report):
+    assert "@page{size:A4 portrait" in report
+    assert 'counter(page) " di " counter(pages)' in report
+    assert '@bottom-left{content:"Comunità Sociale Cremasca — Piano Programma 2020–2022"' in report
+    assert ".modebar-container,.modebar{display:none!important}" in report
+    assert ".chart{break-inside:avoid" in report
+    assert "window.cscplanPerStampa=toPrint" in report  # opens details, charts at page width
+
+
+def test_css_string_cannot_close_the_style_element():
+    assert css_string('Piano "2020" </style>') == '"Piano \\22 2020\\22  \\3c /style\\3e "'
+
+
+def test_commitment_says_where_it_comes_from(tables):
+    summary = tables["montecarlo_summary"].assign(commitment_source="voci_collegate")
+    linked = dict(tables, montecarlo_summary=summary)
+    assert narrative.commitment_note(linked) == (
+        "somma delle voci del budget 2020 collegate ai servizi tariffati"
+    )
+    text = " ".join(narrative.scenario_paragraphs(linked))
+    assert "Impegno di spesa confrontato: 600,00 €, somma delle voci del budget 2020" in text
+    full = dict(tables, montecarlo_summary=summary.assign(commitment_source="costo_pieno"))
+    assert "non può essere superato per costruzione" in " ".join(
+        narrative.scenario_paragraphs(full)
+    )
+    cards = dict(narrative.key_figures(linked))
+    assert cards["Probabilità di superare l'impegno"] == "42,0%"

@@ -11,6 +11,7 @@ from cscplan import paths
 from cscplan.scenarios import compare
 from cscplan.scenarios.montecarlo import (
     DEFAULT_COMMON,
+    choose_commitment,
     draw_uptake,
     montecarlo_tables,
     parameter_sensitivity,
@@ -143,3 +144,23 @@ def test_sensitivity_abatement_moves_cost_to_comuni():
     assert table.loc["abbattimento", "delta_high_eur"] == 0.0
     assert table.loc["abbattimento", "comune_delta_high_eur"] == 2400.0
     assert "mix" in table.index
+
+
+def test_sensitivity_says_what_each_side_is():
+    plans = caseload([{"item": "AFFIDO_FULL", "start": "2023-01-01", "end": "2023-12-31"}])
+    table = parameter_sensitivity(plans, SCHEDULE).set_index("parameter")
+    sides = table[["low_label", "high_label"]].apply(tuple, axis=1).to_dict()
+    assert sides["abbattimento"] == ("sì", "no")  # low = the baseline: abatement on
+    assert sides["tariffe"] == ("−5%", "+5%")
+    assert sides["iva"] == ("5%", "10%")  # the schedule's 5 % VAT
+    assert sides["mix"] == ("D2→D1", "D1→D2")
+
+
+def test_commitment_comes_from_impegno_then_the_linked_lines():
+    assert choose_commitment(7_000_000.0, 7_871_884.94) == (7_000_000.0, "impegno")
+    assert choose_commitment(None, 7_871_884.94) == (7_871_884.94, "voci_collegate")
+    assert choose_commitment(None, 0.0) == (None, "costo_pieno")
+    sim = simulate(PLANS, TOY, draws=20, seed=1)
+    row = summary_table(sim, 1000.0, "voci_collegate").iloc[0]
+    assert row.commitment_source == "voci_collegate" and not row.commitment_given
+    assert summary_table(sim).iloc[0].commitment_source == "costo_pieno"

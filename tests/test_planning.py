@@ -316,10 +316,10 @@ def test_deadline_text_moves():
 def test_pdf_one_sheet_per_page_or_fewer_never_cut(workbook_path):
     pypdf = pytest.importorskip("pypdf")
     from cscplan.planning.commands import compile_outputs
-    from cscplan.reports.screenshot import browser_missing
+    from cscplan.reports.screenshot import unavailable
 
-    if browser_missing():
-        pytest.skip(f"Chromium non disponibile: {browser_missing()}")
+    if unavailable():
+        pytest.skip(f"Chromium non disponibile: {unavailable()}")
     files, _, notes = compile_outputs(workbook_path)
     assert notes == []
     pages = [

@@ -558,8 +558,12 @@ MONTE_CARLO_FIELDS = {
     ),
     "uptake_mean": number("Fruizione media", "Fruizione media attesa.", SHARE),
     "commitment_eur": euro("Impegno (€)", "Impegno di spesa (euro).", ge(0)),
-    "commitment_given": flag(
-        "Impegno indicato", "Vero se l'impegno è stato indicato (--impegno); falso = costo pieno."
+    "commitment_given": flag("Impegno indicato", "Vero se l'impegno è stato indicato (--impegno)."),
+    "commitment_source": text(
+        "Origine dell'impegno",
+        "Da dove viene l'impegno: impegno (--impegno), voci_collegate (importi del piano delle voci "
+        "di budget collegate ai servizi), costo_pieno (costo a fruizione piena).",
+        one_of(("impegno", "voci_collegate", "costo_pieno")),
     ),
     "prob_exceed": number(
         "Probabilità di superamento", "Probabilità di superare l'impegno.", SHARE
@@ -573,8 +577,10 @@ MONTE_CARLO_FIELDS = {
     ),
     "parameter": required_text("Parametro", "Parametro variato."),
     "sensitivity_label": required_text("Variazione", "Descrizione italiana della variazione."),
-    "low_eur": euro("Valore basso (€)", "Costo annuo al valore basso (euro)."),
-    "high_eur": euro("Valore alto (€)", "Costo annuo al valore alto (euro)."),
+    "low_label": required_text("Valore basso", "Il valore basso del parametro (es. −5%, sì)."),
+    "high_label": required_text("Valore alto", "Il valore alto del parametro (es. +5%, no)."),
+    "low_eur": euro("Costo al valore basso (€)", "Costo annuo al valore basso (euro)."),
+    "high_eur": euro("Costo al valore alto (€)", "Costo annuo al valore alto (euro)."),
     "delta_low_eur": euro("Effetto basso (€)", "Effetto del valore basso (euro)."),
     "delta_high_eur": euro("Effetto alto (€)", "Effetto del valore alto (euro)."),
     "comune_delta_low_eur": euro(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from cscplan.reports.screenshot import browser_missing, offline_page
+from cscplan.reports.screenshot import report_page, unavailable
 
 PAGE_MM = (297, 210)  # A4 landscape
 MARGIN_MM = 10
@@ -27,7 +27,7 @@ FIT_SCRIPT = """([width, height]) => {
 
 def html_to_pdf(document: str) -> bytes:
     """PDF bytes of an HTML document; raises RuntimeError (Italian) without a browser."""
-    missing = browser_missing()
+    missing = unavailable()
     if missing is not None:
         raise RuntimeError(missing)
     width = (PAGE_MM[0] - 2 * MARGIN_MM) * PX_PER_MM
@@ -35,7 +35,7 @@ def html_to_pdf(document: str) -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         page_file = Path(folder) / "piano.html"
         page_file.write_text(document, encoding="utf-8")
-        with offline_page(page_file, width=int(width)) as page:
+        with report_page(Path(page_file), width=int(width)) as page:
             page.emulate_media(media="print")
             page.evaluate(FIT_SCRIPT, [width, height])
             return page.pdf(

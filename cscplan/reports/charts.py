@@ -1,9 +1,14 @@
 """Italian plotly charts of the plan, its checks and the tariff scenarios.
 
 Every chart is a pure function ``tables -> go.Figure`` over the build's tables (name → frame).
-Amounts in hover labels and bar texts are pre-formatted the Italian way (``1.234,56 €``) with
-:mod:`cscplan.fmt`; axis ticks use ``separators=",."``. A chart whose tables are missing is
-skipped by :func:`all_charts` and explained by :func:`skipped_charts` with an Italian note.
+Each title states the chart's message with a figure computed from the tables ("L'Obiettivo 5
+assorbe il 54% del budget 2020"); the subtitle says what is drawn. Amounts are pre-formatted the
+Italian way (``1.234,56 €``) with :mod:`cscplan.fmt`; axis ticks use ``separators=",."``. Colours
+come only from :mod:`cscplan.reports.presentation` (one per objective, funding group, payer).
+Text is at least 11 px; long lists show their top entries and one "altri" entry. Every piece of
+user text (titles from the documents, scenario labels, service codes) becomes a label through
+:func:`chart_text`. A chart whose tables are missing is skipped by :func:`all_charts` and
+explained by :func:`skipped_charts` with an Italian note.
 """
 
 from __future__ import annotations
@@ -17,22 +22,23 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cscplan.fmt import eur, number, percent, signed_eur
+from cscplan.reports.narrative import commitment_note, month_name
 from cscplan.reports.presentation import (
     DECREASE_COLOR,
     INCREASE_COLOR,
     PAYER_COLUMNS,
-    SEVERITY_COLORS,
-    SEVERITY_LABELS,
+    REST_COLOR,
     TOTAL_COLOR,
     MissingData,
     alert_share,
     capitalised,
+    costed_period,
     failing_totals,
     group_color,
     month_label,
     objective_color,
-    objective_label,
-    objective_labels,
+    objective_titles,
+    payer_color,
     plan_years,
     scenario_label,
     scenario_order,
@@ -44,6 +50,14 @@ from cscplan.safe_text import plot_text  # user text in labels: escaped for plot
 from cscplan.vocabulary import BASELINE, MONEY_TOLERANCE
 
 ChartDataMissing = MissingData
+
+FONT_SIZE = 14
+MIN_TEXT = 11  # px: no label is drawn smaller (plotly hides what does not fit instead)
+TOP_OBJECTIVES = 7
+TOP_SERVICES = 8
+MAX_HEIGHT = 680  # px: every chart fits one A4 page in print
+TABLE_NAMES = {"scheda": "Scheda", "confronto": "Confronto", "pluriennale": "Pluriennale"}
+TABLE_NAMES |= {"entrate": "Entrate"}
 
 
 @dataclass(frozen=True)
@@ -59,24 +73,75 @@ class ChartSpec:
 # --------------------------------------------------------------------------- helpers
 
 
-def _layout(fig: go.Figure, title: str, **kwargs) -> go.Figure:
-    """Shared Italian look: title, ``,``/``.`` separators, light grid, no external fonts."""
-    settings = {"height": 520, **kwargs}
-    fig.update_layout(
-        title={"text": title, "x": 0.01, "xanchor": "left"},
-        separators=",.",
-        template="none",
-        font={"family": "system-ui, -apple-system, 'Segoe UI', sans-serif", "size": 13},
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-        margin={"l": 70, "r": 30, "t": 70, "b": 60},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.15},
-        hoverlabel={"align": "left"},
-        **settings,
+def chart_text(text, width: int | None = None) -> str:
+    """User text as a chart label: spaces collapsed, cut to ``width`` with an ellipsis.
+
+    Every label, legend entry and title fragment that comes from a document, a scenario file or a
+    caseload passes through here, so escaping for plotly happens in this one place.
+    """
+    return plot_text(short(text, width) if width else " ".join(str(text).split()))
+
+
+def wrap(text: str, width: int) -> str:
+    """Break ``text`` into lines of at most ``width`` characters (``<br>``), at spaces."""
+    lines: list[str] = []
+    for word in re.split(r" (?!€)", str(text)):  # an amount keeps its "€"
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
+TITLE_WIDTH, SUBTITLE_WIDTH = 64, 100  # characters: the title still fits an A4 page (~700 px)
+
+
+def _layout(fig: go.Figure, title: str, subtitle: str = "", **kwargs) -> go.Figure:
+    """Shared Italian look: message title, subtitle, ``,``/``.`` separators, readable text."""
+    title, subtitle = wrap(title, TITLE_WIDTH), wrap(subtitle, SUBTITLE_WIDTH)
+    heading = {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 19}}
+    if subtitle:
+        heading["subtitle"] = {"text": subtitle, "font": {"size": 13, "color": "#55636f"}}
+    top = (
+        40 + 24 * (title.count("<br>") + 1) + (18 * (subtitle.count("<br>") + 1) if subtitle else 0)
     )
+    settings = {
+        "title": heading,
+        "separators": ",.",
+        "template": "none",
+        "font": {"family": "system-ui, -apple-system, 'Segoe UI', sans-serif", "size": FONT_SIZE},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "height": 520,
+        "margin": {"l": 70, "r": 30, "t": top + 30, "b": 60},
+        "legend": {
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.0,
+            "x": 0,
+            "xanchor": "left",
+            "traceorder": "normal",
+        },
+        "hoverlabel": {"align": "left"},
+        "uniformtext": {"minsize": MIN_TEXT, "mode": "hide"},
+    }
+    fig.update_layout(**(settings | kwargs))
     fig.update_xaxes(gridcolor="#e8e8e8", zerolinecolor="#bbbbbb", automargin=True)
     fig.update_yaxes(gridcolor="#e8e8e8", zerolinecolor="#bbbbbb", automargin=True)
+    fig.update_xaxes(tickfont={"size": 12}, title_font={"size": 13})
+    fig.update_yaxes(tickfont={"size": 12}, title_font={"size": 13})
     return fig
+
+
+def _sized(
+    fig: go.Figure, title: str, subtitle: str, rows: int, base: int, per_row: int, **kwargs
+) -> go.Figure:
+    """``_layout`` with a height that grows with the rows drawn, up to one A4 page."""
+    return _layout(fig, title, subtitle, height=min(MAX_HEIGHT, base + per_row * rows), **kwargs)
+
+
+def _room_for_subplot_titles(fig: go.Figure) -> None:
+    fig.update_layout(margin={"t": fig.layout.margin.t + 24})
 
 
 def _table(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame:
@@ -84,6 +149,52 @@ def _table(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame:
     if frame is None or frame.empty:
         raise ChartDataMissing(f"tabella «{name}» non disponibile")
     return frame
+
+
+def the_percent(share: float, decimals: int = 0) -> str:
+    """A share with its Italian article: ``il 54%``, ``l'85%``, ``l'11%``."""
+    text = percent(share, decimals)
+    return ("l'" if re.match(r"(8|11(?!\d)|1(?![\d.]))", text) else "il ") + text
+
+
+def _signed_percent(share: float) -> str:
+    """``+27,9%`` / ``−0,9%``."""
+    return ("+" if share >= 0 else "−") + percent(abs(share))
+
+
+def _change(new: float, old: float) -> str:
+    return _signed_percent((new - old) / abs(old)) if abs(old) > MONEY_TOLERANCE else ""
+
+
+def top_rows(frame: pd.DataFrame, by: str, n: int, rest: str) -> pd.DataFrame:
+    """The ``n`` largest rows by ``by`` (descending) and one row summing the others, labelled
+    ``"<rest> (k)"``; unchanged when at most one row would be folded."""
+    ordered = frame.sort_values(by, ascending=False, kind="stable")
+    if len(ordered) <= n + 1:
+        return ordered
+    others = ordered.iloc[n:]
+    folded = others.sum(numeric_only=True).to_frame(f"{rest} ({len(others)})").T
+    return pd.concat([ordered.iloc[:n], folded])
+
+
+def _objective(tables: dict[str, pd.DataFrame], objective_id, width: int = 34) -> str:
+    """``'Ob. 5 – Gestione associata'``: the documents' upper-case titles in sentence case."""
+    title = objective_titles(tables).get(int(objective_id), "")
+    title = title.capitalize() if title.isupper() else title
+    return chart_text(
+        f"Ob. {int(objective_id)} – {title}" if title else f"Ob. {int(objective_id)}", width
+    )
+
+
+def _translucent(hex_color: str, alpha: float = 0.35) -> str:
+    red, green, blue = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def _money_axis(fig: go.Figure, axis: str, title: str, signed: bool = False, **where) -> None:
+    settings = {"title_text": title, "tickformat": ("+" if signed else "") + ",.0f"}
+    settings["ticksuffix"] = " €"
+    (fig.update_xaxes if axis == "x" else fig.update_yaxes)(**settings, **where)
 
 
 # --------------------------------------------------------------------------- budget
@@ -99,96 +210,106 @@ def plan_lines(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def budget_treemap(tables: dict[str, pd.DataFrame]) -> go.Figure:
-    """Treemap objectives → actions → lines of the year's budget (bottom-up, the year's PO)."""
+    """Treemap of the year's budget at objective level; a click drills into actions and lines."""
     lines = plan_lines(tables)
-    labels = objective_labels(tables)
+    year = plan_years(tables).budget_year
+    total = float(lines["amount"].sum())
     action = lines["action"].fillna("").astype(str).str.strip().replace("", "(senza azione)")
     frame = lines.assign(action_label=action)
-    ids, parents, names, values, colors = [], [], [], [], []
-    for obj_id, obj_rows in frame.groupby("objective_id", sort=True):
-        obj_key = f"o{int(obj_id)}"
-        color = objective_color(obj_id)
-        ids.append(obj_key)
-        parents.append("")
-        names.append(plot_text(objective_label(labels, obj_id)))
-        values.append(float(obj_rows["amount"].sum()))
-        colors.append(color)
+    by_objective = frame.groupby("objective_id")["amount"].sum().sort_values(ascending=False)
+    titles = objective_titles(tables)
+    nodes = [("root", "", f"Budget {year}", total, "#ffffff", "")]
+    for obj_id in by_objective.index:
+        obj_rows = frame[frame["objective_id"] == obj_id]
+        obj_key, color = f"o{int(obj_id)}", objective_color(obj_id)
+        name = _objective(tables, obj_id, 36).split(" – ", 1)[-1] if obj_id in titles else ""
+        nodes.append((obj_key, "root", f"Ob. {int(obj_id)}", by_objective[obj_id], color, name))
         for act_no, (act, act_rows) in enumerate(obj_rows.groupby("action_label", sort=False)):
             act_key = f"{obj_key}/a{act_no}"
-            ids.append(act_key)
-            parents.append(obj_key)
-            names.append(plot_text(short(act, 45)))
-            values.append(float(act_rows["amount"].sum()))
-            colors.append(color)
-            for line_id, item, amount in zip(
+            amount = act_rows["amount"].sum()
+            nodes.append((act_key, obj_key, chart_text(act, 40), amount, color, ""))
+            for line_id, item, value in zip(
                 act_rows["line_id"], act_rows["item"], act_rows["amount"], strict=True
             ):
-                ids.append(f"{act_key}/{line_id}")
-                parents.append(act_key)
-                names.append(plot_text(short(item, 45)))
-                values.append(float(amount))
-                colors.append(color)
+                label = chart_text(item, 40)
+                nodes.append((f"{act_key}/{line_id}", act_key, label, value, color, ""))
+    ids, parents, names, values, colors, subtitles = (list(c) for c in zip(*nodes, strict=True))
+    values = [float(v) for v in values]
+    texts = [
+        "<br>".join(p for p in (f"<b>{n}</b>", t, eur(v), percent(v / total)) if p)
+        for n, t, v in zip(names, subtitles, values, strict=True)
+    ]
     fig = go.Figure(
         go.Treemap(
             ids=ids,
             parents=parents,
             labels=names,
             values=values,
-            marker={"colors": colors},
+            text=texts,
+            marker={"colors": colors, "line": {"color": "white", "width": 1}},
             branchvalues="total",
-            customdata=[eur(v) for v in values],
-            hovertemplate="<b>%{label}</b><br>%{customdata}<br>%{percentRoot:.1%} del totale"
-            "<extra></extra>",
-            texttemplate="%{label}<br>%{customdata}",
+            hovertemplate="%{text}<extra></extra>",
+            texttemplate="%{text}",
+            textfont={"size": 14},
+            pathbar={"textfont": {"size": 13}},
             maxdepth=2,
         )
     )
-    total = lines["amount"].sum()
-    year = plan_years(tables).budget_year
-    return _layout(fig, f"Budget {year} per obiettivo, azione e voce (totale {eur(total)})")
-
-
-def _translucent(hex_color: str, alpha: float = 0.35) -> str:
-    red, green, blue = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({red},{green},{blue},{alpha})"
+    top = by_objective.index[0]
+    title = (
+        f"L'Obiettivo {int(top)} assorbe {the_percent(by_objective.iloc[0] / total)} "
+        f"del budget {year}"
+    )
+    subtitle = (
+        f"Budget {year} dalle righe delle schede: {eur(total)}. "
+        "Clic su un obiettivo per vederne azioni e voci."
+    )
+    _layout(fig, title, subtitle, height=560)
+    fig.update_layout(margin={"l": 10, "r": 10, "b": 10})
+    return fig
 
 
 def funding_sankey(tables: dict[str, pd.DataFrame]) -> go.Figure:
-    """Sankey funding groups → objectives, bottom-up (canonical sources mapped to groups)."""
+    """Sankey funding groups → objectives (the largest, the others together), with amounts."""
     funding = _table(tables, "funding_by_objective")
     funding = funding[funding["amount"].notna() & (funding["amount"] > MONEY_TOLERANCE)]
     if funding.empty:
         raise ChartDataMissing("nessun importo positivo in «funding_by_objective»")
     frame = with_groups(funding, tables)
-    flows = frame.groupby(["group", "objective_id"], as_index=False)["amount"].sum()
-    group_names = sorted(flows["group"].unique())
-    objective_ids = sorted(int(i) for i in flows["objective_id"].unique())
-    labels = objective_labels(tables)
-    node_labels = [plot_text(capitalised(g)) for g in group_names] + [
-        plot_text(objective_label(labels, i)) for i in objective_ids
-    ]
-    node_colors = [group_color(g) for g in group_names] + [
-        objective_color(i) for i in objective_ids
-    ]
-    index = {("g", g): n for n, g in enumerate(group_names)}
-    index.update({("o", o): len(group_names) + n for n, o in enumerate(objective_ids)})
-    node_totals = [flows.loc[flows["group"] == g, "amount"].sum() for g in group_names] + [
-        flows.loc[flows["objective_id"] == o, "amount"].sum() for o in objective_ids
-    ]
+    by_objective = frame.groupby("objective_id")["amount"].sum().sort_values(ascending=False)
+    kept = list(by_objective.index[:TOP_OBJECTIVES])
+    others = [o for o in by_objective.index if o not in kept]
+    if len(others) == 1:
+        kept, others = kept + others, []
+    rest = f"Altri obiettivi ({len(others)})"
+    target = frame["objective_id"].map(lambda o: o if o in kept else rest)
+    flows = frame.assign(target=target).groupby(["group", "target"], sort=False)["amount"].sum()
+    flows = flows.reset_index()
+    by_group = flows.groupby("group")["amount"].sum().sort_values(ascending=False)
+    groups = list(by_group.index)
+    targets = kept + ([rest] if others else [])
+    target_totals = flows.groupby("target")["amount"].sum()
+    labels = [f"{chart_text(capitalised(g))} · {eur(by_group[g])}" for g in groups]
+    labels += [f"{_target_name(tables, t, rest)} · {eur(target_totals[t])}" for t in targets]
+    colors = [group_color(g) for g in groups]
+    colors += [objective_color(t) if t != rest else REST_COLOR for t in targets]
+    index = {("g", g): n for n, g in enumerate(groups)}
+    index.update({("o", t): len(groups) + n for n, t in enumerate(targets)})
     fig = go.Figure(
         go.Sankey(
             arrangement="snap",
+            textfont={"size": 13},
             node={
-                "label": node_labels,
-                "pad": 12,
-                "color": node_colors,
-                "customdata": [eur(v) for v in node_totals],
-                "hovertemplate": "<b>%{label}</b><br>%{customdata}<extra></extra>",
+                "label": labels,
+                "pad": 14,
+                "thickness": 18,
+                "color": colors,
+                "hovertemplate": "<b>%{label}</b><extra></extra>",
             },
             link={
                 "color": [_translucent(group_color(g)) for g in flows["group"]],
                 "source": [index[("g", g)] for g in flows["group"]],
-                "target": [index[("o", int(o))] for o in flows["objective_id"]],
+                "target": [index[("o", t)] for t in flows["target"]],
                 "value": flows["amount"].tolist(),
                 "customdata": [eur(v) for v in flows["amount"]],
                 "hovertemplate": "%{source.label} → %{target.label}<br>%{customdata}"
@@ -197,155 +318,183 @@ def funding_sankey(tables: dict[str, pd.DataFrame]) -> go.Figure:
         )
     )
     year = plan_years(tables).budget_year
-    return _layout(fig, f"Fonti di finanziamento {year} per obiettivo (dalle righe di budget)")
+    total = float(by_group.sum())
+    first = groups[0]
+    title = (
+        f"«{chart_text(capitalised(first))}» è la prima fonte: "
+        f"{percent(by_group[first] / total, 0)} del budget {year} ({eur(by_group[first])})"
+    )
+    subtitle = f"Fonti di finanziamento {year} per obiettivo, dalle righe di budget"
+    _layout(fig, title, subtitle, height=600)
+    fig.update_layout(margin={"l": 10, "r": 10, "b": 20})
+    return fig
+
+
+def _target_name(tables: dict[str, pd.DataFrame], target, rest: str) -> str:
+    return rest if target == rest else _objective(tables, target, 28)
 
 
 def comparison_waterfall(tables: dict[str, pd.DataFrame]) -> go.Figure:
-    """Waterfall from the previous year's pre-final total to the year's budget, by objective."""
+    """Horizontal waterfall from the previous year's pre-final total to the year's budget."""
     comparison = _table(tables, "comparison_view").sort_values("objective_id")
-    labels = objective_labels(tables)
     years = plan_years(tables)
     start = float(comparison["preconsuntivo"].sum())
     end = float(comparison["budget_stated"].sum())
-    steps = comparison["budget_stated"] - comparison["preconsuntivo"]
+    steps = (comparison["budget_stated"] - comparison["preconsuntivo"]).astype(float)
     ids = comparison["objective_id"]
     first, last = f"Preconsuntivo {years.previous_year}", f"Budget {years.budget_year}"
-    names = [first, *[f"Ob. {int(i)}" for i in ids], last]
-    full = [first, *[plot_text(objective_label(labels, i)) for i in ids], last]
-    values = [start, *steps.astype(float).tolist(), end]
-    texts = [eur(start), *[_signed_whole(v) for v in steps], eur(end)]
-    hover = [
-        [name, amount]
-        for name, amount in zip(
-            full, [eur(start), *[signed_eur(v) for v in steps], eur(end)], strict=True
-        )
-    ]
+    names = [first, *[_objective(tables, i) for i in ids], last]
+    values = [start, *steps.tolist(), end]
+    texts = [eur(start), *[signed_eur(v) for v in steps], eur(end)]
     fig = go.Figure(
         go.Waterfall(
-            x=names,
-            y=values,
+            orientation="h",
+            y=names,
+            x=values,
             measure=["absolute", *["relative"] * len(steps), "total"],
             text=texts,
             textposition="outside",
-            customdata=hover,
-            hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
+            textfont={"size": 12},
+            cliponaxis=False,
+            hovertemplate="<b>%{y}</b><br>%{text}<extra></extra>",
             increasing={"marker": {"color": INCREASE_COLOR}},
             decreasing={"marker": {"color": DECREASE_COLOR}},
             totals={"marker": {"color": TOTAL_COLOR}},
             connector={"line": {"color": "#999999"}},
         )
     )
-    _layout(
-        fig,
+    up = steps.set_axis(ids).idxmax()
+    title = (
         f"Dal preconsuntivo {years.previous_year} al budget {years.budget_year}: "
-        "variazione per obiettivo",
+        f"{signed_eur(end - start)} ({_change(end, start)})"
     )
+    subtitle = (
+        f"Variazione per obiettivo; la crescita maggiore è dell'Obiettivo {int(up)} "
+        f"({signed_eur(steps.set_axis(ids)[up])})"
+    )
+    _sized(fig, title, subtitle, len(names), 150, 28, showlegend=False)
     levels = start + steps.cumsum()
     low = min(start, end, float(levels.min()))
     high = max(start, end, float(levels.max()))
-    fig.update_yaxes(
-        title_text="Euro",
-        tickformat=",.0f",
-        ticksuffix=" €",
-        range=[max(0.0, low - 0.25 * (high - low)), high + 0.1 * (high - low)],
-    )
+    span = high - low
+    fig.update_yaxes(autorange="reversed", type="category")
+    _money_axis(fig, "x", "Euro")
+    fig.update_xaxes(range=[max(0.0, low - 0.35 * span), high + 0.3 * span])
     return fig
 
 
-def _signed_whole(value: float) -> str:
-    """``+1.234,56 €`` / ``−567,00 €``: a signed amount, for bar labels."""
-    text = eur(abs(value))
-    return text if round(value, 2) == 0 else ("+" if value > 0 else "−") + text
-
-
 def multiyear_bars(tables: dict[str, pd.DataFrame]) -> go.Figure:
-    """Stacked bars of the multi-year budget by objective, each year's total above its bar."""
+    """Stacked bars of the multi-year budget by objective (the largest, the others together)."""
     multiyear = _table(tables, "multiyear")
-    labels = objective_labels(tables)
     years = sorted(int(y) for y in multiyear["year"].unique())
+    wide = multiyear.pivot_table(
+        index="objective_id", columns="year", values="amount", aggfunc="sum"
+    ).reindex(columns=years)
+    wide["_first"] = wide[years[0]].fillna(0.0)
+    rows = top_rows(wide, "_first", TOP_OBJECTIVES, "Altri obiettivi")
     x = [str(y) for y in years]
     fig = go.Figure()
-    for obj_id, rows in multiyear.groupby("objective_id", sort=True):
-        amounts = rows.set_index("year")["amount"].reindex(years)
+    for key, row in rows.iterrows():
+        rest = isinstance(key, str)
+        amounts = row[years].astype(float)
         fig.add_trace(
             go.Bar(
                 x=x,
                 y=amounts.tolist(),
-                name=plot_text(objective_label(labels, obj_id)),
-                marker_color=objective_color(obj_id),
+                name=key if rest else _objective(tables, key),
+                marker_color=REST_COLOR if rest else objective_color(key),
                 customdata=[eur(v) for v in amounts],
                 hovertemplate="%{fullData.name}<br>%{x}: %{customdata}<extra></extra>",
             )
         )
     totals = multiyear.groupby("year")["amount"].sum().reindex(years)
-    for year, total in zip(x, totals, strict=True):
-        fig.add_annotation(x=year, y=total, text=f"<b>{eur(total)}</b>", showarrow=False, yshift=12)
-    title = f"Budget pluriennale {years[0]}–{years[-1]} per obiettivo"
-    _layout(fig, title, barmode="stack", height=620)
-    fig.update_xaxes(type="category")
-    fig.update_yaxes(title_text="Euro", tickformat=",.0f", ticksuffix=" €")
-    fig.update_layout(legend={"orientation": "v", "y": 1, "x": 1.02, "yanchor": "top"})
+    for position, total in enumerate(totals):  # category index: a year string misplaces it
+        fig.add_annotation(
+            x=position,
+            y=total,
+            text=f"<b>{eur(total)}</b>",
+            showarrow=False,
+            yshift=14,
+            font={"size": 13},
+        )
+    first, last = totals.iloc[0], totals.iloc[-1]
+    title = (
+        f"Il budget passa da {eur(first)} nel {years[0]} a {eur(last)} nel {years[-1]} "
+        f"({_change(last, first)})"
+    )
+    subtitle = f"Budget pluriennale {years[0]}–{years[-1]} per obiettivo"
+    _layout(fig, title, subtitle, barmode="stack", height=600)
+    fig.update_layout(legend={"y": -0.1, "yanchor": "top"})
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=x)
+    _money_axis(fig, "y", "Euro")
+    fig.update_yaxes(range=[0, float(totals.max()) * 1.12])
     return fig
 
 
 # --------------------------------------------------------------------------- validation
 
 
-def _finding_label(row: pd.Series) -> str:
-    parts = [str(row["table"])]
-    if pd.notna(row["objective_id"]):
-        parts.append(f"Ob. {int(row['objective_id'])}")
-    if isinstance(row["column"], str) and row["column"]:
-        parts.append(row["column"])
-    return plot_text(" · ".join(parts))
-
-
-def validation_scatter(tables: dict[str, pd.DataFrame]) -> go.Figure:
-    """Stated vs computed for every failing total; marker area proportional to |delta|."""
+def wrong_totals(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every stated cell to fix, largest difference first, with where it is in words."""
     failing = failing_totals(_table(tables, "findings"))
     if failing.empty:
         raise ChartDataMissing("nessun totale in disaccordo: tutti i totali verificati tornano")
-    delta = (failing["stated"] - failing["computed"]).abs()
-    sizes = 12 + 38 * (delta / delta.max()) ** 0.5
-    fig = go.Figure()
-    low = float(min(failing["stated"].min(), failing["computed"].min()))
-    high = float(max(failing["stated"].max(), failing["computed"].max()))
-    fig.add_trace(
-        go.Scatter(
-            x=[low, high],
-            y=[low, high],
-            mode="lines",
-            name="dichiarato = calcolato",
-            line={"color": "#999999", "dash": "dot"},
-            hoverinfo="skip",
+    failing = failing.assign(
+        where=[where(row) for _, row in failing.iterrows()],
+        difference=failing["stated"] - failing["computed"],
+    )
+    order = failing["difference"].abs().sort_values(ascending=False, kind="stable").index
+    return failing.loc[order]
+
+
+def where(row: pd.Series) -> str:
+    """``'Scheda Ob. 5 · PO 2020 · riga 650'``: the wrong cell in words."""
+    table = str(row["table"])
+    parts = [TABLE_NAMES.get(table, capitalised(table))]
+    if pd.notna(row["objective_id"]):
+        parts[0] += f" Ob. {int(row['objective_id'])}"
+    if isinstance(row["column"], str) and row["column"]:
+        parts.append(chart_text(row["column"], 30))
+    if pd.notna(row.get("source_line")):
+        parts.append(f"riga {int(row['source_line'])}")
+    return " · ".join(parts)
+
+
+def wrong_totals_chart(tables: dict[str, pd.DataFrame]) -> go.Figure:
+    """One labelled bar per wrong stated cell: where, stated, computed, difference."""
+    wrong = wrong_totals(tables)
+    texts = [
+        f"<b>{signed_eur(d)}</b><br>dichiarato {eur(s)} · calcolato {eur(c)}"
+        for d, s, c in zip(wrong["difference"], wrong["stated"], wrong["computed"], strict=True)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            y=wrong["where"].tolist(),
+            x=wrong["difference"].abs().tolist(),
+            orientation="h",
+            marker_color=[DECREASE_COLOR if d < 0 else INCREASE_COLOR for d in wrong["difference"]],
+            text=texts,
+            textposition="outside",
+            textfont={"size": 12},
+            cliponaxis=False,
+            hovertemplate="<b>%{y}</b><br>%{text}<extra></extra>",
         )
     )
-    for severity, rows in failing.groupby("severity", sort=False):
-        custom = [
-            [_finding_label(r), eur(r["stated"]), eur(r["computed"]), signed_eur(r["delta"])]
-            for _, r in rows.iterrows()
-        ]
-        fig.add_trace(
-            go.Scatter(
-                x=rows["computed"].tolist(),
-                y=rows["stated"].tolist(),
-                mode="markers",
-                name=f"{SEVERITY_LABELS.get(severity, severity)} ({len(rows)})",
-                marker={
-                    "size": sizes.loc[rows.index].tolist(),
-                    "color": SEVERITY_COLORS.get(severity, "#777777"),
-                    "opacity": 0.75,
-                    "line": {"color": "white", "width": 1},
-                },
-                customdata=custom,
-                hovertemplate="<b>%{customdata[0]}</b><br>dichiarato %{customdata[1]}"
-                "<br>calcolato %{customdata[2]}<br>differenza %{customdata[3]}<extra></extra>",
-            )
-        )
-    _layout(fig, "Totali dichiarati e ricalcolati: dove non tornano (area ∝ differenza)")
-    log_axis = {"type": "log", "dtick": 1, "tickformat": ",.0f", "ticksuffix": " €"}
-    fig.update_xaxes(title_text="Calcolato dalle righe", **log_axis)
-    fig.update_yaxes(title_text="Dichiarato nel documento", **log_axis)
+    top = wrong.iloc[0]
+    count = len(wrong)
+    noun = "totale dichiarato non torna" if count == 1 else "totali dichiarati non tornano"
+    title = (
+        f"{number(count)} {noun}: il più lontano, {top['where']}, {signed_eur(top['difference'])}"
+    )
+    subtitle = (
+        "Differenza tra il totale dichiarato e la somma delle righe: in rosso i totali sotto "
+        "le righe, in verde quelli sopra"
+    )
+    _sized(fig, title, subtitle, count, 220, 60, showlegend=False)
+    fig.update_yaxes(autorange="reversed")
+    reach = float(wrong["difference"].abs().max())
+    _money_axis(fig, "x", "Differenza in valore assoluto (€)")
+    fig.update_xaxes(range=[0, 2.4 * reach])
     return fig
 
 
@@ -353,59 +502,113 @@ def validation_scatter(tables: dict[str, pd.DataFrame]) -> go.Figure:
 
 
 def scenario_by_service(tables: dict[str, pd.DataFrame]) -> go.Figure:
-    """Grouped bars: annual gross cost by service, baseline beside each scenario."""
+    """Services sorted by baseline cost (the largest, the others together): a bar for the
+    baseline, a marker for each scenario."""
     summary = _table(tables, "costs_summary")
     wide = summary.pivot_table(
         index="service", columns="scenario", values="gross_eur", aggfunc="sum"
     )
-    base = wide[BASELINE] if BASELINE in wide.columns else None
+    order = scenario_order(wide.columns)
+    wide = wide.reindex(columns=order).fillna(0.0)
+    first = order[0]
+    rows = top_rows(wide, first, TOP_SERVICES, "Altri servizi")
+    names = [chart_text(s, 28) for s in rows.index]
     fig = go.Figure()
-    for n, scenario in enumerate(scenario_order(wide.columns)):
-        values = wide[scenario].fillna(0.0)
-        deltas = values - base if base is not None else values * 0
+    base = rows[first]
+    fig.add_trace(
+        go.Bar(
+            y=names,
+            x=base.tolist(),
+            orientation="h",
+            name=chart_text(scenario_label(first, tables)),
+            marker_color=series_color(0),
+            text=[eur(v) for v in base],
+            textposition="auto",
+            insidetextanchor="end",
+            hovertemplate="<b>%{y}</b> · %{fullData.name}<br>%{text}<extra></extra>",
+        )
+    )
+    for n, scenario in enumerate(order[1:], start=1):
+        values = rows[scenario]
         fig.add_trace(
-            go.Bar(
-                x=[plot_text(s) for s in wide.index],
-                y=values.tolist(),
-                name=plot_text(scenario_label(scenario, tables)),
-                marker_color=series_color(n),
-                customdata=[[eur(v), signed_eur(d)] for v, d in zip(values, deltas, strict=True)],
-                hovertemplate="<b>%{x}</b> · %{fullData.name}<br>%{customdata[0]}"
+            go.Scatter(
+                y=names,
+                x=values.tolist(),
+                mode="markers",
+                name=chart_text(scenario_label(scenario, tables)),
+                marker={
+                    "color": series_color(n),
+                    "size": 12,
+                    "symbol": "diamond",
+                    "line": {"color": "white", "width": 1},
+                },
+                customdata=[[eur(v), signed_eur(v - b)] for v, b in zip(values, base, strict=True)],
+                hovertemplate="<b>%{y}</b> · %{fullData.name}<br>%{customdata[0]}"
                 "<br>rispetto allo scenario base: %{customdata[1]}<extra></extra>",
             )
         )
-    _layout(fig, "Costo annuo per servizio: situazione attuale e scenari", barmode="group")
-    fig.update_yaxes(title_text="Costo lordo annuo (€)", tickformat=",.0f", ticksuffix=" €")
+    total = float(wide[first].sum())
+    top = rows.index[0]
+    title = (
+        f"{chart_text(top)} è il servizio più costoso: {eur(rows[first].iloc[0])}, "
+        f"{the_percent(rows[first].iloc[0] / total)} del costo annuo"
+    )
+    subtitle = (
+        f"Costo lordo annuo per servizio alle tariffe {costed_period(tables)}: barre = "
+        f"{chart_text(scenario_label(first, tables))}, rombi = scenari"
+    )
+    _sized(fig, title, subtitle, len(rows), 260, 42)
+    fig.update_layout(legend={"y": -0.12, "yanchor": "top"})
+    fig.update_yaxes(autorange="reversed")
+    _money_axis(fig, "x", "Costo lordo annuo (€)")
     return fig
 
 
 def scenario_by_payer(tables: dict[str, pd.DataFrame]) -> go.Figure:
-    """Stacked bars per scenario: what the comuni pay and what the district fund pays."""
+    """Horizontal stacked bars per scenario: what the comuni pay and what the district pays."""
     summary = _table(tables, "costs_summary")
     totals = summary.groupby("scenario")[list(PAYER_COLUMNS)].sum()
     order = scenario_order(totals.index)
     totals = totals.reindex(order)
-    x = [plot_text(scenario_label(s, tables)) for s in order]
+    y = [chart_text(scenario_label(s, tables), 40) for s in order]
     fig = go.Figure()
-    for n, (column, label) in enumerate(PAYER_COLUMNS.items()):
+    for column, label in PAYER_COLUMNS.items():
         values = totals[column]
         fig.add_trace(
             go.Bar(
-                x=x,
-                y=values.tolist(),
+                y=y,
+                x=values.tolist(),
+                orientation="h",
                 name=label,
-                marker_color=series_color(n),
-                customdata=[eur(v) for v in values],
-                hovertemplate="%{x}<br>%{fullData.name}: %{customdata}<extra></extra>",
+                marker_color=payer_color(column),
+                text=[eur(v) for v in values],
+                textposition="inside",
+                insidetextanchor="middle",
+                hovertemplate="%{y}<br>%{fullData.name}: %{text}<extra></extra>",
             )
         )
     grand = totals.sum(axis=1)
-    for label, total in zip(x, grand, strict=True):
+    for label, total in zip(y, grand, strict=True):
         fig.add_annotation(
-            x=label, y=total, text=f"<b>{eur(total)}</b>", showarrow=False, yshift=12
+            y=label,
+            x=total,
+            text=f"<b>{eur(total)}</b>",
+            showarrow=False,
+            xanchor="left",
+            xshift=6,
+            font={"size": 12},
         )
-    _layout(fig, "Chi paga: comuni e distretto per scenario", barmode="stack")
-    fig.update_yaxes(title_text="Costo lordo annuo (€)", tickformat=",.0f", ticksuffix=" €")
+    first = order[0]
+    comuni, district = (float(totals.loc[first, c]) for c in PAYER_COLUMNS)
+    title = (
+        f"{chart_text(scenario_label(first, tables))}: i comuni pagano "
+        f"{the_percent(comuni / (comuni + district))} ({eur(comuni)}), il distretto {eur(district)}"
+    )
+    subtitle = "Costo lordo annuo per pagatore in ogni scenario"
+    _sized(fig, title, subtitle, len(order), 220, 60, barmode="stack")
+    fig.update_yaxes(autorange="reversed")
+    _money_axis(fig, "x", "Costo lordo annuo (€)")
+    fig.update_xaxes(range=[0, float(grand.max()) * 1.22])
     return fig
 
 
@@ -423,13 +626,20 @@ def _horizontal_line(fig: go.Figure, x: list[str], level: float, name: str, dash
 
 
 def _with_commitment(
-    fig: go.Figure, x: list[str], level: float, share: float, title: str
+    fig: go.Figure,
+    tables: dict[str, pd.DataFrame],
+    x: list[str],
+    level: float,
+    title: str,
+    subtitle: str,
 ) -> go.Figure:
     """Add the committed budget and its alert line (e.g. 80 %) to a cumulative-spend chart."""
+    share = alert_share(tables)
     _horizontal_line(fig, x, level, "Impegno annuo", "dash")
     _horizontal_line(fig, x, share * level, f"Soglia di allerta {percent(share, 0)}", "dot")
-    _layout(fig, title)
-    fig.update_yaxes(title_text="Spesa cumulata (€)", tickformat=",.0f", ticksuffix=" €")
+    _layout(fig, title, subtitle)
+    fig.update_layout(legend={"y": -0.14, "yanchor": "top"})
+    _money_axis(fig, "y", "Spesa cumulata (€)")
     return fig
 
 
@@ -442,6 +652,12 @@ def commitment(tables: dict[str, pd.DataFrame], costs_monthly: pd.DataFrame) -> 
     return float((base if not base.empty else costs_monthly)["gross_eur"].sum())
 
 
+def alert_reached(path: pd.Series, threshold: float) -> str | None:
+    """The first month (``AAAA-MM`` index) whose cumulative value reaches ``threshold``."""
+    reached = path[path >= threshold - MONEY_TOLERANCE]
+    return None if reached.empty else str(reached.index[0])
+
+
 def cumulative_spend(tables: dict[str, pd.DataFrame]) -> go.Figure:
     """Cumulative monthly spend per scenario vs the committed budget and its 80 % alert line."""
     costs = _table(tables, "costs_monthly")
@@ -450,23 +666,33 @@ def cumulative_spend(tables: dict[str, pd.DataFrame]) -> go.Figure:
     )
     monthly = monthly.sort_index().fillna(0.0).cumsum()
     x = [month_label(m) for m in monthly.index]
+    order = scenario_order(monthly.columns)
     fig = go.Figure()
-    for n, scenario in enumerate(scenario_order(monthly.columns)):
+    for n, scenario in enumerate(order):
         values = monthly[scenario]
         fig.add_trace(
             go.Scatter(
                 x=x,
                 y=values.tolist(),
                 mode="lines+markers",
-                name=plot_text(scenario_label(scenario, tables)),
-                line={"color": series_color(n), "width": 2.5 if n == 0 else 1.8},
+                name=chart_text(scenario_label(scenario, tables), 40),
+                line={"color": series_color(n), "width": 3 if n == 0 else 1.8},
                 customdata=[eur(v) for v in values],
                 hovertemplate="%{fullData.name}<br>%{x}: %{customdata}<extra></extra>",
             )
         )
     level = commitment(tables, costs)
-    title = "Spesa cumulata mese per mese rispetto all'impegno"
-    return _with_commitment(fig, x, level, alert_share(tables), title)
+    share = alert_share(tables)
+    first = monthly[order[0]]
+    month = alert_reached(first, share * level)
+    name = chart_text(scenario_label(order[0], tables))
+    title = (
+        f"{name}: {the_percent(share)} dell'impegno si raggiunge a {month_name(month)}"
+        if month
+        else f"{name}: a fine periodo speso {the_percent(first.iloc[-1] / level)} dell'impegno"
+    )
+    subtitle = f"Spesa cumulata mese per mese; impegno {eur(level)}: {commitment_note(tables)}"
+    return _with_commitment(fig, tables, x, level, title, subtitle)
 
 
 def montecarlo_fan(tables: dict[str, pd.DataFrame]) -> go.Figure:
@@ -497,56 +723,123 @@ def montecarlo_fan(tables: dict[str, pd.DataFrame]) -> go.Figure:
             x=x,
             y=monthly["p50_eur"].tolist(),
             mode="lines+markers",
-            line={"color": TOTAL_COLOR, "width": 2.5},
+            line={"color": TOTAL_COLOR, "width": 3},
             name="mediana (P50)",
             customdata=[eur(v) for v in monthly["p50_eur"]],
             hovertemplate="%{x}<br>mediana %{customdata}<extra></extra>",
         )
     )
     level = commitment(tables, tables.get("costs_monthly", pd.DataFrame()))
-    title = "Incertezza sulla spesa cumulata (simulazione Monte Carlo, P10–P90)"
-    return _with_commitment(fig, x, level, alert_share(tables), title)
+    title, subtitle = _montecarlo_message(tables, monthly, level)
+    return _with_commitment(fig, tables, x, level, title, subtitle)
+
+
+def _montecarlo_message(
+    tables: dict[str, pd.DataFrame], monthly: pd.DataFrame, level: float
+) -> tuple[str, str]:
+    summary = tables.get("montecarlo_summary")
+    last = monthly.iloc[-1]
+    if summary is None or summary.empty:
+        title = f"Spesa annua tra {eur(last['p10_eur'])} e {eur(last['p90_eur'])} (P10–P90)"
+    else:
+        row = summary.iloc[0]
+        title = f"Probabilità di superare l'impegno di {eur(level)}: {percent(row['prob_exceed'])}"
+    subtitle = (
+        f"Simulazione Monte Carlo della fruizione: spesa annua tra {eur(last['p10_eur'])} (P10) "
+        f"e {eur(last['p90_eur'])} (P90); impegno: {commitment_note(tables)}"
+    )
+    return title, subtitle
 
 
 def tornado(tables: dict[str, pd.DataFrame]) -> go.Figure:
-    """Tornado: change of the annual total when each parameter moves to its low/high value."""
-    sens = _table(tables, "sensitivity").copy()
-    sens["low_delta"] = sens["low_eur"] - sens["baseline_eur"]
-    sens["high_delta"] = sens["high_eur"] - sens["baseline_eur"]
-    sens["width"] = (sens["high_delta"] - sens["low_delta"]).abs()
-    sens = sens.sort_values(["width", "parameter"], ascending=[True, False], kind="stable")
-    base = float(sens["baseline_eur"].iloc[0])
-    names = sens["label"] if "label" in sens.columns else sens["parameter"]
-    fig = go.Figure()
-    for column, comune, label, color in (
-        ("low_delta", "comune_delta_low_eur", "valore basso", "#b8404a"),
-        ("high_delta", "comune_delta_high_eur", "valore alto", "#3a9d5d"),
-    ):
-        on_comuni = sens[comune] if comune in sens.columns else pd.Series(float("nan"), sens.index)
-        fig.add_trace(
-            go.Bar(
-                y=[plot_text(n) for n in names],
-                x=sens[column].tolist(),
-                orientation="h",
-                name=label,
-                marker_color=color,
-                customdata=[
-                    [signed_eur(v), "" if pd.isna(c) else signed_eur(c)]
-                    for v, c in zip(sens[column], on_comuni, strict=True)
-                ],
-                hovertemplate="<b>%{y}</b> (%{fullData.name})<br>effetto sul totale annuo: "
-                "%{customdata[0]}<br>di cui a carico dei comuni: %{customdata[1]}<extra></extra>",
+    """Tornado in two panels sharing the parameters: effect on the annual total and on what the
+    comuni pay (the district abatement moves only the latter)."""
+    sens = _sensitivity(tables)
+    panels = ("total", "comune") if "comune_low" in sens.columns else ("total",)
+    fig = make_subplots(
+        rows=1,
+        cols=len(panels),
+        shared_yaxes=True,
+        horizontal_spacing=0.04,
+        subplot_titles=("Sul costo totale annuo", "Sulla spesa dei comuni")[: len(panels)],
+    )
+    names = [
+        chart_text(n, 40) + (f"<br>({chart_text(low)} / {chart_text(high)})" if low else "")
+        for n, low, high in zip(sens["name"], sens["low_label"], sens["high_label"], strict=True)
+    ]
+    for col, panel in enumerate(panels, start=1):
+        for side, color in (("low", DECREASE_COLOR), ("high", INCREASE_COLOR)):
+            values = sens[f"{panel}_{side}"]
+            side_name = "valore basso" if side == "low" else "valore alto"
+            fig.add_trace(
+                go.Bar(
+                    y=names,
+                    x=values.tolist(),
+                    orientation="h",
+                    name=side_name,
+                    legendgroup=side,
+                    showlegend=col == 1,
+                    marker_color=color,
+                    text=[signed_eur(v) if abs(v) > MONEY_TOLERANCE else "" for v in values],
+                    customdata=[chart_text(s) or side_name for s in sens[f"{side}_label"]],
+                    textposition="outside",
+                    textfont={"size": 11},
+                    cliponaxis=False,
+                    hovertemplate="<b>%{y}</b><br>%{customdata}: %{text}<extra></extra>",
+                ),
+                row=1,
+                col=col,
             )
-        )
-    _layout(
-        fig,
-        f"Sensibilità del costo annuo ai parametri (totale di riferimento {eur(base)})",
-        barmode="overlay",
-    )
-    fig.update_xaxes(
-        title_text="Variazione del costo annuo (€)", tickformat="+,.0f", ticksuffix=" €"
-    )
+        reach = float(sens[[f"{panel}_low", f"{panel}_high"]].abs().max().max()) or 1.0
+        fig.update_xaxes(range=[-1.8 * reach, 1.8 * reach], nticks=5, row=1, col=col)
+        _money_axis(fig, "x", "Variazione (€)", signed=True, row=1, col=col)
+    title, subtitle = _tornado_message(tables, sens)
+    _sized(fig, title, subtitle, len(sens), 280, 70, barmode="overlay")
+    _room_for_subplot_titles(fig)
+    fig.update_layout(legend={"y": -0.16, "yanchor": "top"})
+    fig.update_xaxes(tickangle=0)
+    fig.update_yaxes(autorange="reversed")
     return fig
+
+
+def _sensitivity(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per parameter: name, side labels and effects on the total (and on the comuni)."""
+    sens = _table(tables, "sensitivity")
+    frame = pd.DataFrame(
+        {
+            "name": sens["label"] if "label" in sens.columns else sens["parameter"],
+            "low_label": sens.get("low_label", pd.Series("", sens.index)),
+            "high_label": sens.get("high_label", pd.Series("", sens.index)),
+            "total_low": sens["low_eur"] - sens["baseline_eur"],
+            "total_high": sens["high_eur"] - sens["baseline_eur"],
+        }
+    )
+    if {"comune_delta_low_eur", "comune_delta_high_eur"} <= set(sens.columns):
+        frame["comune_low"] = sens["comune_delta_low_eur"]
+        frame["comune_high"] = sens["comune_delta_high_eur"]
+    width = (frame["total_high"] - frame["total_low"]).abs()
+    if "comune_low" in frame.columns:
+        width = width.combine((frame["comune_high"] - frame["comune_low"]).abs(), max)
+    return frame.assign(width=width).sort_values("width", ascending=False, kind="stable")
+
+
+def _tornado_message(tables: dict[str, pd.DataFrame], sens: pd.DataFrame) -> tuple[str, str]:
+    total_width = (sens["total_high"] - sens["total_low"]).abs()
+    widest = sens.loc[total_width.idxmax()]
+    subtitle = (
+        f"Il costo totale dipende soprattutto da «{chart_text(widest['name'])}»: da "
+        f"{signed_eur(widest['total_low'])} a {signed_eur(widest['total_high'])}"
+    )
+    if "comune_low" in sens.columns:
+        payer_only = sens[(total_width < MONEY_TOLERANCE) & (sens["comune_high"] != 0)]
+        if not payer_only.empty:
+            row = payer_only.iloc[0]
+            title = (
+                f"{chart_text(row['name'])} «{chart_text(row['high_label'])}»: "
+                f"{signed_eur(row['comune_high'])} a carico dei comuni, a costo totale invariato"
+            )
+            return title, subtitle
+    return subtitle, f"Riferimento: {eur(_table(tables, 'sensitivity')['baseline_eur'].iloc[0])}"
 
 
 # --------------------------------------------------------------------------- benchmark
@@ -583,16 +876,16 @@ def growth_span(growth: pd.DataFrame) -> str:
 
 
 def cremona_growth_chart(tables: dict[str, pd.DataFrame]) -> go.Figure:
-    """Cremona growth per CSC service and, when a caseload was costed, CSC baseline cases
-    beside the same cases scaled by one year of Cremona growth."""
+    """Cremona growth per CSC service (fastest first) and, when a caseload was costed, CSC
+    baseline cases beside the same cases scaled by one year of Cremona growth."""
     growth = _table(tables, "cremona_growth")
     services = growth[(growth["level"] == "servizio") & growth["growth_factor"].notna()]
-    services = services.sort_values("csc_service")
+    services = services.sort_values(["growth_factor", "csc_service"], ascending=[False, True])
     volumes = csc_volumes(tables, services).reindex(services["csc_service"]).fillna(0.0)
     with_cases = bool(volumes.sum() > 0)
     titles = ("Crescita a Cremona", "Casi CSC e casi con la crescita di Cremona")
     fig = make_subplots(rows=1, cols=1 + with_cases, subplot_titles=titles[: 1 + with_cases])
-    x = [plot_text(s) for s in services["csc_service"]]
+    x = [chart_text(s) for s in services["csc_service"]]
     series = growth_series(services)
     for n, (column, label) in enumerate(series):
         text = [percent(v) for v in services[column]]
@@ -606,7 +899,18 @@ def cremona_growth_chart(tables: dict[str, pd.DataFrame]) -> go.Figure:
             color = series_color(len(series) + n)
             fig.add_trace(_bar(x, values, label, color, text), row=1, col=2)
         fig.update_yaxes(row=1, col=2, title_text="Numero di casi")
-    _layout(fig, f"Benchmark Cremona {growth_span(growth)} e volumi CSC", barmode="group")
+    span = growth_span(growth)
+    fast, slow = services.iloc[0], services.iloc[-1]
+    factor = "growth_factor"
+    title = (
+        f"A Cremona ({span}) {chart_text(fast['csc_service'])} cresce del "
+        f"{percent(fast[factor] - 1)} l'anno, {chart_text(slow['csc_service'])} "
+        f"{_signed_percent(slow[factor] - 1)}"
+    )
+    subtitle = f"Benchmark Cremona {span} per servizio CSC e volumi CSC: un ordine di grandezza"
+    _layout(fig, title, subtitle, barmode="group", height=560)
+    _room_for_subplot_titles(fig)
+    fig.update_layout(legend={"y": -0.2, "yanchor": "top"})
     fig.update_yaxes(tickformat="+.0%", row=1, col=1, title_text="Crescita")
     return fig
 
@@ -631,7 +935,7 @@ CHARTS: tuple[ChartSpec, ...] = (
         "preconsuntivo_budget", "budget", "Dal preconsuntivo al budget", comparison_waterfall
     ),
     ChartSpec("pluriennale", "pluriennale", "Budget pluriennale", multiyear_bars),
-    ChartSpec("verifiche", "verifiche", "Totali che non tornano", validation_scatter),
+    ChartSpec("verifiche", "verifiche", "Totali che non tornano", wrong_totals_chart),
     ChartSpec("scenari_servizi", "scenari", "Costo per servizio", scenario_by_service),
     ChartSpec("scenari_pagatori", "scenari", "Chi paga", scenario_by_payer),
     ChartSpec("spesa_cumulata", "scenari", "Spesa cumulata e impegno", cumulative_spend),

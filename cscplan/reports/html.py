@@ -18,7 +18,7 @@ from plotly.offline import get_plotlyjs
 from cscplan import __version__
 from cscplan.fmt import eur, signed_eur
 from cscplan.reports import narrative
-from cscplan.reports.charts import CHARTS, build_charts
+from cscplan.reports.charts import CHARTS, build_charts, wrong_totals
 from cscplan.reports.presentation import (
     SEVERITY_LABELS,
     MissingData,
@@ -42,6 +42,7 @@ class Section:
     heading: str
     paragraphs: Callable[[dict[str, pd.DataFrame]], list[str]]
     extra: Callable[[dict[str, pd.DataFrame]], str] | None = None
+    after: Callable[[dict[str, pd.DataFrame]], str] | None = None
 
 
 def _key_figures_html(tables: dict[str, pd.DataFrame]) -> str:
@@ -131,13 +132,39 @@ def _validation_extra(tables: dict[str, pd.DataFrame]) -> str:
     return error_localisation_html(tables) + findings_table_html(tables)
 
 
-def _plain_table(head: list[str], rows: list[str], summary: str) -> str:
+def wrong_totals_html(tables: dict[str, pd.DataFrame]) -> str:
+    """The stated cells to fix, always visible: where, stated, computed, difference."""
+    try:
+        wrong = wrong_totals(tables)
+    except MissingData:
+        return ""
+    rows = amount_rows(wrong, "where", ("stated", "computed", "difference"))
+    head = ["Dove", "Dichiarato", "Calcolato dalle righe", "Differenza"]
+    table = _table_html(head, rows, "findings wrong")
+    return f"<h3>Totali da correggere ({len(rows)})</h3>{table}"
+
+
+def amount_rows(frame: pd.DataFrame, label: str, amounts: tuple[str, ...]) -> list[str]:
+    """One ``<tr>`` per row: the label, then the amounts (the last one signed: a difference)."""
+    return [
+        "<tr>"
+        + _cell(getattr(row, label))
+        + "".join(_cell(getattr(row, c), money=True, signed=c == amounts[-1]) for c in amounts)
+        + "</tr>"
+        for row in frame.itertuples(index=False)
+    ]
+
+
+def _table_html(head: list[str], rows: list[str], css: str = "findings") -> str:
     header = "".join(f"<th>{escape(h)}</th>" for h in head)
     return (
-        f"<details><summary>{escape(summary)}</summary>"
-        f'<div class="scroll"><table class="findings"><thead><tr>{header}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></div></details>"
+        f'<div class="scroll"><table class="{css}"><thead><tr>{header}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
+
+
+def _plain_table(head: list[str], rows: list[str], summary: str) -> str:
+    return f"<details><summary>{escape(summary)}</summary>{_table_html(head, rows)}</details>"
 
 
 def funding_balance_html(tables: dict[str, pd.DataFrame]) -> str:
@@ -145,15 +172,7 @@ def funding_balance_html(tables: dict[str, pd.DataFrame]) -> str:
     balance = tables.get("funding_balance")
     if balance is None or balance.empty:
         return ""
-    rows = [
-        "<tr>"
-        + _cell(row.source)
-        + _cell(row.allocated, money=True)
-        + _cell(row.available, money=True)
-        + _cell(row.difference, money=True, signed=True)
-        + "</tr>"
-        for row in balance.itertuples(index=False)
-    ]
+    rows = amount_rows(balance, "source", ("allocated", "available", "difference"))
     head = list(
         headers(
             "funding_balance", ["source", "allocated", "available", "difference"], tables
@@ -206,7 +225,11 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section("pluriennale", "Pluriennale {first_year}–{last_year}", narrative.multiyear_paragraphs),
     Section(
-        "verifiche", "Verifiche dei totali", narrative.validation_paragraphs, _validation_extra
+        "verifiche",
+        "Verifiche dei totali",
+        narrative.validation_paragraphs,
+        wrong_totals_html,
+        _validation_extra,
     ),
     Section("scenari", "Scenari tariffari", narrative.scenario_paragraphs, budget_link_html),
     Section("benchmark", "Benchmark Cremona", narrative.benchmark_paragraphs),
@@ -224,19 +247,85 @@ main{max-width:1200px;margin:0 auto;padding:1rem 2rem 3rem}
 section{background:#fff;border:1px solid #dde3e8;border-radius:6px;padding:1rem 1.5rem;
 margin:1.2rem 0}
 h2{color:#1f5f8b;margin-top:.3rem}
+h3{color:#1d2b36;font-size:1.05rem;margin:1rem 0 .4rem}
 .cards{display:flex;flex-wrap:wrap;gap:1rem;margin:1rem 0}
 .card{flex:1 1 14rem;border:1px solid #dde3e8;border-radius:6px;padding:.8rem 1rem;
 background:#f9fbfc}
 .card .label{font-size:.85rem;color:#55636f}.card .value{font-size:1.35rem;font-weight:700}
-.chart{margin:1rem 0}.note{color:#7a5b00;background:#fff6dc;padding:.5rem .8rem;border-radius:4px}
+.chart{margin:1rem 0;position:relative}
+.note{color:#7a5b00;background:#fff6dc;padding:.5rem .8rem;border-radius:4px}
 .scroll{overflow-x:auto}
 table.findings{border-collapse:collapse;font-size:.85rem;width:100%}
 table.findings th,table.findings td{border:1px solid #dde3e8;padding:.3rem .5rem;
 vertical-align:top}
 table.findings td.num{text-align:right;white-space:nowrap}
+table.wrong{font-size:.95rem}
 tr.sev-error{background:#fbe3e1}tr.sev-warning{background:#fdf1d6}tr.sev-info{background:#e4f0fa}
 footer{color:#55636f;font-size:.85rem;text-align:center;padding:1rem}
 """
+
+PRINT_WIDTH_PX = 680
+"""Chart width in print: an A4 page less its side margins (186 mm ≈ 703 CSS px)."""
+
+PRINT_STYLE = """
+@page{size:A4 portrait;margin:14mm 12mm 16mm 12mm;
+@bottom-left{content:%(title)s;font:9pt system-ui,sans-serif;color:#55636f}
+@bottom-right{content:"pagina " counter(page) " di " counter(pages);
+font:9pt system-ui,sans-serif;color:#55636f}}
+@media print{
+body{background:#fff;font-size:10.5pt;line-height:1.4}
+header{background:#fff;color:#1f5f8b;padding:0 0 .4rem;border-bottom:2px solid #1f5f8b}
+nav,.modebar-container,.modebar{display:none!important}
+main{max-width:none;padding:0}
+section{border:0;border-radius:0;padding:0;margin:0;break-before:page}
+section:first-of-type{break-before:auto}
+h2,h3{break-after:avoid}
+.chart{break-inside:avoid;page-break-inside:avoid;margin:.6rem 0}
+.cards{break-inside:avoid}
+.scroll{overflow:visible}
+table.findings{font-size:7.5pt}
+table.findings th,table.findings td{overflow-wrap:anywhere;padding:.15rem .25rem}
+table.findings td.num{white-space:normal}
+table.findings tr{break-inside:avoid}
+thead{display:table-header-group}
+details>summary{font-weight:600;list-style:none}
+details::details-content{content-visibility:visible;display:block}
+footer{break-before:avoid}
+}
+"""
+
+PRINT_SCRIPT = """
+(function(){
+var W=%(width)d;
+function charts(){return Array.prototype.slice.call(document.querySelectorAll('.plotly-graph-div'));}
+function toPrint(){
+document.querySelectorAll('details').forEach(function(d){
+if(!d.open){d.open=true;d.setAttribute('data-chiuso','1');}});
+charts().forEach(function(d){Plotly.relayout(d,{width:W,autosize:false});});
+}
+function toScreen(){
+document.querySelectorAll('details[data-chiuso]').forEach(function(d){
+d.open=false;d.removeAttribute('data-chiuso');});
+charts().forEach(function(d){Plotly.relayout(d,{width:null,autosize:true});});
+}
+window.addEventListener('beforeprint',toPrint);
+window.addEventListener('afterprint',toScreen);
+window.cscplanPerStampa=toPrint;
+})();
+"""
+
+
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string, safe inside a ``<style>`` element."""
+    escaped = "".join(
+        ch if ch.isalnum() or ch in " .,:;–—-_()'/€" else f"\\{ord(ch):x} " for ch in str(text)
+    )
+    return f'"{escaped}"'
+
+
+def print_style(title: str) -> str:
+    """The print stylesheet: A4, the plan's name and the page numbers in the footer."""
+    return PRINT_STYLE % {"title": css_string(title)}
 
 
 def figure_html(name: str, fig: go.Figure) -> str:
@@ -283,6 +372,8 @@ def _section_html(
             parts.append(f'<p class="note">{escape(item)}</p>')
         else:
             parts.append(f'<div class="chart">{figure_html(name, item)}</div>')
+    if section.after is not None:
+        parts.append(section.after(tables))
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -328,15 +419,17 @@ def render_report(
     """
     grouped = _charts_by_section(tables, figures)
     years = known_years(tables)
-    title = escape(years.title if years else "Piano Programma")
+    plain_title = years.title if years else "Piano Programma"
+    title = escape(plain_title)
     nav = "".join(f'<a href="#{s.id}">{escape(_heading(s, tables))}</a>' for s in SECTIONS)
     body = "\n".join(_section_html(s, tables, grouped.get(s.id, [])) for s in SECTIONS)
     return (
         '<!DOCTYPE html>\n<html lang="it">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>Comunità Sociale Cremasca — {title} e scenari tariffari</title>\n"
-        f"<style>{STYLE}</style>\n"
+        f"<style>{STYLE}{print_style(f'Comunità Sociale Cremasca — {plain_title}')}</style>\n"
         f'<script type="text/javascript">{get_plotlyjs()}</script>\n'
+        f'<script type="text/javascript">{PRINT_SCRIPT % {"width": PRINT_WIDTH_PX}}</script>\n'
         "</head>\n<body>\n<header><h1>Comunità Sociale Cremasca</h1>"
         f"<div>{title}: budget, verifiche dei totali e scenari tariffari</div>"
         f"</header>\n<nav>{nav}</nav>\n<main>\n{body}\n</main>\n"

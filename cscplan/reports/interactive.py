@@ -1,31 +1,52 @@
-"""Live what-if controls for notebook 03: sliders that re-cost the caseload and compare.
+"""Live what-if controls for notebook 03: re-cost the caseload and compare, by service, comune
+or payer.
 
 The computation is the pure function :func:`explore` (a one-off reform over the baseline, costed by
-the same engine as the build); :func:`scenario_explorer` only wires ipywidgets to it.
+the same engine as the build); :func:`scenario_explorer` only wires ipywidgets to it. The start
+date applies to the tariff change (a reform's ``from``); volumes and the operator mix apply to the
+whole year, as in the scenario files.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+
 import pandas as pd
 
+from cscplan.errors import InputError
 from cscplan.fmt import eur, percent
 from cscplan.periods import Period
+from cscplan.reports.presentation import PAYER_COLUMNS
 from cscplan.scenarios.api import CostContext, cost
-from cscplan.scenarios.compare import summarise
-from cscplan.vocabulary import BASELINE
+from cscplan.vocabulary import BASELINE, BASELINE_LABEL
 
 EXPLORATION = "esplorazione"
+DIFFERENCE = "differenza"
+TOTAL_ROW = "Totale"
+BY = {"service": "servizio", "comune": "comune", "payer": "pagatore"}
+COLUMN_LABELS = {
+    BASELINE: BASELINE_LABEL,
+    EXPLORATION: "Esplorazione",
+    DIFFERENCE: "Differenza",
+}
 
 
 def exploration_reform(
-    service: str, tariff_percent: float, volume_multiplier: float, mix_share: float
+    services: str | Iterable[str],
+    tariff_percent: float,
+    volume_multiplier: float,
+    mix_share: float,
+    start: dt.date | None = None,
 ) -> dict:
-    """The sliders' values as a scenario mapping (same keys as a YAML scenario file)."""
+    """The controls' values as a scenario mapping (same keys as a YAML scenario file)."""
+    chosen = [services] if isinstance(services, str) else list(services)
     reform: dict = {"name": EXPLORATION, "label": "Esplorazione interattiva"}
     if tariff_percent:
-        reform["tariff_changes"] = [{"service": service, "percent": float(tariff_percent)}]
+        change = {"percent": float(tariff_percent)} | ({"from": start} if start else {})
+        reform["tariff_changes"] = [{"service": s} | change for s in chosen]
     if volume_multiplier != 1:
-        reform["volume_multipliers"] = {service: float(volume_multiplier)}
+        reform["volume_multipliers"] = dict.fromkeys(chosen, float(volume_multiplier))
     if mix_share:
         reform["operator_mix"] = [
             {"service": "SAAP", "from_item": "SAAP_D1", "to_item": "SAAP_D2", "share": mix_share}
@@ -36,44 +57,59 @@ def exploration_reform(
 def explore(
     caseload: pd.DataFrame,
     schedule,
-    service: str = "SAAP",
+    service: str | Iterable[str] = "SAAP",
     tariff_percent: float = 0.0,
     volume_multiplier: float = 1.0,
     mix_share: float = 0.0,
     period: Period | None = None,
+    start: dt.date | None = None,
+    by: str = "service",
 ) -> pd.DataFrame:
-    """Baseline vs the exploration, by service: gross € of each and the difference
-    (over ``period``, by default what the schedule covers)."""
-    reform = exploration_reform(service, tariff_percent, volume_multiplier, mix_share)
+    """Baseline vs the exploration by ``by`` (service, comune or payer): gross € of each, the
+    difference, and a ``Totale`` row (over ``period``, by default what the schedule covers)."""
+    if by not in BY:
+        raise ValueError(f"by: one of {sorted(BY)}")
+    reform = exploration_reform(service, tariff_percent, volume_multiplier, mix_share, start)
     context = CostContext(schedule=schedule)
     monthly = cost(caseload, scenarios=[reform], period=period, context=context, validated=True)
-    summary = summarise(monthly)
-    wide = summary.pivot_table(
-        index="service", columns="scenario", values="gross_eur", aggfunc="sum", sort=True
-    )
+    if by == "payer":
+        wide = monthly.groupby("scenario")[list(PAYER_COLUMNS)].sum().T
+        wide.index = [PAYER_COLUMNS[c] for c in wide.index]
+    else:
+        wide = monthly.pivot_table(
+            index=by, columns="scenario", values="gross_eur", aggfunc="sum", sort=True
+        )
     wide = wide.reindex(columns=[BASELINE, EXPLORATION]).fillna(0.0)
-    wide.loc["Totale"] = wide.sum()
-    wide["differenza"] = wide[EXPLORATION] - wide[BASELINE]
-    return wide.rename_axis(index="servizio", columns=None)
+    wide.loc[TOTAL_ROW] = wide.sum()
+    wide[DIFFERENCE] = wide[EXPLORATION] - wide[BASELINE]
+    return wide.rename_axis(index=BY[by], columns=None)
 
 
 def formatted(comparison: pd.DataFrame) -> pd.DataFrame:
-    """The comparison with amounts as Italian strings (for display)."""
+    """The comparison with Italian headers and amounts as Italian strings (for display)."""
     shown = comparison.map(eur)
     base = comparison[BASELINE].where(comparison[BASELINE] != 0)
-    shown["variazione %"] = (comparison["differenza"] / base).map(
+    shown["variazione %"] = (comparison[DIFFERENCE] / base).map(
         lambda v: "" if pd.isna(v) else percent(v)
     )
-    return shown
+    return shown.rename(columns=COLUMN_LABELS)
 
 
 def scenario_explorer(caseload: pd.DataFrame, schedule, services: list[str]):
-    """ipywidgets panel: service, tariff change %, volume multiplier, SAAP D1→D2 share."""
+    """ipywidgets panel: services, start date, tariff change %, volume multiplier, SAAP D1→D2
+    share, and the grouping of the results (servizio, comune, pagatore)."""
     import ipywidgets as widgets
     from IPython.display import display
 
+    first_day = dt.date(int(schedule.parameters["year"]), 1, 1)
     controls = {
-        "service": widgets.Dropdown(options=services, value="SAAP", description="Servizio"),
+        "service": widgets.SelectMultiple(
+            options=services,
+            value=tuple(s for s in ("SAAP",) if s in services),
+            description="Servizi",
+            rows=6,
+        ),
+        "start": widgets.DatePicker(value=first_day, description="Dal"),
         "tariff_percent": widgets.FloatSlider(
             value=0, min=-20, max=20, step=1, description="Tariffa %"
         ),
@@ -83,14 +119,23 @@ def scenario_explorer(caseload: pd.DataFrame, schedule, services: list[str]):
         "mix_share": widgets.FloatSlider(
             value=0, min=0, max=1, step=0.05, description="SAAP D1→D2"
         ),
+        "by": widgets.ToggleButtons(
+            options=[(label, key) for key, label in BY.items()],
+            value="service",
+            description="Risultati per",
+        ),
     }
     output = widgets.Output()
 
     def refresh(_change=None) -> None:
         values = {name: control.value for name, control in controls.items()}
+        values["start"] = values["start"] or first_day
         with output:
             output.clear_output(wait=True)
-            display(formatted(explore(caseload, schedule, **values)))
+            try:
+                display(formatted(explore(caseload, schedule, **values)))
+            except InputError as err:  # e.g. a start date outside the costed year
+                print(err.message)
 
     for control in controls.values():
         control.observe(refresh, names="value")

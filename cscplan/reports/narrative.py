@@ -15,6 +15,7 @@ from cscplan.reports.presentation import (
     alert_share,
     costed_period,
     failing_totals,
+    known_years,
     objective_titles,
     plan_years,
     scenario_label,
@@ -119,6 +120,12 @@ def key_figures(tables: dict[str, pd.DataFrame]) -> list[tuple[str, str]]:
     if BASELINE in totals.index:
         label = f"Costo annuo casistica (tariffe {costed_period(tables)})"
         figures.append((label, eur(totals[BASELINE])))
+    summary = _frame(tables, "montecarlo_summary")
+    if summary is not None:
+        row = summary.iloc[0]
+        label = f"Impegno: {commitment_note(tables)}"
+        figures.append((label, eur(row["commitment_eur"])))
+        figures.append(("Probabilità di superare l'impegno", percent(row["prob_exceed"])))
     return figures
 
 
@@ -316,6 +323,54 @@ def scenario_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
     return out
 
 
+COMMITMENT_NOTES = {
+    "impegno": "impegno di spesa indicato (--impegno)",
+    "voci_collegate": "somma delle voci del budget{anno} collegate ai servizi tariffati",
+    "costo_pieno": "costo a fruizione piena della casistica",
+}
+
+
+def commitment_note(tables: dict[str, pd.DataFrame]) -> str:
+    """Where the Monte Carlo's commitment comes from, in words (``impegno di spesa indicato``)."""
+    summary = _frame(tables, "montecarlo_summary")
+    row = {} if summary is None else summary.iloc[0].to_dict()
+    source = row.get("commitment_source")
+    if not isinstance(source, str) or source not in COMMITMENT_NOTES:
+        given = row.get("commitment_given")
+        source = "impegno" if given is None or bool(given) else "costo_pieno"
+    years = known_years(tables)
+    return COMMITMENT_NOTES[source].format(anno=f" {years.budget_year}" if years else "")
+
+
+def unlinked_services(tables: dict[str, pd.DataFrame]) -> pd.Series:
+    """Baseline cost of the caseload's items that no budget line is linked to, by service."""
+    link, costs = _frame(tables, "budget_link"), _frame(tables, "costs_monthly")
+    if link is None or costs is None:
+        return pd.Series(dtype="float64")
+    linked = {c.strip() for codes in link["item_code"] for c in str(codes).split(";")}
+    base = costs[(costs["scenario"] == BASELINE) & ~costs["item"].isin(linked)]
+    return base.groupby("service")["gross_eur"].sum().sort_values(ascending=False)
+
+
+def commitment_sentence(tables: dict[str, pd.DataFrame]) -> str:
+    """The commitment, where it comes from and what it leaves out."""
+    row = required(tables, "montecarlo_summary", "simulazione Monte Carlo").iloc[0]
+    text = f"Impegno di spesa confrontato: {eur(row['commitment_eur'])}, {commitment_note(tables)}."
+    source = row.get("commitment_source")
+    if source == "voci_collegate":
+        left = unlinked_services(tables)
+        if not left.empty:
+            parts = ", ".join(f"{s} ({eur(v)})" for s, v in left.items())
+            text += f" Servizi della casistica senza voce di budget collegata: {parts}."
+        text += " Per un altro importo: cscplan build --impegno."
+    elif source == "costo_pieno":
+        text += (
+            " È il costo a fruizione piena: non può essere superato per costruzione. Per la "
+            "probabilità reale indicare l'impegno deliberato (cscplan build --impegno)."
+        )
+    return text
+
+
 def _uncertainty_sentences(tables: dict[str, pd.DataFrame]) -> list[str]:
     out: list[str] = []
     summary = _frame(tables, "montecarlo_summary")
@@ -327,28 +382,37 @@ def _uncertainty_sentences(tables: dict[str, pd.DataFrame]) -> list[str]:
             f"di {eur(row['commitment_eur'])}; probabilità di superarlo: "
             f"{percent(row['prob_exceed'])}."
         )
-        if not bool(row.get("commitment_given", True)):
-            text += (
-                " L'impegno qui è quello predefinito, cioè il costo a fruizione piena: non può "
-                "essere superato per costruzione. Per la probabilità reale indicare l'impegno "
-                "deliberato (cscplan build --impegno)."
-            )
         if str(row.get("alert_month", "")).strip():
             text += (
                 f" Sul percorso mediano la soglia di allerta ({percent(alert_share(tables), 0)} "
                 f"dell'impegno) si raggiunge a {month_name(row['alert_month'])}."
             )
         out.append(text)
+        out.append(commitment_sentence(tables))
+    out.extend(sensitivity_sentences(tables))
+    return out
+
+
+def sensitivity_sentences(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """The widest lever on the total and, per parameter, its effect on what the comuni pay."""
     sens = _frame(tables, "sensitivity")
-    if sens is not None:
-        width = (sens["high_eur"] - sens["low_eur"]).abs()
-        top = sens.loc[width.idxmax()]
-        name = top["label"] if "label" in sens.columns else top["parameter"]
-        out.append(
-            f"Il parametro che sposta di più il costo annuo è «{name}»: "
-            f"da {signed_eur(top['low_eur'] - top['baseline_eur'])} a "
-            f"{signed_eur(top['high_eur'] - top['baseline_eur'])}."
-        )
+    if sens is None:
+        return []
+    width = (sens["high_eur"] - sens["low_eur"]).abs()
+    top = sens.loc[width.idxmax()]
+    name = top["label"] if "label" in sens.columns else top["parameter"]
+    out = [
+        f"Il parametro che sposta di più il costo annuo è «{name}»: "
+        f"da {signed_eur(top['low_eur'] - top['baseline_eur'])} a "
+        f"{signed_eur(top['high_eur'] - top['baseline_eur'])}."
+    ]
+    if {"comune_delta_high_eur", "high_label"} <= set(sens.columns):
+        parts = [
+            f"{row.label} «{row.high_label}» {signed_eur(row.comune_delta_high_eur)}"
+            for row in sens.itertuples()
+            if abs(row.comune_delta_high_eur) > TOLERANCE
+        ]
+        out.append("Effetto sulla spesa dei comuni del valore alto: " + "; ".join(parts) + ".")
     return out
 
 

@@ -40,10 +40,14 @@ PALETTE = (
     "#9c3d6b",
     "#3d5a6b",
 )
-GROUP_PALETTE = ("#1f5f8b", "#3a9d5d", "#7a5ba6", "#e07b39", "#8c6d3f", "#6f7b87", "#b0b0b0")
+# funding groups (comunali, fondi nazionali, regionali, ATS, avanzo, altri, non mappate): darker
+# tones than the objectives', so that a Sankey never shows a group and an objective alike
+GROUP_PALETTE = ("#0d3b66", "#5f0f40", "#0f7173", "#c9731e", "#6b5e4a", "#4a4e69", "#b0b0b0")
 SEVERITY_COLORS = {"error": "#c0392b", "warning": "#e0a526", "info": "#5b9bd5"}
 INCREASE_COLOR, DECREASE_COLOR, TOTAL_COLOR = "#3a9d5d", "#b8404a", "#1f5f8b"
 PAYER_COLUMNS = {"comune_eur": "Comuni", "district_eur": "Distretto (fondo unico)"}
+PAYER_COLORS = {"comune_eur": GROUP_PALETTE[0], "district_eur": "#e0a526"}
+REST_COLOR = "#b0b0b0"
 PAYER_LABELS = {COMUNE: "Comuni", DISTRICT: "Distretto (fondo unico)"}
 MONTHS = ("gen", "feb", "mar", "apr", "mag", "giu", "lug", "ago", "set", "ott", "nov", "dic")
 SEVERITIES = SEVERITY_LABELS
@@ -59,6 +63,11 @@ def group_color(group: str) -> str:
     order = [*FUNDING_GROUPS, UNMAPPED_GROUP]
     index = order.index(group) if group in order else len(order) - 1
     return GROUP_PALETTE[index % len(GROUP_PALETTE)]
+
+
+def payer_color(column: str) -> str:
+    """The colour of a payer (``comune_eur``: the comuni, the same as the comunali funds)."""
+    return PAYER_COLORS.get(column, REST_COLOR)
 
 
 def series_color(index: int) -> str:

@@ -111,6 +111,12 @@ def plan_amounts(link: pd.DataFrame, budget_lines: pd.DataFrame) -> pd.Series:
     return linked_cells(link, budget_lines)["plan_amount"]
 
 
+def linked_amount(link: pd.DataFrame, budget_lines: pd.DataFrame) -> float:
+    """The plan amounts of every linked budget line, summed: what the plan commits to the tariff
+    services (the Monte Carlo's default commitment)."""
+    return float(plan_amounts(link, budget_lines).sum()) if len(link) else 0.0
+
+
 def budget_link_table(
     link: pd.DataFrame, costs_monthly: pd.DataFrame, schedule: Any, budget_lines: pd.DataFrame
 ) -> pd.DataFrame:

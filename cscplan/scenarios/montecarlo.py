@@ -18,8 +18,10 @@ per draw for the few plan-months that carry it. Draws come from ``numpy.random.d
 the same seed gives identical figures.
 
 **Outputs.** P10/P50/P90 of the annual cost per service and payer (comune / distretto); the
-probability that the annual gross exceeds the committed budget (by default the baseline cost at
-full delivery, which uptake ≤ 1 can never exceed: pass ``commitment`` to test a smaller budget);
+probability that the annual gross exceeds the committed budget (``commitment``: the build passes
+the *impegno* given with ``--impegno``, else the plan amounts of the budget lines linked to the
+tariff services; ``commitment_source`` says which. Without either it is the baseline cost at full
+delivery, which uptake ≤ 1 can never exceed);
 and the month in which the median cumulative spend reaches 80 % of the commitment — the
 guidelines' quarterly-monitoring alert threshold.
 """
@@ -42,6 +44,9 @@ QUANTILES = {"p10_eur": 0.10, "p50_eur": 0.50, "p90_eur": 0.90}
 TOTAL = "TOTALE"
 DEFAULT_COMMON = 100.0  # concentration of the district-wide mean uptake (None = independent)
 CHUNK = 100  # draws per block: bounds memory (block × plans floats)
+# where the commitment comes from (``commitment_source`` of montecarlo_summary)
+GIVEN, LINKED, FULL_COST = "impegno", "voci_collegate", "costo_pieno"
+COMMITMENT_SOURCES = (GIVEN, LINKED, FULL_COST)
 
 
 @dataclass(frozen=True)
@@ -224,9 +229,22 @@ def path_table(sim: Simulation, commitment: float | None = None) -> pd.DataFrame
     return table
 
 
-def summary_table(sim: Simulation, commitment: float | None = None) -> pd.DataFrame:
-    """One row: the run's settings, the commitment, P(exceed) and the 80 % alert month."""
+def choose_commitment(given: float | None, linked: float | None) -> tuple[float | None, str]:
+    """The commitment to test and where it comes from: ``--impegno`` first, then the linked
+    budget lines' amounts, else None (the full-delivery cost, see :func:`summary_table`)."""
+    if given is not None:
+        return float(given), GIVEN
+    if linked is not None and linked > 0:
+        return float(linked), LINKED
+    return None, FULL_COST
+
+
+def summary_table(
+    sim: Simulation, commitment: float | None = None, source: str | None = None
+) -> pd.DataFrame:
+    """One row: the run's settings, the commitment (and its source), P(exceed), alert month."""
     given = commitment is not None
+    source = source or (GIVEN if given else FULL_COST)
     commitment = _commitment(sim, commitment)
     total = sim.gross.sum(axis=1)
     median_path = np.quantile(np.cumsum(sim.monthly, axis=1), 0.5, axis=0)
@@ -242,7 +260,8 @@ def summary_table(sim: Simulation, commitment: float | None = None) -> pd.DataFr
                 "common_concentration": np.nan if sim.common is None else sim.common,
                 "uptake_mean": a / (a + b),
                 "commitment_eur": round(commitment, 2),
-                "commitment_given": given,
+                "commitment_given": source == GIVEN,
+                "commitment_source": source,
                 "p10_eur": round(float(np.quantile(total, 0.1)), 2),
                 "p50_eur": round(float(np.quantile(total, 0.5)), 2),
                 "p90_eur": round(float(np.quantile(total, 0.9)), 2),
@@ -269,6 +288,7 @@ def montecarlo_tables(
     commitment: float | None = None,
     beta: tuple[float, float] = DEFAULT_BETA,
     common: float | None = DEFAULT_COMMON,
+    commitment_source: str | None = None,
 ) -> dict[str, pd.DataFrame]:
     """``montecarlo_quantiles``, ``montecarlo_path`` and ``montecarlo_summary`` tables."""
     sim = simulate(
@@ -277,7 +297,7 @@ def montecarlo_tables(
     return {
         "montecarlo_quantiles": quantile_table(sim),
         "montecarlo_path": path_table(sim, commitment),
-        "montecarlo_summary": summary_table(sim, commitment),
+        "montecarlo_summary": summary_table(sim, commitment, commitment_source),
     }
 
 
@@ -296,18 +316,34 @@ def sensitivity_reforms(schedule: Any, mix_shift: dict | None = MIX_SHIFT) -> li
     def volumes(factor: float) -> dict:
         return dict.fromkeys(services, factor)
 
+    vat = float(schedule.parameters["vat_rate"])
     rows = [
-        ("tariffe", "Tariffe ±5%", {"tariff_changes": tariffs(-5)}, {"tariff_changes": tariffs(5)}),
-        ("iva", "IVA dal 5% al 10%", {}, {"vat_rate": 0.10}),
+        (
+            "tariffe",
+            "Tariffe ±5%",
+            ("−5%", "+5%"),
+            {"tariff_changes": tariffs(-5)},
+            {"tariff_changes": tariffs(5)},
+        ),
+        (
+            "iva",
+            f"IVA dal {percent_text(vat)} al 10%",
+            (percent_text(vat), "10%"),
+            {},
+            {"vat_rate": 0.10},
+        ),
         (
             "volumi",
             "Volumi ±10%",
+            ("−10%", "+10%"),
             {"volume_multipliers": volumes(0.9)},
             {"volume_multipliers": volumes(1.1)},
         ),
+        # low = the baseline (abatement on), high = off: the total does not move, the payer does
         (
             "abbattimento",
-            "Abbattimento distrettuale sì/no",
+            "Abbattimento distrettuale",
+            ("sì", "no"),
             {},
             {"flags": {"district_abatement": False}},
         ),
@@ -315,14 +351,27 @@ def sensitivity_reforms(schedule: Any, mix_shift: dict | None = MIX_SHIFT) -> li
     codes = set(schedule.items["code"])
     if mix_shift and {mix_shift["from_item"], mix_shift["to_item"]} <= codes:
         back = mix_shift | {"from_item": mix_shift["to_item"], "to_item": mix_shift["from_item"]}
-        label = (
-            f"Mix operatori {mix_shift['from_item']}↔{mix_shift['to_item']} "
-            f"{round(mix_shift['share'] * 100)}%"
+        share = f"{round(mix_shift['share'] * 100)}%"
+        label = f"Mix operatori {mix_shift['from_item']}↔{mix_shift['to_item']} {share}"
+        sides = tuple(
+            f"{_code(m['from_item'], m['service'])}→{_code(m['to_item'], m['service'])}"
+            for m in (back, mix_shift)
         )
-        rows.append(("mix", label, {"operator_mix": [back]}, {"operator_mix": [mix_shift]}))
+        rows.append(("mix", label, sides, {"operator_mix": [back]}, {"operator_mix": [mix_shift]}))
     return [
-        {"parameter": p, "label": label, "low": low, "high": high} for p, label, low, high in rows
+        {"parameter": p, "label": label, "sides": sides, "low": low, "high": high}
+        for p, label, sides, low, high in rows
     ]
+
+
+def _code(item: str, service: str) -> str:
+    """``SAAP_D2`` → ``D2`` within its service (the side labels stay short)."""
+    return item.removeprefix(f"{service}_")
+
+
+def percent_text(share: float) -> str:
+    """``0.05`` → ``'5%'`` (whole percents, as the sensitivity labels read)."""
+    return f"{share * 100:g}%".replace(".", ",")
 
 
 def parameter_sensitivity(
@@ -335,7 +384,10 @@ def parameter_sensitivity(
 ) -> pd.DataFrame:
     """Tornado data: annual gross and comune cost at the low/high value of each parameter.
 
-    All variants are costed in one engine call (scenarios stacked as runs).
+    All variants are costed in one engine call (scenarios stacked as runs). ``low_label`` and
+    ``high_label`` say what each side is (``−5%``/``+5%``, ``sì``/``no``): for the district
+    abatement the low side is the baseline itself, so its effect on the total is zero and the
+    whole effect is on who pays (``comune_delta_high_eur``).
     """
     specs = sensitivity_reforms(schedule, mix_shift)
     runs = [CostRun(BASELINE, caseload, schedule)]
@@ -365,6 +417,8 @@ def parameter_sensitivity(
             {
                 "parameter": spec["parameter"],
                 "label": spec["label"],
+                "low_label": spec["sides"][0],
+                "high_label": spec["sides"][1],
                 "baseline_eur": gross[0],
                 "low_eur": gross[low],
                 "high_eur": gross[high],
