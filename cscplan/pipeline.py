@@ -50,6 +50,7 @@ class BuildInputs:
     benchmark_map: Path = paths.BENCHMARK_MAP
     budget_link: Path = paths.BUDGET_LINK
     comuni: Path = paths.COMUNI
+    payers: Path = paths.PAYERS
     localisation_weights: Path = paths.LOCALISATION_WEIGHTS
     seed: int = 2023
     draws: int = 1000
@@ -76,6 +77,7 @@ class BuildInputs:
             ("mappa_benchmark", self.benchmark_map),
             ("collegamento_budget", self.budget_link),
             ("comuni", self.comuni),
+            ("pagatori", self.payers),
             ("pesi_localizzazione", self.localisation_weights),
         ]
         return named + [("scenario", path) for path in self.scenarios]
@@ -108,6 +110,7 @@ class LoadedInputs:
     budget_link: pd.DataFrame
     localisation_weights: dict
     files: list[dict]
+    payers: pd.DataFrame | None = None
 
 
 @dataclass
@@ -131,6 +134,7 @@ def load_inputs(inputs: BuildInputs) -> LoadedInputs:
     from cscplan.scenarios.benchmarks import load_benchmark_map
     from cscplan.scenarios.budget_link import load_budget_link
     from cscplan.scenarios.caseload import district_comuni, load_caseload
+    from cscplan.scenarios.payers import load_payers
     from cscplan.sources.piano_programma import load_plan
     from cscplan.sources.service_maps import load_service_maps
     from cscplan.tariffs.schedule import load_schedule
@@ -151,6 +155,7 @@ def load_inputs(inputs: BuildInputs) -> LoadedInputs:
         budget_link=load_budget_link(inputs.budget_link, plan.years),
         localisation_weights=load_weights(inputs.localisation_weights),
         files=input_files(inputs),
+        payers=load_payers(inputs.payers),
     )
 
 
@@ -232,7 +237,7 @@ def cost_stage(
     scales CDD to Cremona's size and the caseload has no CDD plan) is skipped, with a note
     appended to ``notes``; a scenario the user named is always applied or refused.
     """
-    from cscplan.scenarios import budget_link, compare, montecarlo
+    from cscplan.scenarios import budget_link, compare, montecarlo, payers
     from cscplan.scenarios.api import CostContext, cost
     from cscplan.scenarios.benchmarks import benchmark_volume_multipliers
 
@@ -269,6 +274,11 @@ def cost_stage(
     out["budget_link"] = budget_link.budget_link_table(
         loaded.budget_link, monthly, schedule, tables["budget_lines"]
     )
+    if loaded.payers is not None:
+        out["payers"] = payers.payers_table(loaded.payers, loaded.funding_map, loaded.plan.years)
+        out["payer_funding"] = payers.payer_funding_table(
+            out["payers"], monthly, loaded.budget_link, tables["budget_lines"]
+        )
     out["caseload"] = caseload
     return out
 
@@ -297,10 +307,15 @@ def applicable_reforms(reforms, caseload, context, notes: list[str] | None) -> l
 
 def scenario_table(reforms, schedule) -> pd.DataFrame:
     """Name, Italian label and source file of the baseline and of each scenario."""
-    label = f"{BASELINE_LABEL} (tariffe {schedule.parameters['year']})"
+    label = f"{BASELINE_LABEL} (tariffe {tariffs_label(schedule.period)})"
     rows = [(BASELINE, label, "")]
     rows += [(r.name, r.label or r.name, _relative(Path(r.source))) for r in reforms]
     return pd.DataFrame(rows, columns=["scenario", "label", "source"])
+
+
+def tariffs_label(period) -> str:
+    """``2023`` for a calendar year, else the period's Italian label."""
+    return str(period.start.year) if period.is_calendar_year else period.label
 
 
 def compute_build(inputs: BuildInputs) -> BuildResult:

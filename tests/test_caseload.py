@@ -39,7 +39,7 @@ def _error(path: Path, schedule) -> InputError:
         ("caseload_missing_column.csv", 1, "end", "le colonne", "colonne presenti"),
         ("caseload_unknown_item.csv", 3, "item", "codice del tariffario", "SAAP_D3"),
         ("caseload_end_before_start.csv", 4, "end", "non precedente all'inizio", "2023-04-30"),
-        ("caseload_outside_schedule.csv", 3, "start", "01/01/2023–31/12/2023", "2022-09-01"),
+        ("caseload_outside_schedule.csv", 3, "start", "01/01/2023–31/12/2024", "2022-09-01"),
         ("caseload_negative_qty.csv", 3, "qty_per_week", "non negativo", "-4"),
         ("caseload_text_qty.csv", 3, "qty_per_week", "un numero", "quattro"),
         ("caseload_duplicate_overlap.csv", 4, "start", "senza date sovrapposte", "riga 2"),
