@@ -200,7 +200,7 @@ def test_default_commitment_is_the_linked_budget_lines(built):
     assert sens.loc["abbattimento", "comune_delta_high_eur"] == pytest.approx(785_938.69)
     assert sens.loc["abbattimento", "delta_high_eur"] == 0.0
     html = (built / "report.html").read_text(encoding="utf-8")
-    assert "Abbattimento distrettuale «no» +781.161,97 €" in html  # the narrative
+    assert "Abbattimento distrettuale «no» +785.938,69 €" in html  # the narrative
 
 
 def test_report_has_budget_link_and_funding_balance(built):

@@ -108,9 +108,9 @@ def _frame(**overrides) -> pd.DataFrame:
         ({"item": "AFFIDO_FULL"}, "qty_per_week", "nessuna quantità"),
         ({"item": "CSE_FULL", "qty_per_week": "9"}, "qty_per_week", "7 giorni"),
         ({"uplift": "forse"}, "uplift", "vero/falso"),
-        ({"uplift": "1"}, "uplift", "affido"),
+        ({"uplift": "1"}, "uplift", "AFFIDO_FULL"),
         ({"placed_minor": "1"}, "placed_minor", "SIP"),
-        ({"second_comune": "Dovera"}, "second_comune", "ADM o SIP"),
+        ({"second_comune": "Dovera"}, "second_comune", "(ADM, SIP)"),
         ({"item": "ADM", "second_comune": "Crema"}, "second_comune", "diverso"),
         ({"item": "ISD_P2", "qty_per_week": "", "end": "2023-06-14"}, "end", "3–6 settimane"),
         ({"item": "ISD_P2", "qty_per_week": "", "end": "2023-07-31"}, "end", "3–6 settimane"),
@@ -246,8 +246,9 @@ def _independent_gross(plan, schedule) -> float:
     if items.at[plan.item, "group_pricing"]:
         size = 1 if pd.isna(plan.group_size) else int(plan.group_size)
         rates = rates[rates["group_size"] == size]
-    factor = (1 + schedule.parameters["vat_rate"]) if vat == "added" else 1.0
-    factor *= (1 + schedule.parameters["uplift"]) if plan.uplift else 1.0
+    day = schedule.period.start
+    factor = (1 + schedule.value("vat_rate", day)) if vat == "added" else 1.0
+    factor *= (1 + schedule.value("uplift", day)) if plan.uplift else 1.0
     total = 0.0
     for rate in rates.itertuples():
         lo, hi = max(rate.valid_from, plan.start), min(rate.valid_to, plan.end)

@@ -337,7 +337,7 @@ def _check_changed(rates: pd.DataFrame, reform: Reform, change: TariffChange) ->
     bad = rates[(rates["rate"] < 0) | (rates["rate"] < district)]
     if bad.empty:
         return
-    row = bad.iloc[0]
+    row = bad.sort_values("valid_from", kind="stable").iloc[0]
     part = f" (quota distrettuale {eur(row['district_rate'])})" if row["district_rate"] > 0 else ""
     raise reform.error(
         f"{change.key}.absolute",

@@ -292,7 +292,7 @@ def parse_schedule(data: Any, source: str, lines: dict | None = None) -> TariffS
     parameters = _parameters(spec["parameters"], start, where)
     items, rates, values = [], [], []
     for i, raw in enumerate(spec["items"]):
-        item, item_rates = _item(raw, f"items[{i}]", lists, where)
+        item, item_rates = _item(raw, f"items[{i}]", lists, where, parameters, start)
         items.append(item)
         rates.extend(item_rates)
         values.extend(item_value_rows(raw, f"items[{i}]"))
@@ -487,7 +487,9 @@ def share_value(timelines: dict, row: dict, day: dt.date) -> float:
 # --- items --------------------------------------------------------------------------------------
 
 
-def _item(raw: dict, key: str, lists: dict, where: Where) -> tuple[dict, list[dict]]:
+def _item(
+    raw: dict, key: str, lists: dict, where: Where, parameters: dict, start: dt.date
+) -> tuple[dict, list[dict]]:
     code = raw["code"]
     periods, base = raw["periods"], f"{key}.periods"
     if isinstance(periods, str):
@@ -518,7 +520,7 @@ def _item(raw: dict, key: str, lists: dict, where: Where) -> tuple[dict, list[di
     item |= {name: raw[name] for name in ("abatement", "abatement_capped", "uplift_allowed")}
     item |= {
         "payer": raw["payer"],
-        "district_share": _district_share(raw, rates),
+        "district_share": _district_share(raw, rates, parameters, start),
         "second_comune_allowed": raw["second_comune_share"] is not None,
         "placed_minor_allowed": raw["placed_minor_district_share"] is not None,
         "qty_required": raw["unit"] in QTY_UNITS,
@@ -552,17 +554,22 @@ def _group_sizes(item: dict, period: dict, key: str, where: Where) -> list[int |
     return [None] if sizes is None else sizes
 
 
-def _district_share(raw: dict, rates: list[dict]) -> float:
-    """For the items table: the district's share written in the item (a number; a parameter
-    counts as shown in ``item_values``), else the first period's ``district_rate`` as a
-    fraction of its rate, else 0."""
+def _district_share(raw: dict, rates: list[dict], parameters: dict, start: dt.date) -> float:
+    """For the items table: the district's share the item names (a number, or a parameter's
+    value on the timeline's first day), else the first period's ``district_rate`` as a fraction
+    of its rate, else 0."""
+
+    def value_of(value) -> float:
+        if isinstance(value, str):
+            return float(parameters[value].at(start)) if value in parameters else 0.0
+        return value
+
     for name, complement in (("district_share", False), ("comune_share", True)):
-        value = raw[name]
-        if value is not None and not isinstance(value, str):
-            return 1 - value if complement else value
+        if raw[name] is not None:
+            return 1 - value_of(raw[name]) if complement else value_of(raw[name])
     share = (raw["shares"] or {}).get(DISTRICT)
-    if share is not None and not isinstance(share, str):
-        return share
+    if share is not None:
+        return value_of(share)
     first = rates[0]
     if pd.notna(first["district_rate"]) and first["rate"] > 0:
         return first["district_rate"] / first["rate"]
@@ -620,13 +627,13 @@ def _check_unique_codes(items: list[dict], where: Where) -> None:
 def _check_coverage(
     rates: list[dict], first: dt.date, validity: dict | None, where: Where
 ) -> dt.date:
-    """Per (code, group_size), periods run from ``first`` without overlap or gap, ending within
-    the validity (without one: all on the same day). Returns the last day every item has."""
+    """Per (code, group_size), periods run from ``first`` without overlap or gap, all to the same
+    last dated day (the validity then continues them). Returns that day."""
     groups: dict[tuple, list[dict]] = {}
     for row in rates:
         groups.setdefault((row["code"], row["group_size"]), []).append(row)
     last_allowed = validity["to"] if validity else max(r["valid_to"] for r in rates)
-    ends = []
+    dated_end = min(max(r["valid_to"] for r in rates), last_allowed)
     for (code, size), rows in groups.items():
         label = code if size is None else f"{code} (gruppo di {size})"
         expected, previous = first, None
@@ -653,14 +660,14 @@ def _check_coverage(
                     f"{it_date(start - dt.timedelta(days=1))}",
                 )
             expected, previous = end + dt.timedelta(days=1), row
-        if validity is None and expected <= last_allowed:
+        if expected <= dated_end:
             where.fail(
                 f"{previous['_key']}.to",
-                f"periodi contigui fino al {it_date(last_allowed)} per {label}",
-                f"nessuna tariffa dal {it_date(expected)} al {it_date(last_allowed)}",
+                f"periodi contigui fino al {it_date(dated_end)} per {label} (l'ultimo giorno "
+                "datato del tariffario, per ogni voce)",
+                f"nessuna tariffa dal {it_date(expected)} al {it_date(dated_end)}",
             )
-        ends.append(expected - dt.timedelta(days=1))
-    return min(ends)
+    return dated_end
 
 
 def _common_end(rates: list[dict]) -> dt.date:
