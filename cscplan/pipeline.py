@@ -23,7 +23,8 @@ from cscplan import __version__, paths
 from cscplan.errors import InputError
 from cscplan.io import csv_bytes, write_bytes
 from cscplan.outfolder import OutputFolder, os_error
-from cscplan.vocabulary import BASELINE, BASELINE_LABEL, SEVERITY_PLURALS
+from cscplan.periods import Period
+from cscplan.vocabulary import BASELINE, BASELINE_LABEL, PAYER_COLUMNS, SEVERITY_PLURALS
 
 METADATA_NAME = "run_metadata.json"
 MAX_SEED = 2**32 - 1
@@ -547,20 +548,45 @@ def run_cost(
     year: int | None = None,
     out: Path = paths.DEFAULT_OUT,
     tariffs: Path = paths.TARIFFS,
+    *,
+    period=None,
+    period_key: str = "--year",
 ) -> str:
-    """Cost a caseload (baseline + scenarios) and write costs_monthly.csv and costs_summary.csv."""
+    """Cost a caseload (baseline + scenarios) over ``period`` (or the calendar ``year``; default
+    the days the tariffs date) and write costs_monthly.csv, costs_summary.csv and the deltas."""
     from cscplan.fmt import eur
     from cscplan.scenarios import compare
-    from cscplan.scenarios.api import cost
+    from cscplan.scenarios.api import baseline_schedule, bundled_context, cost, load_reforms
 
-    monthly = cost(caseload, scenarios=list(scenarios), year=year, tariffs=tariffs)
+    context = bundled_context(tariffs=tariffs, with_maps=False)
+    reforms = load_reforms(list(scenarios))
+    schedule, note = baseline_schedule(context.schedule, reforms, period, year, period_key)
+    monthly = cost(
+        caseload,
+        scenarios=reforms,
+        year=year,
+        period=period,
+        context=context,
+        period_key=period_key,
+    )
     summary = compare.summarise(monthly)
     tables = {"costs_monthly": monthly, "costs_summary": summary}
     tables.update(compare.compare_scenarios(monthly))
     write_result(BuildResult(tables=tables), Path(out), {"command": "cost"})
+    costed = period or (Period.calendar_year(year) if year else schedule.period)
     totals = summary.groupby("scenario", sort=False)["gross_eur"].sum()
     rows = [f"  {name}: {eur(value)}" for name, value in totals.items()]
-    return "Costo annuo lordo per scenario:\n" + "\n".join(rows)
+    payers = summary[summary["scenario"] == BASELINE][list(PAYER_COLUMNS.values())].sum()
+    paid = [
+        f"{payer} {eur(payers[column])}"
+        for payer, column in PAYER_COLUMNS.items()
+        if payers[column]
+    ]
+    lines = [f"Costo lordo per scenario ({costed.label}):", *rows]
+    lines.append("Scenario base per pagatore: " + ", ".join(paid) if paid else "")
+    if note:
+        lines.append(f"Nota: {note}.")
+    return "\n".join(line for line in lines if line)
 
 
 def run_report(

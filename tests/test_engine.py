@@ -385,7 +385,9 @@ def test_pro_rata_never_exceeds_the_full_month(month, a, b, uplift, abatement, p
 
     def cost(start: int, end: int) -> pd.Series:
         plan = {"item": "AFFIDO", "start": f"{label}-{start:02d}", "end": f"{label}-{end:02d}"}
-        frame = rows([plan | {"uplift": uplift}], district_abatement=abatement, cap_pro_rata=pro_rata)
+        frame = rows(
+            [plan | {"uplift": uplift}], district_abatement=abatement, cap_pro_rata=pro_rata
+        )
         return month_row(frame, label)
 
     part, full = cost(first, last), cost(1, dim)

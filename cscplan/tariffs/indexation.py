@@ -111,6 +111,7 @@ def indexed_rates(
     timeline_end: dt.date,
     source: str,
     key: str = "indicizzazione",
+    row: int | None = None,
 ) -> pd.DataFrame:
     """``rates`` (one timeline per item and group size, ending on ``timeline_end``) with the
     steps applied: the last rates continued without end from the first step past the timeline,
@@ -127,6 +128,7 @@ def indexed_rates(
             "un'indicizzazione dal giorno dopo la fine delle tariffe "
             f"({it_date(timeline_end + dt.timedelta(days=1))}), senza periodi scoperti",
             f"{beyond[0].text}",
+            row=row,
             key=key,
         )
     if beyond:

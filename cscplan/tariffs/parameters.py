@@ -36,7 +36,6 @@ from cscplan.yamlspec import (
     Where,
     it_date,
     optional,
-    show,
 )
 
 LINE = Integer(minimum=1)
@@ -51,7 +50,7 @@ class MonthStart(Spec):
     def read(self, value, path, where):
         day = Date().read(value, path, where)
         if day.day != 1:
-            where.fail(path, self.expected, show(value))
+            where.fail(path, self.expected, day.isoformat())
         return day
 
 

@@ -307,7 +307,8 @@ def parse_schedule(data: Any, source: str, lines: dict | None = None) -> TariffS
     frame = _rates_frame(rates)
     if validity:
         frame = _continued(frame, validity, source)
-    frame = indexed_rates(frame, spec["indicizzazione"] or (), end, source)
+    row = where.row("indicizzazione")
+    frame = indexed_rates(frame, spec["indicizzazione"] or (), end, source, row=row)
     steps = spec["indicizzazione"] or ()
     if any(step.start > end for step in steps):
         end = OPEN_END
