@@ -558,8 +558,9 @@ def run_cost(
     from cscplan.scenarios import compare
     from cscplan.scenarios.api import baseline_schedule, bundled_context, cost, load_reforms
 
-    context = bundled_context(tariffs=tariffs, with_maps=False)
     reforms = load_reforms(list(scenarios))
+    maps = any(reform.volumes_from for reform in reforms)
+    context = bundled_context(tariffs=tariffs, with_maps=maps)
     schedule, note = baseline_schedule(context.schedule, reforms, period, year, period_key)
     monthly = cost(
         caseload,

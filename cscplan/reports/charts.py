@@ -24,9 +24,9 @@ from plotly.subplots import make_subplots
 from cscplan.fmt import eur, number, percent, signed_eur
 from cscplan.reports.narrative import commitment_note, month_name
 from cscplan.reports.presentation import (
+    ALWAYS_SHOWN,
     DECREASE_COLOR,
     INCREASE_COLOR,
-    PAYER_COLUMNS,
     REST_COLOR,
     TOTAL_COLOR,
     MissingData,
@@ -39,6 +39,7 @@ from cscplan.reports.presentation import (
     objective_color,
     objective_titles,
     payer_color,
+    payer_columns,
     plan_years,
     scenario_label,
     scenario_order,
@@ -565,14 +566,16 @@ def scenario_by_service(tables: dict[str, pd.DataFrame]) -> go.Figure:
 
 
 def scenario_by_payer(tables: dict[str, pd.DataFrame]) -> go.Figure:
-    """Horizontal stacked bars per scenario: what the comuni pay and what the district pays."""
+    """Horizontal stacked bars per scenario: what the comuni, the district and each other payer
+    pay (those with an amount)."""
     summary = _table(tables, "costs_summary")
-    totals = summary.groupby("scenario")[list(PAYER_COLUMNS)].sum()
+    payers = payer_columns(tables, summary)
+    totals = summary.groupby("scenario")[list(payers)].sum()
     order = scenario_order(totals.index)
     totals = totals.reindex(order)
     y = [chart_text(scenario_label(s, tables), 40) for s in order]
     fig = go.Figure()
-    for column, label in PAYER_COLUMNS.items():
+    for column, label in payers.items():
         values = totals[column]
         fig.add_trace(
             go.Bar(
@@ -599,10 +602,12 @@ def scenario_by_payer(tables: dict[str, pd.DataFrame]) -> go.Figure:
             font={"size": 12},
         )
     first = order[0]
-    comuni, district = (float(totals.loc[first, c]) for c in PAYER_COLUMNS)
+    comuni, district = (float(totals.loc[first, c]) for c in ALWAYS_SHOWN)
+    others = float(grand[first]) - comuni - district
     title = (
         f"{chart_text(scenario_label(first, tables))}: i comuni pagano "
-        f"{the_percent(comuni / (comuni + district))} ({eur(comuni)}), il distretto {eur(district)}"
+        f"{the_percent(comuni / float(grand[first]))} ({eur(comuni)}), il distretto {eur(district)}"
+        + (f", gli altri pagatori {eur(others)}" if abs(others) >= 0.005 else "")
     )
     subtitle = "Costo lordo annuo per pagatore in ogni scenario"
     _sized(fig, title, subtitle, len(order), 220, 60, barmode="stack")

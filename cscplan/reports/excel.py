@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from cscplan import metadata
 from cscplan.reports.presentation import (
     SEVERITY_LABELS,
     costed_period,
@@ -430,7 +431,7 @@ def findings_sheet(ws: Worksheet, tables: dict[str, pd.DataFrame]) -> Block | No
     return block
 
 
-SCENARIO_COLUMNS = ["scenario", "service", "gross_eur", "comune_eur", "district_eur"]
+SCENARIO_COLUMNS = list(metadata.dtypes("costs_summary"))
 BASELINE_GROSS = "Costo nello scenario base (€)"
 BASELINE_DELTA = "Differenza sullo scenario base (€)"
 
@@ -451,7 +452,7 @@ def scenarios_sheet(ws: Worksheet, tables: dict[str, pd.DataFrame]) -> Block | N
     block = write_table(ws, frame, money=money)
     _baseline_formulas(block, labels)
     scenarios = {s: scenario_label(s, tables) for s in dict.fromkeys(summary["scenario"])}
-    _scenario_totals(block, labels["scenario"], scenarios, list(money[:3]))
+    _scenario_totals(block, labels["scenario"], scenarios, list(money[: len(SCENARIO_COLUMNS) - 2]))
     finish_sheet(block)
     return block
 
