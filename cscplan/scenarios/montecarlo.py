@@ -115,13 +115,17 @@ def simulate_months(
     gross = np.zeros((draws, len(services)))
     payers = {payer: np.zeros((draws, len(services))) for payer in linear}
     monthly = np.zeros((draws, len(months.month_labels)))
+    names = ["gross", *linear, "monthly"]  # one product per block: plans → every total at once
+    stacked = np.hstack([per_plan[name] for name in names])
+    edges = np.cumsum([0, *(per_plan[name].shape[1] for name in names)])
     for lo in range(0, draws, CHUNK):
         uptake = draw_uptake(rng, beta, common, min(CHUNK, draws - lo), n_plans)
         block = slice(lo, lo + len(uptake))
-        gross[block] = uptake @ per_plan["gross"]
-        monthly[block] = uptake @ per_plan["monthly"]
+        product = uptake @ stacked
+        parts = {name: product[:, a:b] for name, a, b in zip(names, edges, edges[1:], strict=False)}
+        gross[block], monthly[block] = parts["gross"], parts["monthly"]
         for payer in linear:
-            payers[payer][block] = uptake @ per_plan[payer]
+            payers[payer][block] = parts[payer]
         moved = _abatement(months, abat, uptake, service_of_plan, len(services))
         payers[DISTRICT][block] += moved
         payers[COMUNE][block] -= moved

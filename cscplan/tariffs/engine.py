@@ -50,6 +50,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -180,18 +181,36 @@ def rate_table(runs: Sequence[CostRun], period: Period) -> tuple[RateTable, seg.
 
 
 def _run_rates(run: CostRun, index: int) -> pd.DataFrame:
-    rates, items = run.schedule.rates, run.schedule.items
-    group = rates["group_size"].astype("Int64").fillna(-1).to_numpy(int)
-    fud = rates["fud_contribution"].to_numpy(float) if "fud_contribution" in rates else 0.0
+    rows = _cached(run.schedule, "rates", _rate_rows)
     return pd.DataFrame(
-        {
-            "key": rate_key(index, pd.Index(items["code"]).get_indexer(rates["code"]), group),
-            "first": seg.day_numbers(rates["valid_from"]),
-            "last": seg.day_numbers(rates["valid_to"]),
-            "rate": rates["rate"].to_numpy(float) + np.nan_to_num(fud),
-            "district_rate": rates["district_rate"].to_numpy(float),
-        }
+        {"key": rate_key(index, rows["item"], rows["group"])}
+        | {name: rows[name] for name in ("first", "last", "rate", "district_rate")}
     )
+
+
+def _rate_rows(schedule: Any) -> dict[str, np.ndarray]:
+    """The schedule's rate rows as arrays: item position, group, day numbers, € amounts (the
+    FUD contribution added to the rate)."""
+    rates, items = schedule.rates, schedule.items
+    fud = rates["fud_contribution"].to_numpy(float) if "fud_contribution" in rates else 0.0
+    return {
+        "item": pd.Index(items["code"]).get_indexer(rates["code"]),
+        "group": rates["group_size"].astype("Int64").fillna(-1).to_numpy(int),
+        "first": seg.day_numbers(rates["valid_from"]),
+        "last": seg.day_numbers(rates["valid_to"]),
+        "rate": rates["rate"].to_numpy(float) + np.nan_to_num(fud),
+        "district_rate": rates["district_rate"].to_numpy(float),
+    }
+
+
+def _cached(schedule: Any, name: str, build):
+    """``build(schedule)``, once per schedule (kept in ``schedule.derived`` when it has one)."""
+    store = getattr(schedule, "derived", None)
+    if store is None:
+        return build(schedule)
+    if name not in store:
+        store[name] = build(schedule)
+    return store[name]
 
 
 # --------------------------------------------------------------------------- month values
@@ -213,11 +232,22 @@ class MonthValues:
             return self.table[index, 0]
         return self.table[index, month]
 
+    def of_plans(self, index: np.ndarray, p: np.ndarray, month: np.ndarray) -> np.ndarray:
+        """The value row ``index`` (one per plan) on each (plan ``p``, ``month``) row."""
+        if self.constant:
+            return self.table[index, 0][p]
+        return self.table[index[p], month]
+
     def engine_of(self, name: str, run: np.ndarray, month: np.ndarray) -> np.ndarray:
         values = self.engine[name]
         if (values == values[:, :1]).all():
             return values[run, 0]
         return values[run, month]
+
+    def engine_per_plan(self, name: str, run: np.ndarray) -> np.ndarray | None:
+        """The engine parameter per plan when it does not change over the period, else None."""
+        values = self.engine[name]
+        return values[run, 0] if (values == values[:, :1]).all() else None
 
 
 def month_days(intervals: seg.Intervals) -> np.ndarray:
@@ -368,7 +398,8 @@ def _run_plans(run: CostRun, index: int, roles: dict[str, np.ndarray]) -> dict[s
         raise InputError(
             "casistica", "una voce del tariffario", repr(codes[row]), row=row + 2, column="item"
         )
-    attrs = {name: values[position] for name, values in _item_attributes(schedule.items).items()}
+    item_arrays = _cached(schedule, "items", lambda sched: _item_attributes(sched.items))
+    attrs = {name: values[position] for name, values in item_arrays.items()}
     n = len(caseload)
     uptake = np.ones(n) if run.uptake is None else np.asarray(run.uptake, dtype=float)
     if uptake.shape != (n,):
@@ -402,7 +433,7 @@ def _run_plans(run: CostRun, index: int, roles: dict[str, np.ndarray]) -> dict[s
         "vat_added": attrs["vat_added"],
         "abatement": attrs["abatement"] & bool(run.district_abatement),
         "capped": attrs["abatement_capped"],
-        "remainder": attrs["remainder"],
+        "remainder": attrs["remainder"].astype(np.int8),
         "second": (second != "") & attrs["second_comune_allowed"],
         "switch_months": attrs["switch_months"],
         "switch_item": attrs["switch_item"],
@@ -442,7 +473,10 @@ def build_plans(
     table, intervals = rate_table(runs, period)
     values, roles = _month_values(runs, month_days(intervals))
     parts = [_run_plans(run, i, roles[i]) for i, run in enumerate(runs)]
-    frame = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+    if len(parts) == 1:
+        frame = parts[0]
+    else:
+        frame = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
     unit, qty = frame["unit"], frame["qty"]
     _check_quantities(frame, unit, qty)
     weight = frame["weight"]
@@ -483,8 +517,13 @@ def _pieces(frame: dict, table: RateTable, intervals: seg.Intervals) -> Pieces:
         second = switching & (switch <= end)
         owner = np.repeat(np.arange(len(start)), 1 + second)
         later = np.r_[False, owner[1:] == owner[:-1]]
-        target = np.where(switching, frame["switch_item"], frame["item_position"])
-        target_key = _rate_keys(frame, table, target)
+        target_key = key.copy()
+        moving = np.flatnonzero(switching)
+        subset = {
+            name: frame[name][moving]
+            for name in ("run", "group_size", "group_pricing", "row", "item")
+        }
+        target_key[moving] = _rate_keys(subset, table, frame["switch_item"][moving])
         end = np.where(switching, np.minimum(end, switch - 1), end)[owner]
         end = np.where(later, frame["end"][owner], end)
         start = np.where(later, switch[owner], start[owner])
@@ -504,13 +543,15 @@ def _pieces(frame: dict, table: RateTable, intervals: seg.Intervals) -> Pieces:
 def _switch_days(start: np.ndarray, months: np.ndarray, switching: np.ndarray) -> np.ndarray:
     """``start`` + ``months`` calendar months (the day clamped to the month's length, as
     ``pandas.DateOffset`` does), as day numbers; far in the future where not ``switching``."""
-    day = start.astype("datetime64[D]")
+    out = np.full(len(start), np.iinfo(np.int64).max // 2, dtype=np.int64)
+    moving = np.flatnonzero(switching)
+    day = start[moving].astype("datetime64[D]")
     month = day.astype("datetime64[M]")
-    target = month + months.astype("timedelta64[M]")
+    target = month + months[moving].astype("timedelta64[M]")
     length = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(int)
     offset = np.minimum((day - month.astype("datetime64[D]")).astype(int), length - 1)
-    shifted = (target.astype("datetime64[D]") + offset).astype(np.int64)
-    return np.where(switching, shifted, np.iinfo(np.int64).max // 2)
+    out[moving] = (target.astype("datetime64[D]") + offset).astype(np.int64)
+    return out
 
 
 def _month_last_interval(intervals: seg.Intervals) -> np.ndarray:
@@ -556,21 +597,17 @@ class PlanMonths:
     abatable: np.ndarray  # abatement_share × the comune's part (0 when not eligible)
     cap: np.ndarray  # € cap of the abatement this month (0 when not eligible)
     second_share: np.ndarray  # the second comune's share of the row (0 when none)
+    remainder: np.ndarray  # code of the payer paying the rest (PAYER_CODE), per row
     period: Period
     month_labels: tuple[str, ...]  # "AAAA-MM" of each month of the period
 
-    @property
+    @cached_property
     def abatement(self) -> np.ndarray:
         return np.minimum(self.abatable, self.cap)
 
     @property
     def district(self) -> np.ndarray:
         return self.district_linear + self.abatement
-
-    @property
-    def remainder(self) -> np.ndarray:
-        """The code of the payer paying the rest, per row."""
-        return self.plans.remainder[self.plan]
 
 
 def plan_months(
@@ -606,10 +643,13 @@ def _segment_sums(plans, pieces, segments, table, intervals, pro_rata: bool) -> 
     rate = table.rate[key, k]
     owner = pieces.owner(p)
     _check_rates(rate, plans, owner, k, intervals)
-    month_item = plans.unit[owner] == UNIT_CODES["month"]
-    per_day = np.where(month_item, 1.0 / intervals.days_in_month[k], pieces.units_per_day[p])
-    package = plans.unit[owner] == UNIT_CODES["package"]
-    quantity = np.where(package, segments.first * 1.0, segments.days * per_day)
+    unit = plans.unit[owner]
+    per_day = np.where(
+        unit == UNIT_CODES["month"], 1.0 / intervals.days_in_month[k], pieces.units_per_day[p]
+    )
+    quantity = np.where(
+        unit == UNIT_CODES["package"], segments.first * 1.0, segments.days * per_day
+    )
     quantity *= plans.scale[owner]
     net = quantity * rate
     month = intervals.month[k]
@@ -624,7 +664,7 @@ def _segment_sums(plans, pieces, segments, table, intervals, pro_rata: bool) -> 
         shared_plan=np.ones(len(plans.run), bool),
         days=None,
     )
-    kind = table.district_kind[key]
+    kind = table.district_kind[pieces.key]  # per piece: its key states a district € amount?
     if (kind > 0).any():
         stated = table.district_rate[key, k]
         sums.district_stated = seg.sum_runs(quantity * np.nan_to_num(stated), starts)
@@ -632,8 +672,7 @@ def _segment_sums(plans, pieces, segments, table, intervals, pro_rata: bool) -> 
             sums.net_shared = seg.sum_runs(np.where(np.isnan(stated), net, 0.0), starts)
             sums.shared_plan = None
         else:
-            sums.shared_plan = np.ones(len(plans.run), bool)
-            sums.shared_plan[owner[kind > 0]] = False
+            sums.shared_plan[kind > 0] = False  # one piece per plan: pieces are plans
     if pro_rata and plans.abatement.any():
         sums.days = seg.sum_runs(segments.days.astype(np.float64), starts)
     return sums
@@ -643,58 +682,60 @@ def _add_closing_units(sums: _Sums, plans, pieces, table, intervals, values) -> 
     """Closing units at the rate in force on the plan's end, in the month of the end."""
     role = plans.role[CLOSING_UNITS]
     zero_row = len(values.table) - 1
-    inside = (plans.end >= intervals.first_day) & (plans.end <= intervals.last_day)
-    closing = np.flatnonzero((role != zero_row) & inside)
+    named = np.flatnonzero(role != zero_row)
+    end = plans.end[named]
+    closing = named[(end >= intervals.first_day) & (end <= intervals.last_day)]
     if len(closing) == 0:
         return
-    last_piece = _last_piece(pieces, len(plans.run))
+    piece = closing if pieces.plan is None else np.searchsorted(pieces.plan, closing, "right") - 1
     day = plans.end[closing]
     k = intervals.locate(day)
     month = intervals.month[k]
-    key = pieces.key[last_piece[closing]]
+    key = pieces.key[piece]
     units = values.of(role[closing], month) * plans.scale[closing]
-    rows = np.searchsorted(
-        sums.plan * intervals.n_months + sums.month, closing * intervals.n_months + month
-    )
+    first = np.searchsorted(sums.plan, closing)  # a plan's rows are its consecutive months
+    rows = first + month - sums.month[first]
+    rate = table.rate[key, k]
     np.add.at(sums.quantity, rows, units)
-    np.add.at(sums.net, rows, units * table.rate[key, k])
+    np.add.at(sums.net, rows, units * rate)
     stated = table.district_rate[key, k]
     if isinstance(sums.district_stated, np.ndarray):
         np.add.at(sums.district_stated, rows, units * np.nan_to_num(stated))
     if sums.net_shared is not None:
-        np.add.at(sums.net_shared, rows, np.where(np.isnan(stated), units * table.rate[key, k], 0))
-
-
-def _last_piece(pieces: Pieces, n_plans: int) -> np.ndarray:
-    if pieces.plan is None:
-        return np.arange(n_plans)
-    return np.searchsorted(pieces.plan, np.arange(n_plans), side="right") - 1
+        np.add.at(sums.net_shared, rows, np.where(np.isnan(stated), units * rate, 0.0))
 
 
 def _month_rules(sums: _Sums, plans: Plans, values: MonthValues, intervals, period) -> PlanMonths:
     """Parameters, payers and the abatement cap on the (plan, month) rows."""
     p, m = sums.plan, sums.month
-    run = plans.run[p]
-    uplift = np.where(plans.uplift[p], 1.0 + values.engine_of("uplift", run, m), 1.0)
-    vat_rate = np.where(plans.vat_added[p], values.engine_of("vat_rate", run, m), 0.0)
-    net = sums.net * uplift
-    vat = net * vat_rate
+    uplift = _per_row(values, "uplift", plans, p, m, plans.uplift, 1.0, lambda v: 1.0 + v)
+    vat_rate = _per_row(values, "vat_rate", plans, p, m, plans.vat_added, 0.0, lambda v: v)
+    net = sums.net if uplift is None else sums.net * uplift
+    vat = net * vat_rate if vat_rate is not None else np.zeros(len(net))
     gross = net + vat
-    if sums.net_shared is None:
-        shared = gross if sums.shared_plan.all() else np.where(sums.shared_plan[p], gross, 0.0)
+    if sums.net_shared is None:  # the share applies to the gross of rates without a € part
+        shared = gross if sums.shared_plan.all() else (gross, sums.shared_plan)
     else:
-        shared = sums.net_shared * uplift * (1.0 + vat_rate)
-    role = plans.role
-    district_linear = sums.district_stated + values.of(role[SHARE_ROLE + DISTRICT][p], m) * shared
+        shared = sums.net_shared
+        shared = shared * uplift if uplift is not None else shared
+        shared = shared * (1.0 + vat_rate) if vat_rate is not None else shared
     zero_row = len(values.table) - 1
+    stated = sums.district_stated
+    district_linear = stated if isinstance(stated, np.ndarray) else np.zeros(len(p))
+    _add_share(district_linear, plans.role[SHARE_ROLE + DISTRICT], values, zero_row, p, m, shared)
     shares = {}
     for payer in SHARE_PAYERS:
-        index = role[SHARE_ROLE + payer]
+        index = plans.role[SHARE_ROLE + payer]
         if (index != zero_row).any():
-            shares[payer] = values.of(index[p], m) * gross
-    comune = _comune_part(plans, p, gross, district_linear, shares)
-    abatable, cap = _abatement(plans, p, m, run, comune, values, sums, intervals)
-    second = np.where(plans.second[p], values.of(role[SECOND_COMUNE][p], m), 0.0)
+            shares[payer] = np.zeros(len(p))
+            _add_share(shares[payer], index, values, zero_row, p, m, gross)
+    remainder = plans.remainder[p]  # int8 codes
+    comune = _comune_part(remainder, gross, district_linear, shares)
+    abatable, cap = _abatement(plans, p, m, comune, values, sums, intervals)
+    second = np.zeros(len(p))
+    if plans.second.any():
+        rows = np.flatnonzero(plans.second[p])
+        second[rows] = values.of_plans(plans.role[SECOND_COMUNE], p[rows], m[rows])
     return PlanMonths(
         plans=plans,
         plan=p,
@@ -708,33 +749,61 @@ def _month_rules(sums: _Sums, plans: Plans, values: MonthValues, intervals, peri
         abatable=abatable,
         cap=cap,
         second_share=second,
+        remainder=remainder,
         period=period,
         month_labels=intervals.month_labels,
     )
 
 
-def _comune_part(plans, p, gross, district_linear, shares) -> np.ndarray:
+def _per_row(values, name, plans, p, m, applies, default, transform):
+    """An engine parameter on each row where ``applies`` (per plan), ``default`` elsewhere;
+    None when it applies to no plan."""
+    if not applies.any():
+        return None
+    per_plan = values.engine_per_plan(name, plans.run)
+    if per_plan is not None:
+        return np.where(applies, transform(per_plan), default)[p]
+    return np.where(applies[p], transform(values.engine[name][plans.run[p], m]), default)
+
+
+def _add_share(out: np.ndarray, index, values, zero_row, p, m, base) -> None:
+    """``out += share × base`` on the rows of the plans whose ``index`` names a share; ``base``
+    may be ``(amounts, plans_mask)``: the amounts of the plans in the mask only."""
+    named = index != zero_row
+    if isinstance(base, tuple):
+        base, mask = base
+        named = named & mask
+    if not named.any():
+        return
+    rows = np.flatnonzero(named[p]) if not named.all() else slice(None)
+    out[rows] += values.of_plans(index, p[rows], m[rows]) * base[rows]
+
+
+def _comune_part(remainder, gross, district_linear, shares) -> np.ndarray:
     """What the comune pays before the abatement: the rest, or its own share."""
-    rest = gross - district_linear - sum(v for k, v in shares.items() if k != COMUNE)
-    if COMUNE not in shares and (plans.remainder == PAYER_CODE[COMUNE]).all():
-        return rest
-    own = shares.get(COMUNE, 0.0)
-    return np.where(plans.remainder[p] == PAYER_CODE[COMUNE], rest, own)
+    rest = gross - district_linear
+    for payer, amount in shares.items():
+        if payer != COMUNE:
+            rest -= amount
+    other = np.flatnonzero(remainder != PAYER_CODE[COMUNE])
+    if len(other):
+        rest[other] = shares[COMUNE][other] if COMUNE in shares else 0.0
+    return rest
 
 
-def _abatement(plans, p, m, run, comune, values, sums, intervals):
-    """``abatement_share × comune part`` and the month's cap, for eligible rows (else 0)."""
-    eligible = plans.abatement[p]
-    if not eligible.any():
-        zeros = np.zeros(len(p))
-        return zeros, zeros
-    share = values.engine_of("abatement_share", run, m)
-    abatable = np.where(eligible, share * comune, 0.0)
-    cap = values.engine_of("abatement_cap_month", run, m) * plans.weight[p]
+def _abatement(plans, p, m, comune, values, sums, intervals):
+    """``abatement_share × comune part`` and the month's cap, on the eligible rows (else 0)."""
+    abatable, cap = np.zeros(len(p)), np.zeros(len(p))
+    if not plans.abatement.any():
+        return abatable, cap
+    rows = np.flatnonzero(plans.abatement[p])
+    pr, mr, run = p[rows], m[rows], plans.run[p[rows]]
+    abatable[rows] = values.engine_of("abatement_share", run, mr) * comune[rows]
+    limit = values.engine_of("abatement_cap_month", run, mr) * plans.weight[pr]
     if sums.days is not None:
-        dim = intervals.days_in_month[_month_last_interval(intervals)][m]
-        cap = np.where(values.pro_rata[run, m], cap * sums.days / dim, cap)
-    cap = np.where(eligible, np.where(plans.capped[p], cap, np.inf), 0.0)
+        dim = intervals.days_in_month[_month_last_interval(intervals)][mr]
+        limit = np.where(values.pro_rata[run, mr], limit * sums.days[rows] / dim, limit)
+    cap[rows] = np.where(plans.capped[pr], limit, np.inf)
     return abatable, cap
 
 
@@ -760,11 +829,10 @@ def own_amounts(months: PlanMonths) -> dict[str, np.ndarray]:
     split): the district with its abatement and each payer with a share; on the rows where a
     payer pays the rest its own amount is 0 (the rest is ``gross`` minus these)."""
     out = {DISTRICT: months.district}
-    remainder = months.remainder
-    for payer, own in months.shares.items():
+    for payer, own in months.shares.items():  # 0 where the payer pays the rest (checked)
         if payer == COMUNE:  # a comune paying a share (not the rest) bears the abatement
-            own = own - months.abatement
-        out[payer] = np.where(remainder == PAYER_CODE[payer], 0.0, own)
+            own = np.where(months.remainder == PAYER_CODE[COMUNE], 0.0, own - months.abatement)
+        out[payer] = own
     return out
 
 
@@ -823,17 +891,31 @@ def months_frame(months: PlanMonths, *, rounded: bool = True) -> pd.DataFrame:
     amounts["gross_eur"] = gross
     rest = gross - sum(amounts[PAYER_COLUMNS[payer]] for payer in own)
     rest = np.round(rest, 2) if rounded else rest
-    remainder = months.remainder[row]
-    for payer in SHARE_PAYERS:
-        column, mine = PAYER_COLUMNS[payer], remainder == PAYER_CODE[payer]
-        if mine.all() and column not in amounts:
-            amounts[column] = rest
-        elif mine.any():
-            amounts[column] = np.where(mine, rest, amounts.get(column, 0.0))
-        elif column not in amounts:
-            amounts[column] = np.zeros(len(row))
+    _assign_rest(amounts, rest, months.remainder[row])
     columns = text | amounts
     return pd.DataFrame({name: columns[name] for name in COSTS_MONTHLY_COLUMNS}, copy=False)
+
+
+def _assign_rest(amounts: dict, rest: np.ndarray, remainder: np.ndarray) -> None:
+    """Each row's rest goes to the column of the payer paying it (most rows: the comune)."""
+    other = np.flatnonzero(remainder != PAYER_CODE[COMUNE])
+    column = PAYER_COLUMNS[COMUNE]
+    base = amounts.get(column)
+    if len(other) == 0 and base is None:
+        amounts[column] = rest
+    else:
+        target = rest.copy()
+        target[other] = 0.0 if base is None else base[other]
+        amounts[column] = target
+    codes = remainder[other]
+    for payer in SHARE_PAYERS:
+        if payer == COMUNE:
+            continue
+        column, rows = PAYER_COLUMNS[payer], other[codes == PAYER_CODE[payer]]
+        target = amounts.get(column)
+        target = np.zeros(len(rest)) if target is None else target.copy()
+        target[rows] = rest[rows]
+        amounts[column] = target
 
 
 def _strings(values) -> pd.api.extensions.ExtensionArray:

@@ -253,6 +253,12 @@ class TariffSchedule:
         first = self.start or self.rates["valid_from"].min()
         return Period.between(first, self.end or self.rates["valid_to"].max())
 
+    @cached_property
+    def derived(self) -> dict:
+        """Arrays derived once per schedule by its readers (the engine's item and rate arrays);
+        the frames are never modified in place, so what is derived stays true."""
+        return {}
+
     @property
     def open_ended(self) -> bool:
         return self.coverage.end >= OPEN_END
