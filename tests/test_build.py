@@ -284,3 +284,27 @@ def test_edited_service_maps_drive_the_cremona_size_scenario(tmp_path):
     maps_input = next(f for f in metadata["inputs"] if f["role"] == "mappe_servizi")
     assert maps_input["path"] == str(edited)
     assert maps_input["sha256"] == hashlib.sha256(edited.read_bytes()).hexdigest()
+
+
+def test_payer_funding_reads_each_payer_beside_its_sources(built):
+    """Per scenario and payer: the cost beside the budget's allocation to its funding sources."""
+    table = pd.read_csv(built / "payer_funding.csv", keep_default_na=False)
+    summary = pd.read_csv(built / "costs_summary.csv")
+    assert set(table["payer"]) == set(PAYER_COLUMNS)
+    for payer, column in PAYER_COLUMNS.items():
+        rows = table[table["payer"] == payer].set_index("scenario")["cost_eur"]
+        totals = summary.groupby("scenario")[column].sum().round(2)
+        assert rows.sort_index().tolist() == pytest.approx(totals.sort_index().tolist(), abs=0.01)
+    base = table[table["scenario"] == "baseline"].set_index("payer")
+    # QSFP's budget line "Piano Azione Povertà" (objective 9) is funded by 188.624,94 € of
+    # Residui 2019 Fondo Povertà (plan line 924); the plan's FNA 2020 is 400.000 € (line 1045)
+    assert base.loc["fondo_poverta", "linked_allocation_eur"] == 188_624.94
+    assert base.loc["fondo_poverta", "funding_sources"] == "Avanzo 2019 Fondo Povertà"
+    assert base.loc["fna", "plan_allocation_eur"] == 400_000.0
+    assert base.loc["famiglia", "funding_sources"] == ""
+    gap = base["cost_eur"] - base["linked_allocation_eur"]
+    assert (gap - base["gap_eur"]).abs().max() < 0.01
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(built / "piano_programma_2020_2022.xlsx")["Pagatori e fonti"]
+    assert [c.value for c in sheet[1]][:3] == ["Scenario", "Pagatore", "Nome del pagatore"]

@@ -591,7 +591,7 @@ COST_FIELDS = {
         one_of(PAYERS),
     ),
     "payer_column": text("Colonna", "Colonna dell'importo del pagatore in costs_monthly."),
-    "payer_label": required_text("Pagatore", "Nome italiano del pagatore."),
+    "payer_label": required_text("Nome del pagatore", "Nome italiano del pagatore."),
     "funding_columns": text(
         "Colonne del piano",
         "Colonne delle schede del Piano Programma che finanziano il pagatore, separate da ' | ' "

@@ -1,7 +1,7 @@
 """Excel workbook of the plan, its checks and the scenarios (openpyxl), deterministic bytes.
 
 Sheets: Sintesi, Obiettivi x Fonti, Righe di budget, Pluriennale, Entrate <anno>, Verifiche,
-Scenari (+ Monte Carlo and Sensibilità when those tables exist). Every sheet has a bold, frozen
+Scenari (+ Monte Carlo, Sensibilità and Pagatori e fonti when those tables exist). Every sheet has a bold, frozen
 header row with an autofilter over its data rows; column headers are the field registry's Italian
 labels; euro cells use ``#,##0.00 "€"`` (Excel shows the user's separators); totals are live
 ``=SUM()`` formulas over the data rows, so edits recompute.
@@ -577,6 +577,7 @@ def build_workbook(tables: dict[str, pd.DataFrame]) -> bytes:
     }
     optional_sheet(wb, tables, "montecarlo_quantiles", "Monte Carlo")
     optional_sheet(wb, tables, "sensitivity", "Sensibilità")
+    optional_sheet(wb, tables, "payer_funding", "Pagatori e fonti")
     summary_sheet(summary, blocks, tables)
     return workbook_bytes(wb)
 
