@@ -19,8 +19,8 @@ from cscplan.plan_years import PlanYears
 from cscplan.scenarios.benchmarks import growth_table, load_benchmark_map
 from cscplan.sources.service_maps import load_service_maps
 from cscplan.tariffs.engine import COSTS_MONTHLY_COLUMNS
-from cscplan.vocabulary import PAYER_COLUMNS
 from cscplan.validation.findings import Finding, findings_frame
+from cscplan.vocabulary import PAYER_COLUMNS
 
 YEARS = PlanYears(
     budget_year=2020,
