@@ -232,7 +232,7 @@ SCENARI = [
     ),
     (
         "code",
-        'july = schedule.period.start.replace(month=7)\n'
+        "july = schedule.period.start.replace(month=7)\n"
         'by_payer = explore(caseload, schedule, ["SAAP", "SAD"], 5, start=july, by="payer")\n'
         "display(formatted(by_payer))\n"
         'by_comune = explore(caseload, schedule, ["SAAP", "SAD"], 5, start=july, by="comune")\n'
