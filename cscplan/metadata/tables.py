@@ -25,6 +25,8 @@ class Column:
     regex: bool = False
     nullable: bool | None = None
     description: str | None = None
+    optional: bool = False
+    """For an ``input`` table: a file may omit the column (it is then read as empty)."""
 
 
 def c(name: str, field_key: str | None = None, **narrowing) -> Column:
@@ -44,6 +46,11 @@ class Table:
     @property
     def names(self) -> list[str]:
         return [col.name for col in self.columns if not col.regex]
+
+    @property
+    def required_names(self) -> list[str]:
+        """The columns a file of this (input) table must have; the others may be omitted."""
+        return [col.name for col in self.columns if not col.regex and not col.optional]
 
 
 def table(description: str, origin: str, *columns, key=(), rules=(), **options) -> Table:
@@ -473,11 +480,11 @@ TARIFF_TABLES = {
         c("item", "tariff_item"),
         "start",
         "end",
-        "qty_per_week",
-        "second_comune",
-        "group_size",
-        "uplift",
-        "placed_minor",
+        c("qty_per_week", optional=True),
+        c("second_comune", optional=True),
+        c("group_size", optional=True),
+        c("uplift", optional=True),
+        c("placed_minor", optional=True),
         rules=(row_rule("inizio non dopo la fine", lambda df: df["start"] <= df["end"]),),
     ),
 }
@@ -702,6 +709,57 @@ DRAFT_TABLES = {
     ),
 }
 
+PAYER_SHARES = c(r"(?!(net|vat|gross)_eur$)(?!previous_)\w+_eur", "payer_eur", regex=True)
+PREVIOUS_SHARES = c(r"previous_(?!gross_eur$)\w+_eur", "previous_payer_eur", regex=True)
+"""The payers' columns (``comune_eur``, ``district_eur``, … as in ``costs_monthly``), also for the
+year before: read generically, so that a new payer of the cost engine appears by itself."""
+
+FORECAST_TABLES = {
+    "caseload_info": table(
+        "La casistica costata: file, come gli output la nominano, se è sintetica, dimensioni.",
+        DERIVED,
+        "caseload_file",
+        "caseload_label",
+        "synthetic",
+        c("plans", "plan_count"),
+        c("beneficiaries", "beneficiary_count"),
+        c("comuni", "comune_count"),
+    ),
+    "forecast_lines": table(
+        "Previsione di spesa: una riga per comune, beneficiario e voce, con le quote dei pagatori "
+        "e, dove coperto, l'anno precedente.",
+        DERIVED,
+        "comune",
+        "beneficiary_id",
+        "service",
+        c("item", "tariff_item"),
+        c("unit", "unit_word"),
+        "qty_per_week",
+        "plan_end",
+        c("months", "active_months"),
+        c("quantity", "period_quantity"),
+        "gross_eur",
+        PAYER_SHARES,
+        "previous_gross_eur",
+        PREVIOUS_SHARES,
+        key=("comune", "beneficiary_id", "item"),
+        ordered=False,
+    ),
+    "forecast_district": table(
+        "Previsione di spesa del distretto: comune × servizio, con le quote dei pagatori.",
+        DERIVED,
+        "comune",
+        "service",
+        c("beneficiaries", "beneficiary_count"),
+        "gross_eur",
+        PAYER_SHARES,
+        "previous_gross_eur",
+        PREVIOUS_SHARES,
+        key=("comune", "service"),
+        ordered=False,
+    ),
+}
+
 TABLES: dict[str, Table] = {
     **PLAN_TABLES,
     **VIEW_TABLES,
@@ -709,4 +767,5 @@ TABLES: dict[str, Table] = {
     **TARIFF_TABLES,
     **COST_TABLES,
     **DRAFT_TABLES,
+    **FORECAST_TABLES,
 }

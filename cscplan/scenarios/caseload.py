@@ -24,7 +24,7 @@ from cscplan.tabular import Table, parse_dates, parse_numbers, quote, read_table
 from cscplan.tariffs.schedule import TariffSchedule
 
 CASELOAD_COLUMNS = list(metadata.dtypes("caseload"))
-REQUIRED_COLUMNS = CASELOAD_COLUMNS[:6]
+REQUIRED_COLUMNS = metadata.TABLES["caseload"].required_names  # the others may be omitted
 SECOND_COMUNE_SERVICES = ("ADM-ADEA", "SIP")
 PLACED_MINOR_SERVICES = ("SIP",)
 MAX_QTY_PER_WEEK = {"hour": 168.0, "day": 7.0}
@@ -72,11 +72,15 @@ def validate_caseload(
     schedule: TariffSchedule,
     source: str,
     comuni: Collection[str] | None = None,
+    *,
+    within_schedule: bool = True,
 ) -> pd.DataFrame:
     """Check every rule of the caseload contract; return typed columns CASELOAD_COLUMNS.
 
     Vectorised: each column is factorised once and every text rule (dates, numbers, flags, codes,
-    comuni) is checked on its distinct values, then broadcast to the rows.
+    comuni) is checked on its distinct values, then broadcast to the rows. With
+    ``within_schedule=False`` plans may start before or end after the days the schedule covers
+    (a forecast costs only the part inside its period: :mod:`cscplan.forecast`).
     """
     columns = _columns(_with_columns(frame, source))
     check = _Checker(source, len(frame))
@@ -93,7 +97,7 @@ def validate_caseload(
             columns[name] = _canonical_comuni(columns[name], comuni, check, name)
     item = columns["item"].rows(items.position(columns["item"].uniques))
     check.fail(item < 0, columns["item"], "item", "un codice del tariffario")
-    start, end = _dates(columns, item, items, check)
+    start, end = _dates(columns, item, items, check, within_schedule)
     result = {
         "beneficiary_id": pd.Series(columns["beneficiary_id"].text(), dtype=object),
         "comune": pd.Series(columns["comune"].text(), dtype=object),
@@ -312,7 +316,11 @@ def _parse_dates(values: np.ndarray) -> np.ndarray:
 
 
 def _dates(
-    columns: dict[str, _Column], item: np.ndarray, items: _ItemTable, check: _Checker
+    columns: dict[str, _Column],
+    item: np.ndarray,
+    items: _ItemTable,
+    check: _Checker,
+    within_schedule: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     parsed = {}
     for name in ("start", "end"):
@@ -321,6 +329,8 @@ def _dates(
         check.fail(np.isnat(parsed[name]), column, name, "una data AAAA-MM-GG (o GG/MM/AAAA)")
     start, end = parsed["start"], parsed["end"]
     check.fail(end < start, columns["end"], "end", "una fine non precedente all'inizio")
+    if not within_schedule:
+        return start, end
     period = f"date nel periodo del tariffario ({items.span})"
     check.fail(start < items.lo[item], columns["start"], "start", period)
     check.fail(end > items.hi[item], columns["end"], "end", period)
