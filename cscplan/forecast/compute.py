@@ -112,13 +112,10 @@ def _previous(plans: pd.DataFrame, previous: Period, context: CostContext):
     """The previous period's costs, or None and why not."""
     schedule = context.schedule
     if not schedule.period.contains(previous):
-        return None, (
-            f"il tariffario copre {schedule.period.span}, non il {previous.label} "
-            "(nessuna tariffa inventata)"
-        )
+        return None, f"il tariffario copre solo {schedule.period.span} (nessuna tariffa inventata)"
     costs = cost(plans, period=previous, context=context, validated=True)
     if costs.empty:
-        return None, f"la casistica non ha piani attivi nel {previous.label}"
+        return None, "la casistica non ha piani attivi in quel periodo"
     return costs, ""
 
 

@@ -111,7 +111,8 @@ class ServiceNames:
         self.profile = profile
         self.codes: dict[str, str] = {normalised(c): c for c in items["code"]}
         self.codes |= {
-            normalised(label): code for code, label in zip(items["code"], items["label"], strict=True)
+            normalised(label): code
+            for code, label in zip(items["code"], items["label"], strict=True)
         }
         self.codes |= profile.services
         self.shown = {normalised(n): n for n in [*items["code"], *profile.services]}
