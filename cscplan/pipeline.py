@@ -37,6 +37,13 @@ def default_scenarios() -> tuple[Path, ...]:
     return tuple(sorted(paths.SCENARIOS_DIR.glob("*.yaml")))
 
 
+def default_synthetic() -> tuple[Path, ...]:
+    """The bundled synthetic caseloads (sample and data/esempi): outputs built from them say so."""
+    from cscplan.intake.provenance import bundled_synthetic_files
+
+    return tuple(bundled_synthetic_files())
+
+
 @dataclass(frozen=True)
 class BuildInputs:
     """Every input file of a build: bundled defaults, overridable from the CLI or a notebook."""
@@ -55,6 +62,7 @@ class BuildInputs:
     draws: int = 1000
     commitment: float | None = None  # € committed; None = the linked budget lines' amounts
     optional_scenarios: bool = False  # bundled scenarios: skip (with a note) those not applicable
+    synthetic: tuple[Path, ...] = field(default_factory=default_synthetic, compare=False)
 
     def __post_init__(self) -> None:
         """The Monte Carlo parameters' contract: a seed numpy accepts, bounded draws, a real sum."""
@@ -72,13 +80,20 @@ class BuildInputs:
             ("mappe_servizi", self.service_maps),
             ("tariffario", self.tariffs),
             ("mappa_fonti", self.funding_map),
-            ("casistica", self.caseload),
+            *(("casistica", path) for path in caseload_files(self.caseload)),
             ("mappa_benchmark", self.benchmark_map),
             ("collegamento_budget", self.budget_link),
             ("comuni", self.comuni),
             ("pesi_localizzazione", self.localisation_weights),
         ]
         return named + [("scenario", path) for path in self.scenarios]
+
+
+def caseload_files(caseload: Path) -> list[Path]:
+    """The caseload file, or the table files of a caseload folder (submissions)."""
+    from cscplan.intake.submissions import table_files
+
+    return table_files(Path(caseload)) if Path(caseload).is_dir() else [Path(caseload)]
 
 
 def check_seed_draws(seed: int, draws: int) -> None:
@@ -108,6 +123,7 @@ class LoadedInputs:
     budget_link: pd.DataFrame
     localisation_weights: dict
     files: list[dict]
+    origin: Any = None  # cscplan.intake.provenance.CaseloadOrigin: how outputs name the caseload
 
 
 @dataclass
@@ -127,6 +143,7 @@ class BuildResult:
 def load_inputs(inputs: BuildInputs) -> LoadedInputs:
     """Read and validate every input file (bad input raises InputError before any computing)."""
     from cscplan.budget.funding import for_plan, load_funding_map
+    from cscplan.intake.provenance import caseload_origin
     from cscplan.scenarios.api import load_reforms
     from cscplan.scenarios.benchmarks import load_benchmark_map
     from cscplan.scenarios.budget_link import load_budget_link
@@ -151,6 +168,7 @@ def load_inputs(inputs: BuildInputs) -> LoadedInputs:
         budget_link=load_budget_link(inputs.budget_link, plan.years),
         localisation_weights=load_weights(inputs.localisation_weights),
         files=input_files(inputs),
+        origin=caseload_origin(inputs.caseload, caseload_files(inputs.caseload), inputs.synthetic),
     )
 
 
@@ -270,6 +288,10 @@ def cost_stage(
         loaded.budget_link, monthly, schedule, tables["budget_lines"]
     )
     out["caseload"] = caseload
+    if loaded.origin is not None:
+        from cscplan.intake.provenance import caseload_info
+
+        out["caseload_info"] = caseload_info(loaded.origin, caseload, inputs.caseload)
     return out
 
 
@@ -497,13 +519,15 @@ def build_summary(result: BuildResult, out: Path) -> str:
     counts = findings["severity"].value_counts()
     base = tables["costs_summary"]
     base_total = base.loc[base["scenario"] == BASELINE, "gross_eur"].sum()
+    info = tables.get("caseload_info")
+    caseload = info["caseload_label"].iloc[0] if info is not None else "casistica"
     lines = [
         f"Output scritti in {out}: {len(tables)} tabelle CSV, report HTML, cartella Excel, "
         "presentazione per l'Assemblea.",
         f"Righe di budget: {len(tables['budget_lines'])}; mappe Cremona: {len(tables['service_maps'])}.",
         "Verifiche: "
         + ", ".join(f"{label} {int(counts.get(k, 0))}" for k, label in SEVERITY_PLURALS.items()),
-        f"Costo dello scenario base del campione sintetico: {eur(base_total)}.",
+        f"Costo dello scenario base, {caseload}: {eur(base_total)}.",
     ]
     return "\n".join(lines + [f"Nota: {note}" for note in result.notes])
 

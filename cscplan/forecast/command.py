@@ -21,7 +21,7 @@ from cscplan.fmt import eur
 from cscplan.forecast.compute import Forecast, forecast
 from cscplan.forecast.workbook import comune_workbook, district_workbook
 from cscplan.intake.profile import load_profile
-from cscplan.intake.provenance import caseload_origin, digest
+from cscplan.intake.provenance import caseload_origin, digest, shown_path
 from cscplan.intake.submissions import read_submissions
 from cscplan.payers import payer_columns, payer_label
 from cscplan.periods import Period
@@ -97,14 +97,6 @@ def build_forecast(
     origin = caseload_origin(caseload, submission.files, synthetic_files)
     result = forecast(submission, period, context, origin, key=key)
     return replace(result, tariffs=shown_path(tariffs))
-
-
-def shown_path(path: str | Path) -> str:
-    """A path as outputs show it: relative to the repository when inside it."""
-    try:
-        return str(Path(path).resolve().relative_to(paths.REPO_ROOT))
-    except ValueError:
-        return str(path)
 
 
 def forecast_outputs(result: Forecast) -> tuple[dict, dict[str, bytes]]:

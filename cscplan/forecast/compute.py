@@ -15,14 +15,13 @@ import numpy as np
 import pandas as pd
 
 from cscplan import metadata
-from cscplan.forecast.continuity import close_open_plans, continues, end_text
+from cscplan.forecast.continuity import continues, continuing_plans, end_text
 from cscplan.intake.provenance import CaseloadOrigin
 from cscplan.intake.submissions import Submission
 from cscplan.metadata.fields import UNIT_WORDS as WORDS
 from cscplan.payers import PREVIOUS, payer_columns
 from cscplan.periods import Period
 from cscplan.scenarios.api import CostContext, cost, costed_period
-from cscplan.scenarios.caseload import validate_caseload
 from cscplan.vocabulary import CENT_DECIMALS
 
 UNIT_WORDS = dict(zip(("hour", "day", "week", "month", "package"), WORDS, strict=True))
@@ -77,11 +76,7 @@ def forecast(
     """Cost ``submission``'s continuing plans over ``period`` (see :mod:`.continuity`)."""
     schedule = context.schedule
     costed_period(schedule, period, key=key)
-    closed, open_end = close_open_plans(submission.plans, period)
-    with submission.located():
-        plans = validate_caseload(
-            closed, schedule, submission.source, context.comuni, within_schedule=False
-        )
+    plans, open_end = continuing_plans(submission, schedule, context.comuni, period)
     costs = cost(plans, period=period, context=context, validated=True)
     previous = previous_period(period)
     previous_costs, note = _previous(plans, previous, context)

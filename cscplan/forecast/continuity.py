@@ -20,6 +20,8 @@ Rules 2–4 are the cost engine's own clipping to the costed period; rule 1 is
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import pandas as pd
 
 from cscplan.periods import Period
@@ -46,3 +48,20 @@ def continues(plans: pd.DataFrame, period: Period, package: pd.Series) -> pd.Ser
 def end_text(end: pd.Timestamp, open_end: bool) -> str:
     """``in corso`` or ``GG/MM/AAAA``."""
     return OPEN if open_end else end.strftime("%d/%m/%Y")
+
+
+def continuing_plans(
+    submission, schedule, comuni: Collection[str] | None, period: Period
+) -> tuple[pd.DataFrame, pd.Series]:
+    """A submission's plans, open ends closed at the period's end (rule 1), validated against
+    the schedule (items, quantities, flags, overlaps; dates may lie outside the schedule: the
+    engine costs only the days in ``period``); errors name the submitted file, line and header."""
+    from cscplan.scenarios.caseload import validate_caseload
+
+    closed, open_end = close_open_plans(submission.plans, period)
+    with submission.located():
+        plans = validate_caseload(
+            closed, schedule, submission.source, comuni, within_schedule=False
+        )
+    plans.attrs["notes"] = list(submission.notes)
+    return plans, open_end

@@ -43,6 +43,14 @@ def bundled_synthetic_files() -> list[Path]:
     return [paths.SAMPLE_CASELOAD, *examples]
 
 
+def shown_path(path: str | Path) -> str:
+    """A path as outputs and messages show it: relative to the repository when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(paths.REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
 def digest(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 

@@ -36,6 +36,7 @@ import pandas as pd
 from cscplan import metadata
 from cscplan.errors import InputError
 from cscplan.intake.profile import Profile, normalised
+from cscplan.intake.provenance import shown_path
 from cscplan.tabular import Table, parse_dates, parse_numbers, quote, read_table
 
 CASELOAD = metadata.TABLES["caseload"]
@@ -115,7 +116,8 @@ class ServiceNames:
             for code, label in zip(items["code"], items["label"], strict=True)
         }
         self.codes |= profile.services
-        self.shown = {normalised(n): n for n in [*items["code"], *profile.services]}
+        written = [n for names in profile.service_names.values() for n in names]
+        self.shown = {normalised(n): n for n in [*items["code"], *written]}
 
     def code(self, text: str) -> str | None:
         return self.codes.get(normalised(text))
@@ -292,8 +294,8 @@ def _items(texts: pd.Series, headers: list[str], table: Table, names: ServiceNam
         text = texts.iat[position]
         raise InputError(
             table.source,
-            f"un servizio del profilo {names.profile.name} ({names.profile.source}) o un codice "
-            "del tariffario",
+            f"un servizio del profilo {names.profile.name} ({shown_path(names.profile.source)}) "
+            "o un codice del tariffario",
             quote(text) + names.suggestion(text),
             row=table.lines[position],
             column=headers[position] or "item",

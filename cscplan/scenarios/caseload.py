@@ -32,6 +32,9 @@ TRUE_WORDS = {"1", "true", "vero", "si", "sì", "x", "yes"}
 FALSE_WORDS = {"", "0", "false", "falso", "no"}
 NUMBER_COLUMNS = frozenset({"qty_per_week", "group_size"})
 DATE_COLUMNS = frozenset({"start", "end"})
+CONTRACT_MARKERS = frozenset({"beneficiary_id", "item"})
+"""A file whose header names one of these is read as the contract (CASELOAD_COLUMNS); any other
+file, or a folder, is read as offices send it, through the default column profile."""
 
 
 def load_caseload(
@@ -44,7 +47,9 @@ def load_caseload(
     """Read a caseload CSV or ``.xlsx`` (or take a frame) and validate it against ``schedule``.
 
     Files are read by :func:`cscplan.tabular.read_table` (UTF-8 or Windows-1252, ``;`` or ``,``,
-    xlsx: first sheet or ``sheet``); every message names the file's line.
+    xlsx: first sheet or ``sheet``); every message names the file's line. A folder, or a file
+    whose header has none of ``CONTRACT_MARKERS`` (Italian headers of a comune's prospetto), is
+    read through the default column profile (:func:`load_submissions`).
 
     With ``comuni`` (e.g. :func:`district_comuni`), every ``comune``/``second_comune`` must be one
     of them (compared ignoring case and surrounding spaces; the canonical spelling is kept).
@@ -52,11 +57,31 @@ def load_caseload(
     if isinstance(path_or_frame, pd.DataFrame):
         return validate_caseload(path_or_frame, schedule, source or "caseload", comuni)
     name = source or str(path_or_frame)
+    if Path(path_or_frame).is_dir():
+        return load_submissions(path_or_frame, schedule, comuni)
     table = read_table(path_or_frame, sheet=sheet, source=name)
+    if not CONTRACT_MARKERS.intersection(table.header):
+        return load_submissions(path_or_frame, schedule, comuni)
     with table.located():
         plans = validate_caseload(_read_table(table), schedule, name, comuni)
     plans.attrs["notes"] = table.notes
     return plans
+
+
+def load_submissions(
+    path: str | Path,
+    schedule: TariffSchedule,
+    comuni: Collection[str] | None = None,
+    profile: str | Path = paths.DEFAULT_PROFILE,
+) -> pd.DataFrame:
+    """A caseload as offices send it (a folder of files, Italian headers: :mod:`cscplan.intake`)
+    over the days the schedule covers: an open-ended plan runs to their end."""
+    from cscplan.forecast.continuity import continuing_plans
+    from cscplan.intake.profile import load_profile
+    from cscplan.intake.submissions import read_submissions
+
+    submission = read_submissions(path, load_profile(profile), schedule.items)
+    return continuing_plans(submission, schedule, comuni, schedule.period)[0]
 
 
 def district_comuni(path: str | Path = paths.DATA_DIR / "comuni.csv") -> list[str]:
