@@ -194,11 +194,11 @@ def test_default_commitment_is_the_linked_budget_lines(built):
     assert summary["commitment_eur"] == pytest.approx(lines["plan_amount"].sum(), abs=0.01)
     assert summary["commitment_eur"] == pytest.approx(7_871_884.94, abs=0.01)
     sens = pd.read_csv(built / "sensitivity.csv").set_index("parameter")
-    # without the district abatement the comuni pay 781.161,97 € more (the total does not move)
-    assert sens.loc["abbattimento", "comune_delta_high_eur"] == pytest.approx(781_161.97)
+    # without the district abatement the comuni pay 780.435,56 € more (the total does not move)
+    assert sens.loc["abbattimento", "comune_delta_high_eur"] == pytest.approx(780_435.56)
     assert sens.loc["abbattimento", "delta_high_eur"] == 0.0
     html = (built / "report.html").read_text(encoding="utf-8")
-    assert "Abbattimento distrettuale «no» +781.161,97 €" in html  # the narrative
+    assert "Abbattimento distrettuale «no» +780.435,56 €" in html  # the narrative
 
 
 def test_report_has_budget_link_and_funding_balance(built):
