@@ -25,6 +25,7 @@ from cscplan.intake.provenance import caseload_origin, digest, shown_path
 from cscplan.intake.submissions import read_submissions
 from cscplan.payers import payer_columns, payer_label
 from cscplan.periods import Period
+from cscplan.reports.narrative import counted
 from cscplan.scenarios.api import CostContext, costed_period
 
 YEARS = (2000, 2100)
@@ -151,9 +152,11 @@ def summary(result: Forecast, out: Path, workbooks: int) -> str:
     ]
     lines = [
         f"Previsione di spesa, {result.period.label} — {result.origin.label}: "
-        f"{len(result.submission.files)} file, {len(plans)} piani, {len(result.comuni)} comuni.",
+        f"{len(result.submission.files)} file, {counted(len(plans), 'piano', 'piani')}, "
+        f"{counted(len(result.comuni), 'comune', 'comuni')}.",
         f"Costo lordo {eur(costs['gross_eur'].sum())}; " + "; ".join(shares) + ".",
-        f"Scritti in {out}: {workbooks} cartelle Excel per comune, riepilogo distrettuale "
+        f"Scritti in {out}: {counted(workbooks, 'cartella', 'cartelle')} Excel per Comune "
+        "(importo autorizzativo, totali per servizio, dettaglio), riepilogo distrettuale "
         "(xlsx e CSV).",
     ]
     if result.previous_note:
