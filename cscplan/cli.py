@@ -59,8 +59,9 @@ def build(
     caseload: Annotated[
         Path,
         typer.Option(
-            help="Casistica (CSV o .xlsx) da costare; default: campione sintetico. Gli scenari "
-            "inclusi che non si applicano alla casistica sono saltati con una nota."
+            help="Casistica da costare: CSV o .xlsx, oppure i prospetti dei Comuni (un file o una "
+            "cartella); default: casistica di esempio (sintetica). Gli scenari inclusi che non si "
+            "applicano alla casistica sono saltati con una nota."
         ),
     ] = paths.SAMPLE_CASELOAD,
     scenario: ScenarioOption = None,
@@ -122,7 +123,12 @@ def validate(
 
 @app.command()
 def cost(
-    caseload: Annotated[Path, typer.Argument(help="Casistica CSV (un piano per riga).")],
+    caseload: Annotated[
+        Path,
+        typer.Argument(
+            help="Casistica: CSV o .xlsx, oppure i prospetti dei Comuni (file o cartella)."
+        ),
+    ],
     scenario: ScenarioOption = None,
     year: Annotated[
         int | None,

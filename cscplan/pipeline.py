@@ -559,6 +559,7 @@ def run_cost(
 ) -> str:
     """Cost a caseload (baseline + scenarios) and write costs_monthly.csv and costs_summary.csv."""
     from cscplan.fmt import eur
+    from cscplan.intake.provenance import caseload_origin
     from cscplan.scenarios import compare
     from cscplan.scenarios.api import cost
 
@@ -569,7 +570,8 @@ def run_cost(
     write_result(BuildResult(tables=tables), Path(out), {"command": "cost"})
     totals = summary.groupby("scenario", sort=False)["gross_eur"].sum()
     rows = [f"  {name}: {eur(value)}" for name, value in totals.items()]
-    return "Costo annuo lordo per scenario:\n" + "\n".join(rows)
+    label = caseload_origin(caseload, caseload_files(caseload)).label
+    return f"Costo annuo lordo per scenario, {label}:\n" + "\n".join(rows)
 
 
 def run_report(

@@ -98,21 +98,31 @@ class Table:
         """The same error with record row numbers (``position + 2``) turned into file lines."""
         if not _same_file(err.file, self.source):
             return err
-        found = ROW_WORD.sub(lambda m: f"riga {self.line_of(int(m[1]))}", err.found)
+        found = renumber_rows(err.found, self.line_of)
         return replace(err, found=found, row=self.line_of(err.row))
 
-    @contextmanager
-    def located(self) -> Iterator[None]:
+    def located(self):
         """Re-raise :class:`InputError` about this file with file lines (see :meth:`relocate`)."""
-        try:
-            yield
-        except InputError as err:
-            raise self.relocate(err) from None
+        return relocated(self.relocate)
 
     def require_records(self, what: str = "almeno una riga di dati dopo l'intestazione") -> None:
         """A table with only its header is bad input (nothing to read)."""
         if not self.rows:
             raise InputError(self.source, what, "solo l'intestazione", row=self.header_line)
+
+
+def renumber_rows(text: str, line_of: Callable[[int], int | None]) -> str:
+    """Every ``riga N`` (a validator's ``position + 2``) in ``text`` as the file's line."""
+    return ROW_WORD.sub(lambda m: f"riga {line_of(int(m[1]))}", text)
+
+
+@contextmanager
+def relocated(relocate: Callable[[InputError], InputError]) -> Iterator[None]:
+    """Re-raise any :class:`InputError` of the block as ``relocate(error)``."""
+    try:
+        yield
+    except InputError as err:
+        raise relocate(err) from None
 
 
 def _same_file(a, b) -> bool:

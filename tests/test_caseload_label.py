@@ -119,3 +119,13 @@ def test_outputs_from_a_users_caseload_name_the_file(users):
     everything = [report, *sheets_text(users).values(), *slides_text(users), found["console"]]
     assert not any("sintetica" in text for text in everything)
     assert not bool(users.tables["caseload_info"]["synthetic"].iloc[0])
+
+
+def test_a_build_on_the_comuni_submissions_is_the_sample_too():
+    """`build --caseload data/esempi`: the folder of prospetti is read through the profile and,
+    being extracts of the sample, labelled synthetic."""
+    result = compute_build(BuildInputs(caseload=paths.EXAMPLES, draws=20, optional_scenarios=True))
+    info = result.tables["caseload_info"].iloc[0]
+    assert info["caseload_label"] == SAMPLE_LABEL and info["caseload_file"] == "esempi"
+    roles = [f["path"] for f in result.files if f["role"] == "casistica"]
+    assert len(roles) == 4 and all(r.startswith("data/esempi/prospetto_") for r in roles)

@@ -15,10 +15,10 @@ import re
 import shutil
 from pathlib import Path
 
-import formulas
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import recalculated as recalculate_file
 
 from cscplan import paths
 from cscplan.cli import main
@@ -40,22 +40,11 @@ UNCOVERED = 2040
 # --------------------------------------------------------------------------- helpers
 
 
-def recalculated(
-    data: bytes, tmp_path: Path, name: str = "wb.xlsx"
-) -> dict[tuple[str, str], object]:
-    """Every formula cell recomputed by the `formulas` engine: (SHEET, cell) → value."""
+def recalculated(data: bytes, tmp_path: Path, name: str = "wb.xlsx") -> dict:
+    """The workbook's formulas recomputed (see conftest.recalculated)."""
     path = tmp_path / name
     path.write_bytes(data)
-    model = formulas.ExcelModel().loads(str(path)).finish()
-    values = {}
-    for key, value in model.calculate().items():
-        if "]" not in str(key) or "!" not in str(key):
-            continue
-        sheet, cell = str(key).split("]", 1)[1].rsplit("!", 1)
-        values[(sheet.strip("'").upper(), cell)] = (
-            value.value[0][0] if hasattr(value, "value") else value
-        )
-    return values
+    return recalculate_file(path)
 
 
 def two_year_schedule(schedule: TariffSchedule) -> TariffSchedule:
@@ -344,3 +333,21 @@ def test_build_forecast_names_the_tariffs_relative(tmp_path):
     result = build_forecast(paths.EXAMPLES, Period.calendar_year(YEAR))
     assert result.tariffs == "data/tariffs/2023.yaml"
     assert district_workbook(result)[:2] == b"PK"
+
+
+def test_hostile_text_is_written_as_text(schedule, tmp_path):
+    """A beneficiary code that a spreadsheet would run stays text: a string cell in the
+    workbook, an apostrophe in the CSV."""
+    path = tmp_path / "ostile.csv"
+    path.write_text(
+        "Codice utente;Comune;Servizio;Data inizio;Data fine;Ore settimanali\n"
+        '"=HYPERLINK(""http://x.example"";""clic"")";Crema;SAD feriale;01/01/2023;;6\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert main(["previsione", str(path), "--anno", str(YEAR), "--out", str(out)]) == 0
+    ws = openpyxl.load_workbook(out / f"previsione_{YEAR}_crema.xlsx")["Previsione"]
+    cells = [c for row in ws.iter_rows() for c in row if str(c.value).startswith("=HYPERLINK")]
+    assert cells and all(c.data_type == "s" for c in cells)
+    text = (out / f"previsione_{YEAR}_righe.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in text

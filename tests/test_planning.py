@@ -7,10 +7,10 @@ import io
 import math
 import re
 
-import formulas
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import recalculated
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -121,19 +121,6 @@ def test_confronta_lists_exactly_the_totals_the_original_got_wrong(original, com
 
 
 # --------------------------------------------------------------------------- live formulas
-
-
-def recalculated(path) -> dict[tuple[str, str], object]:
-    model = formulas.ExcelModel().loads(str(path)).finish()
-    values = {}
-    for key, value in model.calculate().items():
-        if "]" not in str(key) or "!" not in str(key):
-            continue
-        sheet, cell = str(key).split("]", 1)[1].rsplit("!", 1)
-        values[(sheet.strip("'").upper(), cell)] = (
-            value.value[0][0] if hasattr(value, "value") else value
-        )
-    return values
 
 
 def column_of(ws, header: str) -> str:

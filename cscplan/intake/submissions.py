@@ -24,9 +24,6 @@ later on the combined plans are brought back to the file by :meth:`Submission.re
 from __future__ import annotations
 
 import difflib
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -37,7 +34,15 @@ from cscplan import metadata
 from cscplan.errors import InputError
 from cscplan.intake.profile import Profile, normalised
 from cscplan.intake.provenance import shown_path
-from cscplan.tabular import Table, parse_dates, parse_numbers, quote, read_table
+from cscplan.tabular import (
+    Table,
+    parse_dates,
+    parse_numbers,
+    quote,
+    read_table,
+    relocated,
+    renumber_rows,
+)
 
 CASELOAD = metadata.TABLES["caseload"]
 COLUMNS = CASELOAD.names
@@ -45,7 +50,6 @@ NUMBER_COLUMNS = ("qty_per_week", "group_size")
 DATE_COLUMNS = ("start", "end")
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".ods")
 """Files of a folder that are read (``.xls``/``.ods`` only to say how to save them)."""
-ROW_WORD = re.compile(r"\briga (\d+)\b")
 NUMBER_WORDS = {
     "qty_per_week": "un numero di ore o giorni a settimana (es. 7,5)",
     "group_size": "un numero intero di componenti (es. 3)",
@@ -88,7 +92,7 @@ class Submission:
             return err
         position = err.row - 2
         file, line = self.place(position)
-        found = ROW_WORD.sub(lambda m: f"riga {self._line_of(int(m[1]))}", err.found)
+        found = renumber_rows(err.found, self._line_of)
         column = self.header(position, err.column) if err.column else None
         return replace(err, file=file, row=line, column=column, found=found)
 
@@ -96,12 +100,9 @@ class Submission:
         position = row - 2
         return self.place(position)[1] if 0 <= position < len(self.plans) else row
 
-    @contextmanager
-    def located(self) -> Iterator[None]:
-        try:
-            yield
-        except InputError as err:
-            raise self.relocate(err) from None
+    def located(self):
+        """Re-raise :class:`InputError` about the combined plans as one about the file."""
+        return relocated(self.relocate)
 
 
 class ServiceNames:

@@ -538,24 +538,8 @@ def scenario_by_service(tables: dict[str, pd.DataFrame]) -> go.Figure:
         )
     )
     for n, scenario in enumerate(order[1:], start=1):
-        values = rows[scenario]
-        fig.add_trace(
-            go.Scatter(
-                y=names,
-                x=values.tolist(),
-                mode="markers",
-                name=chart_text(scenario_label(scenario, tables)),
-                marker={
-                    "color": series_color(n),
-                    "size": 12,
-                    "symbol": "diamond",
-                    "line": {"color": "white", "width": 1},
-                },
-                customdata=[[eur(v), signed_eur(v - b)] for v, b in zip(values, base, strict=True)],
-                hovertemplate="<b>%{y}</b> · %{fullData.name}<br>%{customdata[0]}"
-                "<br>rispetto allo scenario base: %{customdata[1]}<extra></extra>",
-            )
-        )
+        name = chart_text(scenario_label(scenario, tables))
+        fig.add_trace(_scenario_marks(names, rows[scenario], base, name, series_color(n)))
     total = float(wide[first].sum())
     top = rows.index[0]
     title = (
@@ -572,6 +556,26 @@ def scenario_by_service(tables: dict[str, pd.DataFrame]) -> go.Figure:
     fig.update_yaxes(autorange="reversed")
     _money_axis(fig, "x", "Costo lordo annuo (€)")
     return fig
+
+
+def _scenario_marks(names: list[str], values, base, name: str, color: str) -> go.Scatter:
+    """A scenario beside the baseline's bars: diamonds; the hover gives the amount and the
+    difference from the baseline."""
+    return go.Scatter(
+        y=names,
+        x=values.tolist(),
+        mode="markers",
+        name=name,
+        marker={
+            "color": color,
+            "size": 12,
+            "symbol": "diamond",
+            "line": {"color": "white", "width": 1},
+        },
+        customdata=[[eur(v), signed_eur(v - b)] for v, b in zip(values, base, strict=True)],
+        hovertemplate="<b>%{y}</b> · %{fullData.name}<br>%{customdata[0]}"
+        "<br>rispetto allo scenario base: %{customdata[1]}<extra></extra>",
+    )
 
 
 def scenario_by_payer(tables: dict[str, pd.DataFrame]) -> go.Figure:
@@ -879,25 +883,15 @@ def comuni_chart(tables: dict[str, pd.DataFrame]) -> go.Figure:
                 y=names,
                 x=values.tolist(),
                 orientation="h",
-                name=chart_text(f"{payer_label(payer).removesuffix(' (€)')} ({base_label})"),
+                name=chart_text(f"{payer_label(payer).removesuffix(' (€)')} · {base_label}"),
                 marker_color=payer_color(payer),
                 customdata=[eur(v) for v in values],
                 hovertemplate="<b>%{y}</b> · %{fullData.name}<br>%{customdata}<extra></extra>",
             )
         )
     for n, scenario in enumerate(scenario_order(shares.columns)[1:], start=1):
-        values = rows[scenario]
-        fig.add_trace(
-            go.Scatter(
-                y=names,
-                x=values.tolist(),
-                mode="markers",
-                name=chart_text(f"Quota comune: {scenario_label(scenario, tables)}", 44),
-                marker={"color": series_color(n), "size": 10, "symbol": "diamond"},
-                customdata=[eur(v) for v in values],
-                hovertemplate="<b>%{y}</b> · %{fullData.name}<br>%{customdata}<extra></extra>",
-            )
-        )
+        name = chart_text(f"Quota comune: {scenario_label(scenario, tables)}", 44)
+        fig.add_trace(_scenario_marks(names, rows[scenario], rows[BASELINE], name, series_color(n)))
     base = shares[BASELINE]
     title = (
         f"{chart_text(base.index[0])} ha la quota maggiore: {eur(base.iloc[0])}, "
@@ -908,8 +902,8 @@ def comuni_chart(tables: dict[str, pd.DataFrame]) -> go.Figure:
         "barre = scenario base con la parte dei fondi, rombi = quota del comune negli scenari",
         tables,
     )
-    _sized(fig, title, subtitle, len(rows), 240, 22, barmode="stack")
-    fig.update_layout(legend={"y": -0.08, "yanchor": "top"})
+    _sized(fig, title, subtitle, len(rows), 260, 22, barmode="stack")
+    fig.update_layout(legend={"y": -0.13, "yanchor": "top"})
     fig.update_yaxes(autorange="reversed", tickfont={"size": 11})
     _money_axis(fig, "x", "Euro l'anno")
     return fig
