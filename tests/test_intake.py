@@ -17,12 +17,15 @@ from cscplan.errors import InputError
 from cscplan.intake.profile import load_profile, normalised, parse_profile
 from cscplan.intake.provenance import SAMPLE_LABEL, caseload_origin
 from cscplan.intake.submissions import read_submissions
+from cscplan.periods import Period
 from cscplan.scenarios.api import cost
 from cscplan.scenarios.caseload import load_caseload
 from cscplan.scenarios.sample_submissions import EXAMPLES
 from cscplan.tariffs.schedule import load_schedule
 
 BAD = Path(__file__).parent / "bad_inputs"
+SAMPLE_YEAR = int(pd.read_csv(paths.SAMPLE_CASELOAD)["start"].str[:4].min())
+"""The sample's plans are of one year; its open-ended extracts are closed at that year's end."""
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +125,7 @@ def test_examples_are_the_samples_plans_of_their_comuni(examples, schedule):
     """Read back from xlsx and cp1252 CSV, open ends closed at the year's end: the same plans."""
     from cscplan.forecast.continuity import continuing_plans
 
-    plans = continuing_plans(examples, schedule, None, schedule.period)[0]
+    plans = continuing_plans(examples, schedule, None, Period.calendar_year(SAMPLE_YEAR))[0]
     sample = load_caseload(paths.SAMPLE_CASELOAD, schedule)
     mine = sample[sample["comune"].isin(EXAMPLES)]
     key = ["beneficiary_id", "item", "start"]
@@ -156,8 +159,8 @@ def test_examples_and_a_copy_are_synthetic_a_changed_copy_is_not(examples, tmp_p
 def test_cost_reads_a_folder_of_submissions_like_the_sample(schedule):
     """`cscplan cost` and `build --caseload` take the folder too: the same costs as the sample's
     plans of those comuni."""
-    folder = cost(paths.EXAMPLES)
-    sample = cost(paths.SAMPLE_CASELOAD)
+    folder = cost(paths.EXAMPLES, year=SAMPLE_YEAR)
+    sample = cost(paths.SAMPLE_CASELOAD, year=SAMPLE_YEAR)
     people = set(folder["beneficiary_id"])
     mine = sample[sample["beneficiary_id"].isin(people)]
     assert folder["gross_eur"].sum() == pytest.approx(mine["gross_eur"].sum(), abs=0.01)
