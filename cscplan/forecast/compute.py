@@ -86,8 +86,8 @@ def forecast(
     notes = list(submission.notes)
     if stopped.any():
         notes.append(
-            f"{int(stopped.sum())} piani conclusi prima del {period.label} (o pacchetti già "
-            "avviati): non sono in continuità e compaiono solo nell'anno precedente"
+            f"{int(stopped.sum())} piani senza giorni nel periodo {period.span} (conclusi prima, "
+            "pacchetti già avviati o piani che iniziano dopo): non sono in continuità"
         )
     return Forecast(
         period=period,
