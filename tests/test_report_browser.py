@@ -161,6 +161,8 @@ def test_printed_on_a4_no_chart_crosses_a_page_and_every_section_is_there():
     wrong = text[text.index("Totali da correggere (5)") :]
     assert "320.000,00 €" in wrong[:2000]
     listed = re.search(r"Elenco completo delle segnalazioni \((\d+)\)", text)  # expanded
-    assert listed and int(listed[1]) > 5 and text.count("Il totale dichiarato dell'Obiettivo 5") >= 3
+    assert (
+        listed and int(listed[1]) > 5 and text.count("Il totale dichiarato dell'Obiettivo 5") >= 3
+    )
     assert re.search(r"pagina 1 di \d+", pages[0])
     assert "Comunità Sociale Cremasca — Piano Programma 2020–2022" in pages[-1]
