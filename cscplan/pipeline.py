@@ -439,15 +439,27 @@ def run_metadata(inputs: BuildInputs, files: list[dict], notes: Sequence[str] = 
 
 
 def take_screenshot(folder: Path, echo: Callable[[str], None], shown: Path | None = None) -> None:
-    """The report's picture; any failure (a broken browser…) is a warning line, not an error:
-    the outputs are complete without it."""
+    """The report's picture (a failure — a broken browser… — is a warning, not an error)."""
     from cscplan.reports.screenshot import screenshot
 
+    _optional_document(screenshot, folder / SCREENSHOT_NAME, "screenshot", folder, echo, shown)
+
+
+def take_pdf(folder: Path, echo: Callable[[str], None], shown: Path | None = None) -> None:
+    """The report printed to A4 PDF (a failure is a warning, as for the screenshot)."""
+    from cscplan.reports.screenshot import pdf
+
+    _optional_document(pdf, folder / PDF_NAME, "PDF", folder, echo, shown)
+
+
+def _optional_document(make, target: Path, what: str, folder: Path, echo, shown) -> None:
+    """Run ``make(report, target)``; the outputs are complete without it, so any failure is one
+    warning line; paths are shown as the folder the user named (not the staging one)."""
     try:
-        note = screenshot(folder / REPORT_NAME, folder / SCREENSHOT_NAME)
+        note = make(folder / REPORT_NAME, target)
     except Exception as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        note = f"Avviso: screenshot del report non generato ({first}); il report HTML è completo."
+        note = f"Avviso: {what} del report non generato ({first}); il report HTML è completo."
     echo(note.replace(str(folder), str(shown or folder)))
 
 
@@ -474,18 +486,6 @@ def _chart_names() -> list[str]:
     from cscplan.reports.charts import CHARTS
 
     return [spec.name for spec in CHARTS]
-
-
-def take_pdf(folder: Path, echo: Callable[[str], None], shown: Path | None = None) -> None:
-    """The report printed to A4 PDF; a failure is a warning line, as for the screenshot."""
-    from cscplan.reports.screenshot import pdf
-
-    try:
-        note = pdf(folder / REPORT_NAME, folder / PDF_NAME)
-    except Exception as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        note = f"Avviso: PDF del report non generato ({first}); il report HTML è completo."
-    echo(note.replace(str(folder), str(shown or folder)))
 
 
 def run_build(

@@ -75,6 +75,20 @@ PLAN_AMOUNT = c(
     "amount", nullable=True, description="Importo in euro; vuoto se la cella è mascherata."
 )
 
+LINE_PLACE = ("part", "action", "item", "detail")
+"""Where a budget line sits in its objective's sheet, and what it is."""
+PLAN_PO = ("po_previous", "po_current")
+"""The plan's two PO columns, year-neutral."""
+KPI_IDENTITY = (
+    "objective_id",
+    "section",
+    "action",
+    c("kind", "kpi_kind"),
+    "strumento",
+    "indicatore",
+)
+"""The columns that say which indicator a row is (parsed table and the plan workbook's sheet)."""
+
 PLAN_TABLES = {
     "plan_info": table(
         "Il piano letto: titolo e anni (budget, precedente, pluriennale) con le colonne PO.",
@@ -188,12 +202,7 @@ PLAN_TABLES = {
     "kpis": table(
         "Indicatori e obiettivi triennali delle schede.",
         PARSED,
-        "objective_id",
-        "section",
-        "action",
-        c("kind", "kpi_kind"),
-        "strumento",
-        "indicatore",
+        *KPI_IDENTITY,
         "target",
         "deadline",
         "target_operator",
@@ -238,12 +247,8 @@ VIEW_TABLES = {
         "line_id",
         "objective_id",
         "objective",
-        "part",
-        "action",
-        "item",
-        "detail",
-        "po_previous",
-        "po_current",
+        *LINE_PLACE,
+        *PLAN_PO,
         "has_imputed",
         "source_line",
         key=("line_id",),
@@ -634,12 +639,8 @@ DRAFT_TABLES = {
         "Piano modificabile, foglio Voci di budget (le colonne delle fonti seguono il PO).",
         INPUT,
         "objective_id",
-        "part",
-        "action",
-        "item",
-        "detail",
-        "po_previous",
-        "po_current",
+        *LINE_PLACE,
+        *PLAN_PO,
         c("note", "draft_note"),
         "origin_line",
         published=False,
@@ -677,12 +678,7 @@ DRAFT_TABLES = {
         "Piano modificabile, foglio Indicatori: traguardo scomposto e testo originale.",
         INPUT,
         "kpi_table",
-        "objective_id",
-        "section",
-        "action",
-        c("kind", "kpi_kind"),
-        "strumento",
-        "indicatore",
+        *KPI_IDENTITY,
         "kpi_operator",
         "kpi_value",
         "kpi_unit",

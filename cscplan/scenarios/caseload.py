@@ -155,26 +155,40 @@ def _read_table(table: Table) -> pd.DataFrame:
     table.require_records("almeno un piano (una riga) dopo l'intestazione")
     frame = table.frame()
     for column in NUMBER_COLUMNS.intersection(frame.columns):
-        numbers, why = parse_numbers(frame[column], table.style)
-        _refuse(why.ne("") & why.ne("non è un numero"), frame[column], why, table, column)
-        frame[column] = frame[column].where(numbers.isna(), numbers.map(_plain_number))
+        frame[column] = _canonical(frame[column], column, table, _canonical_numbers)
     for column in DATE_COLUMNS.intersection(frame.columns):
-        dates, why = parse_dates(frame[column])
-        _refuse(why.ne("") & why.ne("formato"), frame[column], why, table, column)
-        frame[column] = frame[column].where(dates.isna(), dates.dt.strftime("%Y-%m-%d"))
+        frame[column] = _canonical(frame[column], column, table, _canonical_dates)
     return frame
 
 
-def _refuse(bad: pd.Series, cells: pd.Series, why: pd.Series, table: Table, column: str) -> None:
-    if bad.any():
-        position = int(np.argmax(bad.to_numpy()))
+def _canonical(cells: pd.Series, column: str, table: Table, rewrite) -> np.ndarray:
+    """Each distinct cell rewritten once (``rewrite`` → canonical texts and refusals), mapped
+    back to the rows; the first refused row is named with its line."""
+    codes, uniques = pd.factorize(cells.fillna(""), use_na_sentinel=False)
+    canonical, why = rewrite(pd.Series(uniques, dtype=object), table.style)
+    refused = why.to_numpy() != ""
+    if refused.any():
+        position = int(np.argmax(refused[codes]))
         raise InputError(
             table.source,
             "un numero" if column in NUMBER_COLUMNS else "una data AAAA-MM-GG (o GG/MM/AAAA)",
-            f"{quote(cells.iloc[position])}: {why.iloc[position]}",
+            f"{quote(cells.iloc[position])}: {why.iloc[codes[position]]}",
             row=table.lines[position],
             column=column,
         )
+    return canonical.to_numpy()[codes]
+
+
+def _canonical_numbers(values: pd.Series, style: str) -> tuple[pd.Series, pd.Series]:
+    numbers, why = parse_numbers(values, style)
+    plain = values.where(numbers.isna(), numbers.map(_plain_number, na_action="ignore"))
+    return plain, why.where(why != "non è un numero", "")  # text is named by the validation
+
+
+def _canonical_dates(values: pd.Series, style: str) -> tuple[pd.Series, pd.Series]:
+    dates, why = parse_dates(values)
+    iso = values.where(dates.isna(), dates.dt.strftime("%Y-%m-%d"))
+    return iso, why.where(why != "formato", "")  # text is named by the validation
 
 
 def _plain_number(value: float) -> str:
