@@ -1,4 +1,5 @@
-"""Command line: ``cscplan build | validate | cost | report | piano (nuovo | compila | confronta)``.
+"""Command line: ``cscplan build | validate | cost | report | previsione | piano (nuovo | compila |
+confronta)``.
 
 Exit codes: 0 success, 1 findings at or above the ``--fail-on`` threshold, 2 bad input.
 Bad input prints one Italian message (file, row/key, expected, found); ``--debug`` shows the traceback.
@@ -58,8 +59,9 @@ def build(
     caseload: Annotated[
         Path,
         typer.Option(
-            help="Casistica (CSV o .xlsx) da costare; default: campione sintetico. Gli scenari "
-            "inclusi che non si applicano alla casistica sono saltati con una nota."
+            help="Casistica da costare: CSV o .xlsx, oppure i prospetti dei Comuni (un file o una "
+            "cartella); default: casistica di esempio (sintetica). Gli scenari inclusi che non si "
+            "applicano alla casistica sono saltati con una nota."
         ),
     ] = paths.SAMPLE_CASELOAD,
     scenario: ScenarioOption = None,
@@ -121,7 +123,12 @@ def validate(
 
 @app.command()
 def cost(
-    caseload: Annotated[Path, typer.Argument(help="Casistica CSV o .xlsx (un piano per riga).")],
+    caseload: Annotated[
+        Path,
+        typer.Argument(
+            help="Casistica: CSV o .xlsx, oppure i prospetti dei Comuni (file o cartella)."
+        ),
+    ],
     scenario: ScenarioOption = None,
     year: Annotated[
         int | None,
@@ -171,6 +178,34 @@ def report(
 
     inputs = BuildInputs(plan=plan)
     typer.echo(run_report(inputs, out=out, screenshot=screenshot, pdf=pdf, echo=typer.echo))
+
+
+@app.command()
+def previsione(
+    caseload: Annotated[
+        Path,
+        typer.Argument(
+            help="Casistica: un file (.xlsx o CSV) o una cartella di prospetti, uno per Comune."
+        ),
+    ],
+    anno: Annotated[
+        int | None, typer.Option("--anno", help="Anno della previsione (es. 2024).")
+    ] = None,
+    anno_scolastico: Annotated[
+        str | None,
+        typer.Option("--anno-scolastico", help="Anno scolastico della previsione (es. 2024/25)."),
+    ] = None,
+    tariffs: TariffsOption = paths.TARIFFS,
+    profilo: Annotated[
+        Path, typer.Option("--profilo", help="Profilo delle colonne (YAML, data/profili/).")
+    ] = paths.DEFAULT_PROFILE,
+    out: OutOption = paths.DEFAULT_OUT / "previsione",
+) -> None:
+    """Previsione di spesa per Comune (progetti in continuità) e riepilogo distrettuale."""
+    from cscplan.forecast.command import forecast_period, run_previsione
+
+    period, key = forecast_period(anno, anno_scolastico)
+    typer.echo(run_previsione(caseload, period, key, out, tariffs, profilo))
 
 
 # --- piano: draft, compile and compare plans ------------------------------------------------------

@@ -38,6 +38,13 @@ def default_scenarios() -> tuple[Path, ...]:
     return tuple(sorted(paths.SCENARIOS_DIR.glob("*.yaml")))
 
 
+def default_synthetic() -> tuple[Path, ...]:
+    """The bundled synthetic caseloads (sample and data/esempi): outputs built from them say so."""
+    from cscplan.intake.provenance import bundled_synthetic_files
+
+    return tuple(bundled_synthetic_files())
+
+
 @dataclass(frozen=True)
 class BuildInputs:
     """Every input file of a build: bundled defaults, overridable from the CLI or a notebook."""
@@ -57,6 +64,7 @@ class BuildInputs:
     draws: int = 1000
     commitment: float | None = None  # € committed; None = the linked budget lines' amounts
     optional_scenarios: bool = False  # bundled scenarios: skip (with a note) those not applicable
+    synthetic: tuple[Path, ...] = field(default_factory=default_synthetic, compare=False)
 
     def __post_init__(self) -> None:
         """The Monte Carlo parameters' contract: a seed numpy accepts, bounded draws, a real sum."""
@@ -74,7 +82,7 @@ class BuildInputs:
             ("mappe_servizi", self.service_maps),
             ("tariffario", self.tariffs),
             ("mappa_fonti", self.funding_map),
-            ("casistica", self.caseload),
+            *(("casistica", path) for path in caseload_files(self.caseload)),
             ("mappa_benchmark", self.benchmark_map),
             ("collegamento_budget", self.budget_link),
             ("comuni", self.comuni),
@@ -82,6 +90,13 @@ class BuildInputs:
             ("pesi_localizzazione", self.localisation_weights),
         ]
         return named + [("scenario", path) for path in self.scenarios]
+
+
+def caseload_files(caseload: Path) -> list[Path]:
+    """The caseload file, or the table files of a caseload folder (submissions)."""
+    from cscplan.intake.submissions import table_files
+
+    return table_files(Path(caseload)) if Path(caseload).is_dir() else [Path(caseload)]
 
 
 def check_seed_draws(seed: int, draws: int) -> None:
@@ -111,6 +126,7 @@ class LoadedInputs:
     budget_link: pd.DataFrame
     localisation_weights: dict
     files: list[dict]
+    origin: Any = None  # cscplan.intake.provenance.CaseloadOrigin: how outputs name the caseload
     payers: pd.DataFrame | None = None
 
 
@@ -131,6 +147,7 @@ class BuildResult:
 def load_inputs(inputs: BuildInputs) -> LoadedInputs:
     """Read and validate every input file (bad input raises InputError before any computing)."""
     from cscplan.budget.funding import for_plan, load_funding_map
+    from cscplan.intake.provenance import caseload_origin
     from cscplan.scenarios.api import load_reforms
     from cscplan.scenarios.benchmarks import load_benchmark_map
     from cscplan.scenarios.budget_link import load_budget_link
@@ -156,6 +173,7 @@ def load_inputs(inputs: BuildInputs) -> LoadedInputs:
         budget_link=load_budget_link(inputs.budget_link, plan.years),
         localisation_weights=load_weights(inputs.localisation_weights),
         files=input_files(inputs),
+        origin=caseload_origin(inputs.caseload, caseload_files(inputs.caseload), inputs.synthetic),
         payers=load_payers(inputs.payers),
     )
 
@@ -281,6 +299,10 @@ def cost_stage(
             out["payers"], monthly, loaded.budget_link, tables["budget_lines"]
         )
     out["caseload"] = caseload
+    if loaded.origin is not None:
+        from cscplan.intake.provenance import caseload_info
+
+        out["caseload_info"] = caseload_info(loaded.origin, caseload, inputs.caseload)
     return out
 
 
@@ -433,15 +455,27 @@ def run_metadata(inputs: BuildInputs, files: list[dict], notes: Sequence[str] = 
 
 
 def take_screenshot(folder: Path, echo: Callable[[str], None], shown: Path | None = None) -> None:
-    """The report's picture; any failure (a broken browser…) is a warning line, not an error:
-    the outputs are complete without it."""
+    """The report's picture (a failure — a broken browser… — is a warning, not an error)."""
     from cscplan.reports.screenshot import screenshot
 
+    _optional_document(screenshot, folder / SCREENSHOT_NAME, "screenshot", folder, echo, shown)
+
+
+def take_pdf(folder: Path, echo: Callable[[str], None], shown: Path | None = None) -> None:
+    """The report printed to A4 PDF (a failure is a warning, as for the screenshot)."""
+    from cscplan.reports.screenshot import pdf
+
+    _optional_document(pdf, folder / PDF_NAME, "PDF", folder, echo, shown)
+
+
+def _optional_document(make, target: Path, what: str, folder: Path, echo, shown) -> None:
+    """Run ``make(report, target)``; the outputs are complete without it, so any failure is one
+    warning line; paths are shown as the folder the user named (not the staging one)."""
     try:
-        note = screenshot(folder / REPORT_NAME, folder / SCREENSHOT_NAME)
+        note = make(folder / REPORT_NAME, target)
     except Exception as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        note = f"Avviso: screenshot del report non generato ({first}); il report HTML è completo."
+        note = f"Avviso: {what} del report non generato ({first}); il report HTML è completo."
     echo(note.replace(str(folder), str(shown or folder)))
 
 
@@ -468,18 +502,6 @@ def _chart_names() -> list[str]:
     from cscplan.reports.charts import CHARTS
 
     return [spec.name for spec in CHARTS]
-
-
-def take_pdf(folder: Path, echo: Callable[[str], None], shown: Path | None = None) -> None:
-    """The report printed to A4 PDF; a failure is a warning line, as for the screenshot."""
-    from cscplan.reports.screenshot import pdf
-
-    try:
-        note = pdf(folder / REPORT_NAME, folder / PDF_NAME)
-    except Exception as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        note = f"Avviso: PDF del report non generato ({first}); il report HTML è completo."
-    echo(note.replace(str(folder), str(shown or folder)))
 
 
 def run_build(
@@ -513,13 +535,15 @@ def build_summary(result: BuildResult, out: Path) -> str:
     counts = findings["severity"].value_counts()
     base = tables["costs_summary"]
     base_total = base.loc[base["scenario"] == BASELINE, "gross_eur"].sum()
+    info = tables.get("caseload_info")
+    caseload = info["caseload_label"].iloc[0] if info is not None else "casistica"
     lines = [
         f"Output scritti in {out}: {len(tables)} tabelle CSV, report HTML, cartella Excel, "
         "presentazione per l'Assemblea.",
         f"Righe di budget: {len(tables['budget_lines'])}; mappe Cremona: {len(tables['service_maps'])}.",
         "Verifiche: "
         + ", ".join(f"{label} {int(counts.get(k, 0))}" for k, label in SEVERITY_PLURALS.items()),
-        f"Costo dello scenario base del campione sintetico: {eur(base_total)}.",
+        f"Costo dello scenario base, {caseload}: {eur(base_total)}.",
     ]
     return "\n".join(lines + [f"Nota: {note}" for note in result.notes])
 
@@ -555,6 +579,7 @@ def run_cost(
     """Cost a caseload (baseline + scenarios) over ``period`` (or the calendar ``year``; default
     the days the tariffs date) and write costs_monthly.csv, costs_summary.csv and the deltas."""
     from cscplan.fmt import eur
+    from cscplan.intake.provenance import caseload_origin
     from cscplan.scenarios import compare
     from cscplan.scenarios.api import baseline_schedule, bundled_context, cost, load_reforms
 
@@ -583,7 +608,8 @@ def run_cost(
         for payer, column in PAYER_COLUMNS.items()
         if payers[column]
     ]
-    lines = [f"Costo lordo per scenario ({costed.label}):", *rows]
+    label = caseload_origin(caseload, caseload_files(caseload)).label
+    lines = [f"Costo lordo per scenario ({costed.label}), {label}:", *rows]
     lines.append("Scenario base per pagatore: " + ", ".join(paid) if paid else "")
     if note:
         lines.append(f"Nota: {note}.")

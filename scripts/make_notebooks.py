@@ -377,12 +377,121 @@ NUOVO_PIANO = [
 ]
 
 
+PREVISIONE = [
+    (
+        "md",
+        "# 05 · Previsione di spesa per Comune\n\n"
+        "Entro il 30 novembre ogni Comune trasmette a CSC la previsione di spesa autorizzatoria per "
+        "l'anno successivo, con il prospetto degli utenti e delle ore assegnate (linee guida 2023, "
+        "righe 197–199; per il SAAP entro il 30 luglio, per anno scolastico). Qui una cartella di "
+        "prospetti, uno per Comune, diventa una cartella Excel per Comune (*Previsione di spesa – "
+        "Comune di …*) e il riepilogo distrettuale.\n\n"
+        "I prospetti di `data/esempi/` sono la **casistica di esempio (sintetica)**: i piani di "
+        "quattro Comuni del campione, scritti come li scriverebbe un ufficio (tre `.xlsx` e un CSV "
+        "di Excel in italiano, una colonna *Note* in più). `ANNO` è l'anno della previsione: il "
+        "tariffario incluso copre il 2023; con le tariffe 2024 basta scrivere 2024.",
+    ),
+    (
+        "code",
+        "import tempfile\nfrom pathlib import Path\n\nimport pandas as pd\n"
+        "from cscplan import paths\nfrom cscplan.errors import InputError\n"
+        "from cscplan.fmt import eur\n"
+        "from cscplan.forecast.command import build_forecast, run_previsione\n"
+        "from cscplan.forecast.workbook import headers\n"
+        "from cscplan.intake.profile import load_profile\n"
+        "from cscplan.intake.submissions import read_submissions\n"
+        "from cscplan.periods import Period\n"
+        "from cscplan.reports.styling import styled\n"
+        "from cscplan.tariffs.schedule import load_schedule\n\n"
+        "ANNO = 2023\n"
+        "schedule = load_schedule(paths.TARIFFS)\n"
+        "profile = load_profile(paths.DEFAULT_PROFILE)\n"
+        "submission = read_submissions(paths.EXAMPLES, profile, schedule.items)\n"
+        "[f.name for f in submission.files]",
+    ),
+    (
+        "md",
+        "## Come sono stati letti i file\n"
+        "Le intestazioni sono riconosciute dal profilo `data/profili/prospetto_comune.yaml` (nomi "
+        "italiani delle colonne e dei servizi: aggiungerne è una modifica del file, non del codice). "
+        "Le colonne sconosciute non sono un errore: restano da parte, con una nota.",
+    ),
+    (
+        "code",
+        'styled(pd.DataFrame({"nota": submission.notes}), labels={"nota": "Nota di lettura"})',
+    ),
+    (
+        "code",
+        'styled(submission.extras.head(8), labels={"file": "File", "line": "Riga", '
+        '"beneficiary_id": "Beneficiario", "column": "Colonna", "value": "Valore"})',
+    ),
+    (
+        "md",
+        "## Un prospetto sbagliato\n"
+        "Un errore produce un solo messaggio in italiano con file, riga (come la mostra Excel) e "
+        "colonna del file: qui una data che non esiste.",
+    ),
+    (
+        "code",
+        "folder = Path(tempfile.mkdtemp())\nbad = folder / 'prospetto_sbagliato.csv'\n"
+        "bad.write_text(\n"
+        "    'Codice utente;Comune;Servizio;Data inizio;Data fine;Ore settimanali\\n'\n"
+        "    'U1;Crema;SAD feriale;01/01/2023;31/02/2024;6\\n',\n"
+        "    encoding='utf-8',\n)\n"
+        "try:\n    read_submissions(bad, profile, schedule.items)\n"
+        "except InputError as err:\n    problem = err.message\nprint(problem)",
+    ),
+    (
+        "md",
+        "## La previsione\n"
+        "Progetti in continuità: un piano senza data di fine continua fino alla fine del periodo; "
+        "uno con la data di fine si ferma lì; un pacchetto già avviato non si ripete. Le tariffe "
+        "sono quelle del periodo, giorno per giorno; un anno che il tariffario non copre è rifiutato.",
+    ),
+    (
+        "code",
+        "result = build_forecast(paths.EXAMPLES, Period.calendar_year(ANNO))\n"
+        "district = result.district\n"
+        'styled(district.head(12), "forecast_district", labels=headers(result, list(district.columns), "forecast_district"))',
+    ),
+    ("md", "## Per Comune: l'importo autorizzativo (quota a carico del Comune) e i fondi"),
+    (
+        "code",
+        "from cscplan.payers import payer_columns\n\n"
+        'money = ["gross_eur", *payer_columns(district.columns)]  # every payer, also new ones\n'
+        'per_comune = district.groupby("comune")[money].sum()\n'
+        'styled(per_comune, "forecast_district", labels=headers(result, list(per_comune.columns), "forecast_district"))',
+    ),
+    ("md", "## Le cartelle Excel"),
+    (
+        "code",
+        'out = folder / "previsione"\nprint(run_previsione(paths.EXAMPLES, result.period, "--anno", out))\n'
+        "sorted(p.name for p in out.iterdir())",
+    ),
+    ("md", "## Controlli"),
+    (
+        "code",
+        "import openpyxl\nfrom cscplan.scenarios.api import cost\n\n"
+        'engine = cost(paths.EXAMPLES, year=ANNO).groupby("comune")["comune_eur"].sum()\n'
+        'assert (per_comune["comune_eur"] - engine).abs().max() < 0.01\n'
+        'assert "febbraio 2024 ha 29 giorni" in problem and "riga 2" in problem\n'
+        "workbooks = sorted(out.glob(f'previsione_{ANNO}_*.xlsx'))\n"
+        "assert 4 <= len(workbooks) - 1 <= 48\n"
+        "sheet = openpyxl.load_workbook(out / f'previsione_{ANNO}_crema.xlsx')['Previsione']\n"
+        "assert sheet['A1'].value == f'Previsione di spesa {ANNO} – Comune di Crema'\n"
+        "assert 'casistica di esempio (sintetica)' in sheet['A2'].value\n"
+        "print(eur(engine.sum()))",
+    ),
+]
+
+
 def main() -> None:
     books = {
         "01_ricostruzione_budget.ipynb": RICOSTRUZIONE,
         "02_verifica_totali.ipynb": VERIFICA,
         "03_scenari_tariffari.ipynb": SCENARI,
         "04_presentazione_assemblea.ipynb": ASSEMBLEA,
+        "05_previsione_comuni.ipynb": PREVISIONE,
         "06_nuovo_piano.ipynb": NUOVO_PIANO,
     }
     for name, cells in books.items():

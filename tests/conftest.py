@@ -460,3 +460,19 @@ def base_tables() -> dict[str, pd.DataFrame]:
         ),
         "cremona_growth": cremona_growth(),
     }
+
+
+def recalculated(path) -> dict[tuple[str, str], object]:
+    """Every formula cell of an .xlsx recomputed by the `formulas` engine: (SHEET, cell) → value."""
+    import formulas
+
+    model = formulas.ExcelModel().loads(str(path)).finish()
+    values = {}
+    for key, value in model.calculate().items():
+        if "]" not in str(key) or "!" not in str(key):
+            continue
+        sheet, cell = str(key).split("]", 1)[1].rsplit("!", 1)
+        values[(sheet.strip("'").upper(), cell)] = (
+            value.value[0][0] if hasattr(value, "value") else value
+        )
+    return values

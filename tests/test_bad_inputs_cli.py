@@ -31,6 +31,8 @@ ACCEPTED = {
     "funding_italian_excel.csv",
     "funding_windows_1252.csv",
     "plan_split_rejoined.txt",
+    # issue 13: a comune's prospetto (BOM, ',', upper-case headers, an extra column)
+    "previsione_bom_upper_case.csv",
 }
 # What the message must say beyond the file name: the file's line (blank lines, multi-line
 # fields and xlsx rows counted as an editor or Excel shows them) and why.
@@ -71,6 +73,18 @@ EXPECTED = {
     "plan_split_stray_amount.txt": ["riga 12", "riga spezzata"],
     "plan_split_too_many_cells.txt": ["riga 12", "riga 11"],
     "caseload_past_timeline.csv": ["riga 2", "'end'", "01/01/2023–31/12/2024", "2026-12-31"],
+    # issue 13: submissions of the spending forecast (the file's line, its own header)
+    "previsione_unknown_service.xlsx": ["riga 3", "colonna 'Servizio'", "domicilare", "forse"],
+    "previsione_two_files": [
+        "prospetto_offanengo.csv, riga 3, colonna 'Codice utente'",
+        "'U07' anche in",
+        "prospetto_crema.csv riga 3",
+    ],
+    "previsione_impossible_date.csv": ["riga 3", "'Data fine'", "febbraio 2024 ha 29 giorni"],
+    "previsione_hours_text.xlsx": ["riga 2", "'Ore settimanali'", "'dodici'"],
+    "previsione_missing_column.csv": ["riga 1", "'Data inizio'", "più simile: 'Data inizo'"],
+    "previsione_hours_and_days.csv": ["riga 3", "'Giorni settimanali'", "una sola tra"],
+    "previsione_too_many_hours.csv": ["riga 4", "'Ore settimanali'", "168"],
 }
 # Parses fine: its wrong Totale row is a *finding* (tests/test_service_maps.py), not bad input.
 FINDING_CASES = {"maps_wrong_total.txt"}
@@ -86,6 +100,7 @@ def command_for(path: Path, out: Path) -> list[str]:
         "scenario": ["cost", sample, "--scenario", str(path), "--out", str(out)],
         "tariff": ["cost", sample, "--tariffs", str(path), "--out", str(out)],
         "maps": ["build", "--service-maps", str(path), "--out", str(out), "--no-screenshot"],
+        "previsione": ["previsione", str(path), "--anno", "2023", "--out", str(out)],
     }[kind]
 
 

@@ -195,12 +195,12 @@ def test_default_commitment_is_the_linked_budget_lines(built):
     assert summary["commitment_eur"] == pytest.approx(lines["plan_amount"].sum(), abs=0.01)
     assert summary["commitment_eur"] == pytest.approx(7_871_884.94, abs=0.01)
     sens = pd.read_csv(built / "sensitivity.csv").set_index("parameter")
-    # without the district abatement the comuni pay 785.938,69 € more (the total does not move;
-    # 781.161,97 € before the cap was read literally in part months and pronto became full time)
-    assert sens.loc["abbattimento", "comune_delta_high_eur"] == pytest.approx(785_938.69)
+    # without the district abatement the comuni pay 785.024,63 € more (the total does not move;
+    # 780.435,56 € before the cap was read literally in part months and pronto became full time)
+    assert sens.loc["abbattimento", "comune_delta_high_eur"] == pytest.approx(785_024.63)
     assert sens.loc["abbattimento", "delta_high_eur"] == 0.0
     html = (built / "report.html").read_text(encoding="utf-8")
-    assert "Abbattimento distrettuale «no» +785.938,69 €" in html  # the narrative
+    assert "Abbattimento distrettuale «no» +785.024,63 €" in html  # the narrative
 
 
 def test_report_has_budget_link_and_funding_balance(built):

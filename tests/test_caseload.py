@@ -220,8 +220,47 @@ def sample(schedule):
 
 
 def test_sample_regenerates_byte_for_byte(tmp_path):
-    out = sample_caseload.main(tmp_path / "sample.csv")
+    out = sample_caseload.main(tmp_path / "sample.csv", examples=tmp_path / "esempi")
     assert out.read_bytes() == paths.SAMPLE_CASELOAD.read_bytes()
+    written = sorted((tmp_path / "esempi").iterdir())
+    assert [p.name for p in written] == sorted(
+        p.name for p in paths.EXAMPLES.iterdir() if p.suffix != ".md"
+    )
+    for path in written:
+        assert path.read_bytes() == (paths.EXAMPLES / path.name).read_bytes(), path.name
+
+
+def test_plans_per_comune_follow_the_stated_weights(sample):
+    """Per item, no comune has more plans than its weight's share rounded up (the rule of
+    data/caseload_sample.md); every comune of the district has plans; Crema has the most."""
+    weights = sample_caseload.load_weights()
+    share = weights.set_index("comune")["peso"] / weights["peso"].sum()
+    people = sample.drop_duplicates(["beneficiary_id", "item"])
+    for item, plans in people.groupby("item"):
+        counts = plans["comune"].value_counts().reindex(share.index, fill_value=0)
+        assert (counts <= np.ceil(share * len(plans) + 1e-9)).all(), item
+    per_comune = people["comune"].value_counts()
+    assert set(per_comune.index) == set(share.index)
+    assert per_comune.idxmax() == "Crema"
+    assert per_comune["Crema"] > 10 * per_comune["Ripalta Guerina"]
+
+
+@given(st.lists(st.floats(0.01, 100.0), min_size=2, max_size=30), st.integers(1, 300))
+def test_apportionment_never_gives_a_comune_more_than_its_share_rounded_up(weights, plans):
+    comuni = pd.DataFrame({"comune": [f"C{i}" for i in range(len(weights))], "peso": weights})
+    share = sample_caseload.Apportionment(comuni)
+    for k in range(1, plans + 1):
+        share.next()
+        assert (share.count <= np.ceil(share.share * k + 1e-9)).all()
+    assert share.count.sum() == plans
+
+
+def test_weights_are_labelled_an_assumption():
+    notes = (paths.DATA_DIR / "comuni_pesi.md").read_text(encoding="utf-8")
+    assert notes.startswith("IPOTESI")
+    weights = sample_caseload.load_weights()
+    assert set(weights["fonte"]) == {"ipotesi"} and len(weights) == 48
+    assert (paths.EXAMPLES / "README.md").read_text(encoding="utf-8").startswith("SINTETICO")
 
 
 def test_sample_readme_says_synthetic():

@@ -51,7 +51,7 @@ def report_text(result) -> str:
 
 def test_deck_has_a_picture_and_notes_on_every_slide(deck):
     slides = list(deck.slides)
-    assert 8 <= len(slides) <= 12
+    assert 8 <= len(slides) <= 13
     for number, slide in enumerate(slides, start=1):
         pictures = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
         assert len(pictures) == 1, number
@@ -63,7 +63,10 @@ def test_title_slide_names_the_plan_and_the_date(result):
     deck = Presentation(io.BytesIO(build_deck(result.tables, None, DAY)))
     first = texts(deck.slides[0])
     assert first[0] == "Piano Programma 2020–2022"
-    assert first[1] == "Comunità Sociale Cremasca · Assemblea dei Sindaci · 25 novembre 2026"
+    assert first[1] == (
+        "Comunità Sociale Cremasca · Assemblea dei Sindaci · 25 novembre 2026 · costi: "
+        "casistica di esempio (sintetica)"
+    )
     assert italian_date(dt.date(2027, 3, 1)) == "1 marzo 2027"
 
 
@@ -71,7 +74,7 @@ def test_one_message_per_slide_with_the_reports_figures(deck, result):
     report = report_text(result)
     titles = [texts(slide)[0] for slide in deck.slides]
     assert "L'Obiettivo 5 assorbe il 54% del budget 2020" in titles
-    assert any("+785.938,69 € a carico dei comuni" in t for t in titles)
+    assert any("+785.024,63 € a carico dei comuni" in t for t in titles)
     shown = []
     for slide in deck.slides:
         shown += AMOUNT.findall(" ".join(texts(slide)))
@@ -94,7 +97,7 @@ def test_notes_list_the_wrong_totals(result):
 def test_without_chromium_the_deck_is_written_and_says_why(result):
     data = build_deck(result.tables, None, DAY, missing_reason="Chromium non trovato")
     deck = Presentation(io.BytesIO(data))
-    assert len(deck.slides) == 12
+    assert len(deck.slides) == 13
     second = " ".join(texts(deck.slides[1]))
     assert "Immagine del grafico non disponibile: Chromium non trovato" in second
     assert all(s.notes_slide.notes_text_frame.text for s in deck.slides)

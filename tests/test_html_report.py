@@ -18,6 +18,7 @@ HEADINGS = [
     "Pluriennale 2020–2022",
     "Verifiche dei totali",
     "Scenari tariffari",
+    "Quote dei comuni",
     "Benchmark Cremona",
 ]
 

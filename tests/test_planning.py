@@ -7,10 +7,10 @@ import io
 import math
 import re
 
-import formulas
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import recalculated
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -23,8 +23,9 @@ from cscplan.planning.draft import from_plan
 from cscplan.planning.layout import render
 from cscplan.planning.reader import read_workbook
 from cscplan.planning.rules import AMOUNT, PERCENT, SAME, evaluate, normalise
-from cscplan.planning.targets import moved_text, parse_target
+from cscplan.planning.targets import moved_text
 from cscplan.planning.workbook import write_workbook
+from cscplan.sources.kpi_targets import parse_target
 from cscplan.sources.piano_programma import load_plan, parse_plan
 from cscplan.validation.checks import run_checks
 from cscplan.validation.masked import recover_masked
@@ -121,19 +122,6 @@ def test_confronta_lists_exactly_the_totals_the_original_got_wrong(original, com
 
 
 # --------------------------------------------------------------------------- live formulas
-
-
-def recalculated(path) -> dict[tuple[str, str], object]:
-    model = formulas.ExcelModel().loads(str(path)).finish()
-    values = {}
-    for key, value in model.calculate().items():
-        if "]" not in str(key) or "!" not in str(key):
-            continue
-        sheet, cell = str(key).split("]", 1)[1].rsplit("!", 1)
-        values[(sheet.strip("'").upper(), cell)] = (
-            value.value[0][0] if hasattr(value, "value") else value
-        )
-    return values
 
 
 def column_of(ws, header: str) -> str:
@@ -298,7 +286,8 @@ def test_rule_invariants(previous, percent):
     ],
 )
 def test_targets_are_structured(text, expected):
-    found = parse_target(text)
+    parsed = parse_target(text)
+    found = (parsed.operator, parsed.value, parsed.unit, parsed.deadline)
     assert found[0] == expected[0] and found[2:] == expected[2:]
     assert (math.isnan(found[1]) and math.isnan(expected[1])) or found[1] == expected[1]
 

@@ -103,7 +103,7 @@ def test_report_renders_offline_in_chromium(tmp_path, source):
     assert lang == "it"
     assert blocked == []
     assert console_errors == []
-    assert len(divs) == 11 and all(n > 0 for _, n in divs), divs
+    assert len(divs) == 12 and all(n > 0 for _, n in divs), divs
     assert all(div_id.startswith("grafico-") for div_id, _ in divs)
     assert screenshot.stat().st_size > 10_000
 
@@ -144,7 +144,7 @@ def test_printed_on_a4_no_chart_crosses_a_page_and_every_section_is_there():
         )
         page.evaluate(MARKERS)
         data = page.pdf(prefer_css_page_size=True, print_background=True)
-    assert len(boxes) == 11 and toolbars == 0
+    assert len(boxes) == 12 and toolbars == 0
     for chart, box_width, box_height, svg_width in boxes:
         assert box_width <= width and svg_width <= PRINT_WIDTH_PX, chart
         assert box_height <= height, chart  # fits one page, so it can avoid a break
@@ -156,7 +156,7 @@ def test_printed_on_a4_no_chart_crosses_a_page_and_every_section_is_there():
     text = "\n".join(pages)
     for section in ("Sintesi", "Budget per obiettivo e fonte", "Pluriennale 2020–2022"):
         assert section in text
-    for section in ("Verifiche dei totali", "Scenari tariffari", "Benchmark Cremona"):
+    for section in ("Verifiche dei totali", "Scenari tariffari", "Quote dei comuni"):
         assert section in text
     wrong = text[text.index("Totali da correggere (5)") :]
     assert "320.000,00 €" in wrong[:2000]

@@ -819,6 +819,57 @@ LOCALISATION_FIELDS = {
     ),
 }
 
+UNIT_WORDS = ("ore", "giorni", "settimane", "mesi", "pacchetti")
+"""Italian names of the tariff units (hour, day, week, month, package), as a forecast shows them."""
+
+FORECAST_FIELDS = {
+    "caseload_file": required_text(
+        "File della casistica", "Il file (o la cartella di file) della casistica, come indicato."
+    ),
+    "caseload_label": required_text(
+        "Casistica",
+        "Come ogni output nomina la casistica: «casistica di esempio (sintetica)» per il campione "
+        "incluso e i suoi estratti in data/esempi, altrimenti il nome del file.",
+    ),
+    "synthetic": flag(
+        "Sintetica", "Vero se la casistica è il campione sintetico incluso (o un suo estratto)."
+    ),
+    "plan_count": count("Piani", "Numero di piani (righe) della casistica."),
+    "beneficiary_count": count("Beneficiari", "Numero di beneficiari distinti."),
+    "comune_count": count("Comuni", "Numero di comuni di residenza distinti."),
+    "unit_word": text(
+        "Unità",
+        "Unità della quantità: ore, giorni, settimane, mesi, pacchetti.",
+        one_of(UNIT_WORDS),
+    ),
+    "plan_end": required_text(
+        "Fine del piano",
+        "'in corso' per un piano senza data di fine (progetto in continuità), altrimenti la data "
+        "di fine GG/MM/AAAA (la più tarda, se i piani sono più d'uno).",
+    ),
+    "active_months": count("Mesi", "Mesi del periodo in cui il piano ha costi."),
+    "period_quantity": number(
+        "Quantità nel periodo",
+        "Ore, giorni, settimane, mesi o pacchetti nel periodo della previsione.",
+    ),
+    "payer_eur": euro(
+        "{colonna}",
+        "Quota di un pagatore (una colonna *_eur dei costi diversa da imponibile, IVA e lordo: il "
+        "comune, il fondo distrettuale, …)" + ROUNDED,
+    ),
+    "previous_gross_eur": euro(
+        "Anno precedente: totale lordo (€)",
+        "Lo stesso costo lordo nel periodo precedente (un anno prima), vuoto se la casistica o il "
+        "tariffario non lo coprono" + ROUNDED,
+        nullable=True,
+    ),
+    "previous_payer_eur": euro(
+        "Anno precedente: {colonna}",
+        "La stessa quota di pagatore nel periodo precedente, vuota se non coperto" + ROUNDED,
+        nullable=True,
+    ),
+}
+
 FIELDS: dict[str, Field] = {
     **LOCALISATION_FIELDS,
     **PLAN_FIELDS,
@@ -831,4 +882,5 @@ FIELDS: dict[str, Field] = {
     **LINK_FIELDS,
     **DRAFT_FIELDS,
     **CHANGE_FIELDS,
+    **FORECAST_FIELDS,
 }

@@ -26,6 +26,8 @@ class Column:
     regex: bool = False
     nullable: bool | None = None
     description: str | None = None
+    optional: bool = False
+    """For an ``input`` table: a file may omit the column (it is then read as empty)."""
 
 
 def c(name: str, field_key: str | None = None, **narrowing) -> Column:
@@ -45,6 +47,11 @@ class Table:
     @property
     def names(self) -> list[str]:
         return [col.name for col in self.columns if not col.regex]
+
+    @property
+    def required_names(self) -> list[str]:
+        """The columns a file of this (input) table must have; the others may be omitted."""
+        return [col.name for col in self.columns if not col.regex and not col.optional]
 
 
 def table(description: str, origin: str, *columns, key=(), rules=(), **options) -> Table:
@@ -68,6 +75,20 @@ NONNEGATIVE_AMOUNT = c("amount", description="Importo in euro (≥ 0), non arrot
 PLAN_AMOUNT = c(
     "amount", nullable=True, description="Importo in euro; vuoto se la cella è mascherata."
 )
+
+LINE_PLACE = ("part", "action", "item", "detail")
+"""Where a budget line sits in its objective's sheet, and what it is."""
+PLAN_PO = ("po_previous", "po_current")
+"""The plan's two PO columns, year-neutral."""
+KPI_IDENTITY = (
+    "objective_id",
+    "section",
+    "action",
+    c("kind", "kpi_kind"),
+    "strumento",
+    "indicatore",
+)
+"""The columns that say which indicator a row is (parsed table and the plan workbook's sheet)."""
 
 PLAN_TABLES = {
     "plan_info": table(
@@ -182,12 +203,7 @@ PLAN_TABLES = {
     "kpis": table(
         "Indicatori e obiettivi triennali delle schede.",
         PARSED,
-        "objective_id",
-        "section",
-        "action",
-        c("kind", "kpi_kind"),
-        "strumento",
-        "indicatore",
+        *KPI_IDENTITY,
         "target",
         "deadline",
         "target_operator",
@@ -232,12 +248,8 @@ VIEW_TABLES = {
         "line_id",
         "objective_id",
         "objective",
-        "part",
-        "action",
-        "item",
-        "detail",
-        "po_previous",
-        "po_current",
+        *LINE_PLACE,
+        *PLAN_PO,
         "has_imputed",
         "source_line",
         key=("line_id",),
@@ -484,11 +496,11 @@ TARIFF_TABLES = {
         c("item", "tariff_item"),
         "start",
         "end",
-        "qty_per_week",
-        "second_comune",
-        "group_size",
-        "uplift",
-        "placed_minor",
+        c("qty_per_week", optional=True),
+        c("second_comune", optional=True),
+        c("group_size", optional=True),
+        c("uplift", optional=True),
+        c("placed_minor", optional=True),
         rules=(row_rule("inizio non dopo la fine", lambda df: df["start"] <= df["end"]),),
     ),
 }
@@ -669,12 +681,8 @@ DRAFT_TABLES = {
         "Piano modificabile, foglio Voci di budget (le colonne delle fonti seguono il PO).",
         INPUT,
         "objective_id",
-        "part",
-        "action",
-        "item",
-        "detail",
-        "po_previous",
-        "po_current",
+        *LINE_PLACE,
+        *PLAN_PO,
         c("note", "draft_note"),
         "origin_line",
         published=False,
@@ -712,12 +720,7 @@ DRAFT_TABLES = {
         "Piano modificabile, foglio Indicatori: traguardo scomposto e testo originale.",
         INPUT,
         "kpi_table",
-        "objective_id",
-        "section",
-        "action",
-        c("kind", "kpi_kind"),
-        "strumento",
-        "indicatore",
+        *KPI_IDENTITY,
         "kpi_operator",
         "kpi_value",
         "kpi_unit",
@@ -744,6 +747,57 @@ DRAFT_TABLES = {
     ),
 }
 
+PAYER_SHARES = c(r"(?!(net|vat|gross)_eur$)(?!previous_)\w+_eur", "payer_eur", regex=True)
+PREVIOUS_SHARES = c(r"previous_(?!gross_eur$)\w+_eur", "previous_payer_eur", regex=True)
+"""The payers' columns (``comune_eur``, ``district_eur``, … as in ``costs_monthly``), also for the
+year before: read generically, so that a new payer of the cost engine appears by itself."""
+
+FORECAST_TABLES = {
+    "caseload_info": table(
+        "La casistica costata: file, come gli output la nominano, se è sintetica, dimensioni.",
+        DERIVED,
+        "caseload_file",
+        "caseload_label",
+        "synthetic",
+        c("plans", "plan_count"),
+        c("beneficiaries", "beneficiary_count"),
+        c("comuni", "comune_count"),
+    ),
+    "forecast_lines": table(
+        "Previsione di spesa: una riga per comune, beneficiario e voce, con le quote dei pagatori "
+        "e, dove coperto, l'anno precedente.",
+        DERIVED,
+        "comune",
+        "beneficiary_id",
+        "service",
+        c("item", "tariff_item"),
+        c("unit", "unit_word"),
+        "qty_per_week",
+        "plan_end",
+        c("months", "active_months"),
+        c("quantity", "period_quantity"),
+        "gross_eur",
+        PAYER_SHARES,
+        "previous_gross_eur",
+        PREVIOUS_SHARES,
+        key=("comune", "beneficiary_id", "item"),
+        ordered=False,
+    ),
+    "forecast_district": table(
+        "Previsione di spesa del distretto: comune × servizio, con le quote dei pagatori.",
+        DERIVED,
+        "comune",
+        "service",
+        c("beneficiaries", "beneficiary_count"),
+        "gross_eur",
+        PAYER_SHARES,
+        "previous_gross_eur",
+        PREVIOUS_SHARES,
+        key=("comune", "service"),
+        ordered=False,
+    ),
+}
+
 TABLES: dict[str, Table] = {
     **PLAN_TABLES,
     **VIEW_TABLES,
@@ -751,4 +805,5 @@ TABLES: dict[str, Table] = {
     **TARIFF_TABLES,
     **COST_TABLES,
     **DRAFT_TABLES,
+    **FORECAST_TABLES,
 }

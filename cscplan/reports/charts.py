@@ -22,7 +22,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cscplan.fmt import eur, number, percent, signed_eur
-from cscplan.reports.narrative import commitment_note, month_name
+from cscplan.payers import COMUNE_SHARE, payer_label
+from cscplan.reports.narrative import commitment_note, comune_shares, month_name
 from cscplan.reports.presentation import (
     ALWAYS_SHOWN,
     DECREASE_COLOR,
@@ -32,6 +33,7 @@ from cscplan.reports.presentation import (
     MissingData,
     alert_share,
     capitalised,
+    caseload_label,
     costed_period,
     failing_totals,
     group_color,
@@ -56,6 +58,7 @@ FONT_SIZE = 14
 MIN_TEXT = 11  # px: no label is drawn smaller (plotly hides what does not fit instead)
 TOP_OBJECTIVES = 7
 TOP_SERVICES = 8
+TOP_COMUNI = 20
 MAX_HEIGHT = 680  # px: every chart fits one A4 page in print
 TABLE_NAMES = {"scheda": "Scheda", "confronto": "Confronto", "pluriennale": "Pluriennale"}
 TABLE_NAMES |= {"entrate": "Entrate"}
@@ -132,6 +135,12 @@ def _layout(fig: go.Figure, title: str, subtitle: str = "", **kwargs) -> go.Figu
     fig.update_xaxes(tickfont={"size": 12}, title_font={"size": 13})
     fig.update_yaxes(tickfont={"size": 12}, title_font={"size": 13})
     return fig
+
+
+def on_caseload(text: str, tables: dict[str, pd.DataFrame]) -> str:
+    """A subtitle with the caseload it is built from (``… · casistica di esempio (sintetica)``)."""
+    label = caseload_label(tables)
+    return f"{text} · {chart_text(label)}" if label else text
 
 
 def _sized(
@@ -530,39 +539,44 @@ def scenario_by_service(tables: dict[str, pd.DataFrame]) -> go.Figure:
         )
     )
     for n, scenario in enumerate(order[1:], start=1):
-        values = rows[scenario]
-        fig.add_trace(
-            go.Scatter(
-                y=names,
-                x=values.tolist(),
-                mode="markers",
-                name=chart_text(scenario_label(scenario, tables)),
-                marker={
-                    "color": series_color(n),
-                    "size": 12,
-                    "symbol": "diamond",
-                    "line": {"color": "white", "width": 1},
-                },
-                customdata=[[eur(v), signed_eur(v - b)] for v, b in zip(values, base, strict=True)],
-                hovertemplate="<b>%{y}</b> · %{fullData.name}<br>%{customdata[0]}"
-                "<br>rispetto allo scenario base: %{customdata[1]}<extra></extra>",
-            )
-        )
+        name = chart_text(scenario_label(scenario, tables))
+        fig.add_trace(_scenario_marks(names, rows[scenario], base, name, series_color(n)))
     total = float(wide[first].sum())
     top = rows.index[0]
     title = (
         f"{chart_text(top)} è il servizio più costoso: {eur(rows[first].iloc[0])}, "
         f"{the_percent(rows[first].iloc[0] / total)} del costo annuo"
     )
-    subtitle = (
+    subtitle = on_caseload(
         f"Costo lordo annuo per servizio alle tariffe {costed_period(tables)}: barre = "
-        f"{chart_text(scenario_label(first, tables))}, rombi = scenari"
+        f"{chart_text(scenario_label(first, tables))}, rombi = scenari",
+        tables,
     )
     _sized(fig, title, subtitle, len(rows), 260, 42)
     fig.update_layout(legend={"y": -0.12, "yanchor": "top"})
     fig.update_yaxes(autorange="reversed")
     _money_axis(fig, "x", "Costo lordo annuo (€)")
     return fig
+
+
+def _scenario_marks(names: list[str], values, base, name: str, color: str) -> go.Scatter:
+    """A scenario beside the baseline's bars: diamonds; the hover gives the amount and the
+    difference from the baseline."""
+    return go.Scatter(
+        y=names,
+        x=values.tolist(),
+        mode="markers",
+        name=name,
+        marker={
+            "color": color,
+            "size": 12,
+            "symbol": "diamond",
+            "line": {"color": "white", "width": 1},
+        },
+        customdata=[[eur(v), signed_eur(v - b)] for v, b in zip(values, base, strict=True)],
+        hovertemplate="<b>%{y}</b> · %{fullData.name}<br>%{customdata[0]}"
+        "<br>rispetto allo scenario base: %{customdata[1]}<extra></extra>",
+    )
 
 
 def scenario_by_payer(tables: dict[str, pd.DataFrame]) -> go.Figure:
@@ -609,7 +623,7 @@ def scenario_by_payer(tables: dict[str, pd.DataFrame]) -> go.Figure:
         f"{the_percent(comuni / float(grand[first]))} ({eur(comuni)}), il distretto {eur(district)}"
         + (f", gli altri pagatori {eur(others)}" if abs(others) >= 0.005 else "")
     )
-    subtitle = "Costo lordo annuo per pagatore in ogni scenario"
+    subtitle = on_caseload("Costo lordo annuo per pagatore in ogni scenario", tables)
     _sized(fig, title, subtitle, len(order), 220, 60, barmode="stack")
     fig.update_yaxes(autorange="reversed")
     _money_axis(fig, "x", "Costo lordo annuo (€)")
@@ -696,7 +710,9 @@ def cumulative_spend(tables: dict[str, pd.DataFrame]) -> go.Figure:
         if month
         else f"{name}: a fine periodo speso {the_percent(first.iloc[-1] / level)} dell'impegno"
     )
-    subtitle = f"Spesa cumulata mese per mese; impegno {eur(level)}: {commitment_note(tables)}"
+    subtitle = on_caseload(
+        f"Spesa cumulata mese per mese; impegno {eur(level)}: {commitment_note(tables)}", tables
+    )
     return _with_commitment(fig, tables, x, level, title, subtitle)
 
 
@@ -753,7 +769,7 @@ def _montecarlo_message(
         f"Simulazione Monte Carlo della fruizione: spesa annua tra {eur(last['p10_eur'])} (P10) "
         f"e {eur(last['p90_eur'])} (P90); impegno: {commitment_note(tables)}"
     )
-    return title, subtitle
+    return title, on_caseload(subtitle, tables)
 
 
 def tornado(tables: dict[str, pd.DataFrame]) -> go.Figure:
@@ -831,9 +847,10 @@ def _sensitivity(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 def _tornado_message(tables: dict[str, pd.DataFrame], sens: pd.DataFrame) -> tuple[str, str]:
     total_width = (sens["total_high"] - sens["total_low"]).abs()
     widest = sens.loc[total_width.idxmax()]
-    subtitle = (
+    subtitle = on_caseload(
         f"Il costo totale dipende soprattutto da «{chart_text(widest['name'])}»: da "
-        f"{signed_eur(widest['total_low'])} a {signed_eur(widest['total_high'])}"
+        f"{signed_eur(widest['total_low'])} a {signed_eur(widest['total_high'])}",
+        tables,
     )
     if "comune_low" in sens.columns:
         payer_only = sens[(total_width < MONEY_TOLERANCE) & (sens["comune_high"] != 0)]
@@ -844,7 +861,57 @@ def _tornado_message(tables: dict[str, pd.DataFrame], sens: pd.DataFrame) -> tup
                 f"{signed_eur(row['comune_high'])} a carico dei comuni, a costo totale invariato"
             )
             return title, subtitle
-    return subtitle, f"Riferimento: {eur(_table(tables, 'sensitivity')['baseline_eur'].iloc[0])}"
+    reference = f"Riferimento: {eur(_table(tables, 'sensitivity')['baseline_eur'].iloc[0])}"
+    return subtitle, on_caseload(reference, tables)
+
+
+# --------------------------------------------------------------------------- comuni
+
+
+def comuni_chart(tables: dict[str, pd.DataFrame]) -> go.Figure:
+    """Per comune, largest first: the baseline's comune share with the funds' part stacked beside
+    it (bars), each scenario's comune share (diamonds); the smallest comuni folded into one row."""
+    try:
+        shares, funds = comune_shares(tables)
+    except MissingData as missing:
+        raise ChartDataMissing(str(missing)) from None
+    if BASELINE not in shares.columns:
+        raise ChartDataMissing("nessun costo dello scenario base per comune")
+    rows = top_rows(shares.join(funds), BASELINE, TOP_COMUNI, "Altri comuni")
+    names = [chart_text(c, 28) for c in rows.index]
+    fig = go.Figure()
+    base_label = scenario_label(BASELINE, tables)
+    for column, payer in [(BASELINE, COMUNE_SHARE), *((f, f) for f in funds.columns)]:
+        values = rows[column]
+        fig.add_trace(
+            go.Bar(
+                y=names,
+                x=values.tolist(),
+                orientation="h",
+                name=chart_text(f"{payer_label(payer).removesuffix(' (€)')} · {base_label}"),
+                marker_color=payer_color(payer),
+                customdata=[eur(v) for v in values],
+                hovertemplate="<b>%{y}</b> · %{fullData.name}<br>%{customdata}<extra></extra>",
+            )
+        )
+    for n, scenario in enumerate(scenario_order(shares.columns)[1:], start=1):
+        name = chart_text(f"Quota comune: {scenario_label(scenario, tables)}", 44)
+        fig.add_trace(_scenario_marks(names, rows[scenario], rows[BASELINE], name, series_color(n)))
+    base = shares[BASELINE]
+    title = (
+        f"{chart_text(base.index[0])} ha la quota maggiore: {eur(base.iloc[0])}, "
+        f"{the_percent(base.iloc[0] / base.sum())} di quanto pagano i comuni"
+    )
+    subtitle = on_caseload(
+        f"Quota a carico di ogni comune alle tariffe {costed_period(tables)}, dalla maggiore: "
+        "barre = scenario base con la parte dei fondi, rombi = quota del comune negli scenari",
+        tables,
+    )
+    _sized(fig, title, subtitle, len(rows), 260, 22, barmode="stack")
+    fig.update_layout(legend={"y": -0.13, "yanchor": "top"})
+    fig.update_yaxes(autorange="reversed", tickfont={"size": 11})
+    _money_axis(fig, "x", "Euro l'anno")
+    return fig
 
 
 # --------------------------------------------------------------------------- benchmark
@@ -913,6 +980,8 @@ def cremona_growth_chart(tables: dict[str, pd.DataFrame]) -> go.Figure:
         f"{_signed_percent(slow[factor] - 1)}"
     )
     subtitle = f"Benchmark Cremona {span} per servizio CSC e volumi CSC: un ordine di grandezza"
+    if with_cases:
+        subtitle = on_caseload(subtitle, tables)
     _layout(fig, title, subtitle, barmode="group", height=560)
     _room_for_subplot_titles(fig)
     fig.update_layout(legend={"y": -0.2, "yanchor": "top"})
@@ -946,6 +1015,7 @@ CHARTS: tuple[ChartSpec, ...] = (
     ChartSpec("spesa_cumulata", "scenari", "Spesa cumulata e impegno", cumulative_spend),
     ChartSpec("montecarlo", "scenari", "Incertezza (Monte Carlo)", montecarlo_fan),
     ChartSpec("sensibilita", "scenari", "Sensibilità ai parametri", tornado),
+    ChartSpec("quote_comuni", "comuni", "Quote dei comuni", comuni_chart),
     ChartSpec("crescita_cremona", "benchmark", "Benchmark Cremona", cremona_growth_chart),
 )
 

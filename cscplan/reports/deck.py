@@ -24,7 +24,7 @@ from pptx.util import Emu, Inches, Pt
 from cscplan.reports import narrative
 from cscplan.reports.charts import CHARTS, build_charts, wrong_totals
 from cscplan.reports.excel import normalise_zip
-from cscplan.reports.presentation import TOTAL_COLOR, MissingData, known_years
+from cscplan.reports.presentation import TOTAL_COLOR, MissingData, caseload_label, known_years
 
 DECK_NAME = "assemblea.pptx"
 CARDS = "sintesi"
@@ -38,6 +38,7 @@ SECTION_PARAGRAPHS = {
     "pluriennale": (narrative.multiyear_paragraphs,),
     "verifiche": (narrative.validation_paragraphs,),
     "scenari": (narrative.scenario_paragraphs,),
+    "comuni": (narrative.comuni_paragraphs,),
     "benchmark": (narrative.benchmark_paragraphs,),
 }
 
@@ -62,10 +63,12 @@ def slides(tables: dict[str, pd.DataFrame], today: dt.date) -> list[Slide]:
     years = known_years(tables)
     name = years.title if years else "Piano Programma"
     figures = narrative.key_figures(tables) if years else []
+    caseload = caseload_label(tables)
     first = Slide(
         CARDS,
         name,
-        f"Comunità Sociale Cremasca · Assemblea dei Sindaci · {italian_date(today)}",
+        f"Comunità Sociale Cremasca · Assemblea dei Sindaci · {italian_date(today)}"
+        + (f" · costi: {caseload}" if caseload else ""),
         [f"{label}: {value}." for label, value in figures]
         + _safe(narrative.summary_paragraphs, tables),
     )

@@ -25,6 +25,7 @@ from openpyxl.writer.excel import ExcelWriter
 from cscplan import metadata
 from cscplan.reports.presentation import (
     SEVERITY_LABELS,
+    caseload_label,
     costed_period,
     headers,
     known_years,
@@ -453,8 +454,16 @@ def scenarios_sheet(ws: Worksheet, tables: dict[str, pd.DataFrame]) -> Block | N
     _baseline_formulas(block, labels)
     scenarios = {s: scenario_label(s, tables) for s in dict.fromkeys(summary["scenario"])}
     _scenario_totals(block, labels["scenario"], scenarios, list(money[: len(SCENARIO_COLUMNS) - 2]))
+    caseload_note(ws, block.last + 3 + len(scenarios), tables)
     finish_sheet(block)
     return block
+
+
+def caseload_note(ws: Worksheet, row: int, tables: dict[str, pd.DataFrame]) -> None:
+    """Under a table built from the caseload: which one (``casistica di esempio (sintetica)``)."""
+    label = caseload_label(tables)
+    if label:
+        text_cell(ws.cell(row=row, column=1), f"Costi calcolati sulla {label}.")
 
 
 def _baseline_formulas(block: Block, labels: dict[str, str]) -> None:
@@ -496,6 +505,7 @@ def optional_sheet(wb: Workbook, tables, name: str, title: str, percent=()) -> N
         money=tuple(labels[c] for c in numeric if c not in percent),
         percent=tuple(labels[c] for c in percent),
     )
+    caseload_note(block.sheet, block.last + 2, tables)
     finish_sheet(block)
 
 
@@ -528,9 +538,11 @@ def summary_sheet(
         labels = headers("costs_summary", ["scenario", "gross_eur"], tables)
         rng = f"{quote_sheetname(scen.sheet.title)}!{scen.range(labels['scenario'])}"
         gross = f"{quote_sheetname(scen.sheet.title)}!{scen.range(labels['gross_eur'])}"
+        caseload = caseload_label(tables)
         rows.append(
             (
-                f"Costo annuo nello scenario base (tariffe {costed_period(tables)})",
+                f"Costo annuo nello scenario base (tariffe {costed_period(tables)})"
+                + (f", {caseload}" if caseload else ""),
                 f'=SUMIFS({gross},{rng},"{BASELINE}")',
                 "Scenari",
             )

@@ -17,6 +17,7 @@ from plotly.offline import get_plotlyjs
 
 from cscplan import __version__
 from cscplan.fmt import eur, signed_eur
+from cscplan.payers import payer_label
 from cscplan.reports import narrative
 from cscplan.reports.charts import CHARTS, build_charts, wrong_totals
 from cscplan.reports.presentation import (
@@ -27,6 +28,7 @@ from cscplan.reports.presentation import (
     known_years,
     plan_years,
     scenario_label,
+    scenario_order,
 )
 from cscplan.vocabulary import BASELINE
 
@@ -218,6 +220,26 @@ def budget_link_html(tables: dict[str, pd.DataFrame]) -> str:
     return table + note
 
 
+def comuni_table_html(tables: dict[str, pd.DataFrame]) -> str:
+    """Every comune's share (baseline and each scenario) and the funds' part, collapsed."""
+    try:
+        shares, funds = narrative.comune_shares(tables)
+    except MissingData:
+        return ""
+    scenarios = scenario_order(shares.columns)
+    frame = shares[scenarios].join(funds)
+    head = ["Comune", *(f"Quota comune: {scenario_label(s, tables)}" for s in scenarios)]
+    head += [
+        f"{payer_label(f).removesuffix(' (€)')} ({scenario_label(BASELINE, tables)})"
+        for f in funds.columns
+    ]
+    rows = [
+        "<tr>" + _cell(comune) + "".join(_cell(v, money=True) for v in values) + "</tr>"
+        for comune, values in zip(frame.index, frame.to_numpy(), strict=True)
+    ]
+    return _plain_table(head, rows, f"Quota di ogni comune ({len(rows)} comuni)")
+
+
 SECTIONS: tuple[Section, ...] = (
     Section("sintesi", "Sintesi", narrative.summary_paragraphs, _key_figures_html),
     Section(
@@ -232,6 +254,7 @@ SECTIONS: tuple[Section, ...] = (
         _validation_extra,
     ),
     Section("scenari", "Scenari tariffari", narrative.scenario_paragraphs, budget_link_html),
+    Section("comuni", "Quote dei comuni", narrative.comuni_paragraphs, None, comuni_table_html),
     Section("benchmark", "Benchmark Cremona", narrative.benchmark_paragraphs),
 )
 
@@ -434,7 +457,7 @@ def render_report(
         f"<div>{title}: budget, verifiche dei totali e scenari tariffari</div>"
         f"</header>\n<nav>{nav}</nav>\n<main>\n{body}\n</main>\n"
         f"<footer>Generato da cscplan {escape(__version__)}: gli importi del piano vengono dai "
-        "documenti, i costi degli scenari dalla casistica indicata alle tariffe "
-        f"{escape(costed_period(tables))}.{inputs_footer(files)}</footer>\n"
+        f"documenti, i costi degli scenari dalla {escape(narrative.caseload_words(tables))} alle "
+        f"tariffe {escape(costed_period(tables))}.{inputs_footer(files)}</footer>\n"
         "</body>\n</html>\n"
     )

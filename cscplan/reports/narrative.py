@@ -9,9 +9,11 @@ from __future__ import annotations
 import pandas as pd
 
 from cscplan.fmt import eur, number, percent, signed_eur
+from cscplan.payers import COMUNE_SHARE, fund_columns, payer_label
 from cscplan.reports.presentation import (
     MissingData,
     alert_share,
+    caseload_label,
     costed_period,
     failing_totals,
     known_years,
@@ -118,7 +120,7 @@ def key_figures(tables: dict[str, pd.DataFrame]) -> list[tuple[str, str]]:
         figures.append(("Errori nei totali da correggere", number(errors)))
     totals = scenario_totals(tables)
     if BASELINE in totals.index:
-        label = f"Costo annuo casistica (tariffe {costed_period(tables)})"
+        label = f"Costo annuo, {caseload_words(tables)} (tariffe {costed_period(tables)})"
         figures.append((label, eur(totals[BASELINE])))
     summary = _frame(tables, "montecarlo_summary")
     if summary is not None:
@@ -178,11 +180,16 @@ def summary_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
     totals = scenario_totals(tables)
     if BASELINE in totals.index:
         out.append(
-            f"Alle tariffe {costed_period(tables)} la casistica costa {eur(totals[BASELINE])} "
-            "l'anno; "
+            f"Alle tariffe {costed_period(tables)} la {caseload_words(tables)} costa "
+            f"{eur(totals[BASELINE])} l'anno; "
             f"scenari alternativi simulati: {number(len(totals) - 1)}."
         )
     return out
+
+
+def caseload_words(tables: dict[str, pd.DataFrame]) -> str:
+    """``casistica di esempio (sintetica)``, ``casistica «mia.csv»``, or ``casistica``."""
+    return caseload_label(tables) or "casistica"
 
 
 def budget_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
@@ -306,7 +313,10 @@ def scenario_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
     if BASELINE not in totals.index:
         return [missing("costi degli scenari tariffari")]
     base = totals[BASELINE]
-    out = [f"Scenario base alle tariffe {costed_period(tables)}: {eur(base)} l'anno."]
+    out = [
+        f"Scenario base alle tariffe {costed_period(tables)}, {caseload_words(tables)}: "
+        f"{eur(base)} l'anno."
+    ]
     for name, value in totals.drop(BASELINE).items():
         out.append(
             f"Scenario «{scenario_label(name, tables)}»: {eur(value)}, "
@@ -414,6 +424,49 @@ def sensitivity_sentences(tables: dict[str, pd.DataFrame]) -> list[str]:
             if abs(row.comune_delta_high_eur) > TOLERANCE
         ]
         out.append("Effetto sulla spesa dei comuni del valore alto: " + "; ".join(parts) + ".")
+    return out
+
+
+def comune_shares(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per comune (rows, largest baseline share first): each scenario's comune share (a column
+    per scenario) and, per fund (a column per payer other than the comune), the part the funds
+    pay in the baseline for the comune's plans."""
+    costs = required(tables, "costs_monthly", "costi per comune")
+    shares = costs.pivot_table(
+        index="comune", columns="scenario", values=COMUNE_SHARE, aggfunc="sum", fill_value=0.0
+    )
+    if BASELINE in shares.columns:
+        shares = shares.sort_values(BASELINE, ascending=False, kind="stable")
+    base = costs[costs["scenario"] == BASELINE]
+    funds = base.groupby("comune")[fund_columns(costs.columns)].sum()
+    return shares, funds.reindex(shares.index).fillna(0.0)
+
+
+def comuni_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Quote dei comuni: the total share, the largest ones, the funds' part, the widest scenario."""
+    shares, funds = comune_shares(tables)
+    if BASELINE not in shares.columns:
+        return [missing("costi dello scenario base per comune")]
+    base = shares[BASELINE]
+    total = base.sum()
+    top = ", ".join(f"{c} {eur(v)} ({percent(v / total)})" for c, v in base.head(3).items())
+    out = [
+        f"Nello scenario base i comuni pagano {eur(total)} per la {caseload_words(tables)}, "
+        f"ripartiti su {number(int((base > 0).sum()))} comuni; le quote maggiori: {top}."
+    ]
+    if not funds.empty and len(funds.columns):
+        parts = ", ".join(
+            f"{payer_label(f).removesuffix(' (€)').lower()} {eur(funds[f].sum())}"
+            for f in funds.columns
+        )
+        out.append(f"Sui piani dei comuni pagano inoltre: {parts}.")
+    moves = {s: shares[s].sum() - total for s in shares.columns if s != BASELINE}
+    if moves:
+        widest = max(moves, key=lambda s: abs(moves[s]))
+        out.append(
+            f"Lo scenario che sposta di più la quota dei comuni è «{scenario_label(widest, tables)}»: "
+            f"{signed_eur(moves[widest])} ({_change(total + moves[widest], total)})."
+        )
     return out
 
 

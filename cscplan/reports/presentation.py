@@ -194,6 +194,15 @@ def costed_period(tables: dict[str, pd.DataFrame]) -> str:
     return years[0] if len(years) == 1 else f"{years[0]}–{years[-1]}"
 
 
+def caseload_label(tables: dict[str, pd.DataFrame]) -> str:
+    """How the costed caseload is named (``casistica di esempio (sintetica)`` for the bundled
+    sample, else its file), from ``caseload_info``; ``""`` when the table is absent."""
+    info = tables.get("caseload_info")
+    if info is None or info.empty:
+        return ""
+    return str(info["caseload_label"].iloc[0])
+
+
 def source_groups(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     """Canonical source → funding group, from the ``funding_sources`` table when present."""
     fmap = tables.get("funding_sources")

@@ -24,12 +24,15 @@ from cscplan.tabular import Table, parse_dates, parse_numbers, quote, read_table
 from cscplan.tariffs.schedule import TariffSchedule
 
 CASELOAD_COLUMNS = list(metadata.dtypes("caseload"))
-REQUIRED_COLUMNS = CASELOAD_COLUMNS[:6]
+REQUIRED_COLUMNS = metadata.TABLES["caseload"].required_names  # the others may be omitted
 MAX_QTY_PER_WEEK = {"hour": 168.0, "day": 7.0}
 TRUE_WORDS = {"1", "true", "vero", "si", "sì", "x", "yes"}
 FALSE_WORDS = {"", "0", "false", "falso", "no"}
 NUMBER_COLUMNS = frozenset({"qty_per_week", "group_size"})
 DATE_COLUMNS = frozenset({"start", "end"})
+CONTRACT_MARKERS = frozenset({"beneficiary_id", "item"})
+"""A file whose header names one of these is read as the contract (CASELOAD_COLUMNS); any other
+file, or a folder, is read as offices send it, through the default column profile."""
 
 
 def load_caseload(
@@ -42,7 +45,9 @@ def load_caseload(
     """Read a caseload CSV or ``.xlsx`` (or take a frame) and validate it against ``schedule``.
 
     Files are read by :func:`cscplan.tabular.read_table` (UTF-8 or Windows-1252, ``;`` or ``,``,
-    xlsx: first sheet or ``sheet``); every message names the file's line.
+    xlsx: first sheet or ``sheet``); every message names the file's line. A folder, or a file
+    whose header has none of ``CONTRACT_MARKERS`` (Italian headers of a comune's prospetto), is
+    read through the default column profile (:func:`load_submissions`).
 
     With ``comuni`` (e.g. :func:`district_comuni`), every ``comune``/``second_comune`` must be one
     of them (compared ignoring case and surrounding spaces; the canonical spelling is kept).
@@ -50,11 +55,31 @@ def load_caseload(
     if isinstance(path_or_frame, pd.DataFrame):
         return validate_caseload(path_or_frame, schedule, source or "caseload", comuni)
     name = source or str(path_or_frame)
+    if Path(path_or_frame).is_dir():
+        return load_submissions(path_or_frame, schedule, comuni)
     table = read_table(path_or_frame, sheet=sheet, source=name)
+    if not CONTRACT_MARKERS.intersection(table.header):
+        return load_submissions(path_or_frame, schedule, comuni)
     with table.located():
         plans = validate_caseload(_read_table(table), schedule, name, comuni)
     plans.attrs["notes"] = table.notes
     return plans
+
+
+def load_submissions(
+    path: str | Path,
+    schedule: TariffSchedule,
+    comuni: Collection[str] | None = None,
+    profile: str | Path = paths.DEFAULT_PROFILE,
+) -> pd.DataFrame:
+    """A caseload as offices send it (a folder of files, Italian headers: :mod:`cscplan.intake`)
+    over the days the schedule covers: an open-ended plan runs to their end."""
+    from cscplan.forecast.continuity import continuing_plans
+    from cscplan.intake.profile import load_profile
+    from cscplan.intake.submissions import read_submissions
+
+    submission = read_submissions(path, load_profile(profile), schedule.items)
+    return continuing_plans(submission, schedule, comuni, schedule.period)[0]
 
 
 def district_comuni(path: str | Path = paths.DATA_DIR / "comuni.csv") -> list[str]:
@@ -70,11 +95,15 @@ def validate_caseload(
     schedule: TariffSchedule,
     source: str,
     comuni: Collection[str] | None = None,
+    *,
+    within_schedule: bool = True,
 ) -> pd.DataFrame:
     """Check every rule of the caseload contract; return typed columns CASELOAD_COLUMNS.
 
     Vectorised: each column is factorised once and every text rule (dates, numbers, flags, codes,
-    comuni) is checked on its distinct values, then broadcast to the rows.
+    comuni) is checked on its distinct values, then broadcast to the rows. With
+    ``within_schedule=False`` plans may start before or end after the days the schedule covers
+    (a forecast costs only the part inside its period: :mod:`cscplan.forecast`).
     """
     columns = _columns(_with_columns(frame, source))
     check = _Checker(source, len(frame))
@@ -91,7 +120,7 @@ def validate_caseload(
             columns[name] = _canonical_comuni(columns[name], comuni, check, name)
     item = columns["item"].rows(items.position(columns["item"].uniques))
     check.fail(item < 0, columns["item"], "item", "un codice del tariffario")
-    start, end = _dates(columns, item, items, check)
+    start, end = _dates(columns, item, items, check, within_schedule)
     result = {
         "beneficiary_id": pd.Series(columns["beneficiary_id"].text(), dtype=object),
         "comune": pd.Series(columns["comune"].text(), dtype=object),
@@ -124,26 +153,40 @@ def _read_table(table: Table) -> pd.DataFrame:
     table.require_records("almeno un piano (una riga) dopo l'intestazione")
     frame = table.frame()
     for column in NUMBER_COLUMNS.intersection(frame.columns):
-        numbers, why = parse_numbers(frame[column], table.style)
-        _refuse(why.ne("") & why.ne("non è un numero"), frame[column], why, table, column)
-        frame[column] = frame[column].where(numbers.isna(), numbers.map(_plain_number))
+        frame[column] = _canonical(frame[column], column, table, _canonical_numbers)
     for column in DATE_COLUMNS.intersection(frame.columns):
-        dates, why = parse_dates(frame[column])
-        _refuse(why.ne("") & why.ne("formato"), frame[column], why, table, column)
-        frame[column] = frame[column].where(dates.isna(), dates.dt.strftime("%Y-%m-%d"))
+        frame[column] = _canonical(frame[column], column, table, _canonical_dates)
     return frame
 
 
-def _refuse(bad: pd.Series, cells: pd.Series, why: pd.Series, table: Table, column: str) -> None:
-    if bad.any():
-        position = int(np.argmax(bad.to_numpy()))
+def _canonical(cells: pd.Series, column: str, table: Table, rewrite) -> np.ndarray:
+    """Each distinct cell rewritten once (``rewrite`` → canonical texts and refusals), mapped
+    back to the rows; the first refused row is named with its line."""
+    codes, uniques = pd.factorize(cells.fillna(""), use_na_sentinel=False)
+    canonical, why = rewrite(pd.Series(uniques, dtype=object), table.style)
+    refused = why.to_numpy() != ""
+    if refused.any():
+        position = int(np.argmax(refused[codes]))
         raise InputError(
             table.source,
             "un numero" if column in NUMBER_COLUMNS else "una data AAAA-MM-GG (o GG/MM/AAAA)",
-            f"{quote(cells.iloc[position])}: {why.iloc[position]}",
+            f"{quote(cells.iloc[position])}: {why.iloc[codes[position]]}",
             row=table.lines[position],
             column=column,
         )
+    return canonical.to_numpy()[codes]
+
+
+def _canonical_numbers(values: pd.Series, style: str) -> tuple[pd.Series, pd.Series]:
+    numbers, why = parse_numbers(values, style)
+    plain = values.where(numbers.isna(), numbers.map(_plain_number, na_action="ignore"))
+    return plain, why.where(why != "non è un numero", "")  # text is named by the validation
+
+
+def _canonical_dates(values: pd.Series, style: str) -> tuple[pd.Series, pd.Series]:
+    dates, why = parse_dates(values)
+    iso = values.where(dates.isna(), dates.dt.strftime("%Y-%m-%d"))
+    return iso, why.where(why != "formato", "")  # text is named by the validation
 
 
 def _plain_number(value: float) -> str:
@@ -314,7 +357,11 @@ def _parse_dates(values: np.ndarray) -> np.ndarray:
 
 
 def _dates(
-    columns: dict[str, _Column], item: np.ndarray, items: _ItemTable, check: _Checker
+    columns: dict[str, _Column],
+    item: np.ndarray,
+    items: _ItemTable,
+    check: _Checker,
+    within_schedule: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     parsed = {}
     for name in ("start", "end"):
@@ -323,6 +370,8 @@ def _dates(
         check.fail(np.isnat(parsed[name]), column, name, "una data AAAA-MM-GG (o GG/MM/AAAA)")
     start, end = parsed["start"], parsed["end"]
     check.fail(end < start, columns["end"], "end", "una fine non precedente all'inizio")
+    if not within_schedule:
+        return start, end
     period = f"date nel periodo del tariffario ({items.span})"
     check.fail(start < items.lo[item], columns["start"], "start", period)
     check.fail(end > items.hi[item], columns["end"], "end", period)

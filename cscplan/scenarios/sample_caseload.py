@@ -9,10 +9,18 @@ pronto intervento; groups, second comuni, placed minors and uplifts in the spec'
 the plans' gross annual cost at the schedule's tariffs equals that share, the last plan being
 trimmed. Items marked ``illustrative`` (ISD: no 2020 line, a new service) get
 ``ILLUSTRATIVE_PLANS`` plans of their minimum to maximum weeks, the item drawn among them.
-Every random choice comes from ``numpy.random.default_rng(seed)``: same seed, same file.
-None of these plans is real: the file exists to exercise the engine at a realistic scale.
 
-Run ``python -m cscplan.scenarios.sample_caseload`` to regenerate data/caseload_sample.csv.
+Comuni follow a stated rule, not chance: the plans of each item are shared among the comuni in
+proportion to a per-comune weight (``data/comuni_pesi.csv``, an *ipotesi*: the order of magnitude of
+each comune's residents, not from the sources), by :class:`Apportionment` — the k-th plan of an
+item goes to the comune furthest below its share (weight share × k − its plans so far), so no
+comune ever has more plans than its share rounded up. A plan's second comune (ADM) is drawn with
+the same weights. Every other random choice comes from ``numpy.random.default_rng(seed)``: same
+seed, same file. None of these plans is real: the file exists to exercise the engine at a
+realistic scale.
+
+Run ``python -m cscplan.scenarios.sample_caseload`` to regenerate data/caseload_sample.csv and the
+per-comune submissions of ``data/esempi/`` (:mod:`cscplan.scenarios.sample_submissions`).
 """
 
 from __future__ import annotations
@@ -60,6 +68,30 @@ def _validate_spec(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     return frame.set_index("item")
 
 
+class Apportionment:
+    """Plans shared among comuni in proportion to their weights, one plan at a time: the k-th
+    plan goes to the comune furthest below its share (share × k − plans so far; ties to the first
+    listed), so a comune never has more than its share rounded up."""
+
+    def __init__(self, comuni: pd.DataFrame) -> None:
+        self.names = comuni["comune"].to_numpy()
+        weights = comuni["peso"].to_numpy(dtype=float)
+        self.share = weights / weights.sum()
+        self.count = np.zeros(len(weights))
+
+    def next(self) -> str:
+        deficit = self.share * (self.count.sum() + 1) - self.count
+        chosen = int(np.argmax(deficit))
+        self.count[chosen] += 1
+        return str(self.names[chosen])
+
+    def other(self, comune: str, rng) -> str:
+        """A second comune, drawn with the weights among the others."""
+        others = self.names != comune
+        share = self.share[others] / self.share[others].sum()
+        return str(rng.choice(self.names[others], p=share))
+
+
 def derive_sample_caseload(
     link: pd.DataFrame,
     schedule: TariffSchedule,
@@ -67,18 +99,22 @@ def derive_sample_caseload(
     seed: int = 2023,
     spec: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Plans whose gross cost at the tariffs per budget line matches the line's plan amount."""
+    """Plans whose gross cost at the tariffs per budget line matches the line's plan amount.
+
+    ``comuni`` has the columns ``comune`` and ``peso`` (the weight of :class:`Apportionment`);
+    ``spec`` the synthetic assumptions per item (default ``data/caseload_sample_spec.csv``).
+    """
     spec = load_spec() if spec is None else spec
     rng = np.random.default_rng(seed)
     daily = _daily_values(schedule)
-    names = comuni["comune"].to_numpy()
     plans: list[dict] = []
     for row in link.itertuples():
         codes = row.item_code.split(";")
         weights = spec.loc[codes, "mix_share"].to_numpy(float)
         for code, weight in zip(codes, weights / weights.sum(), strict=True):
-            plans += _fill(code, row.plan_amount * weight, schedule, daily, names, rng, spec)
-    plans += _illustrative_plans(names, rng, schedule, spec)
+            share = Apportionment(comuni)
+            plans += _fill(code, row.plan_amount * weight, schedule, daily, share, rng, spec)
+    plans += _illustrative_plans(Apportionment(comuni), rng, schedule, spec)
     frame = pd.DataFrame(plans, columns=CASELOAD_COLUMNS)
     return frame.sort_values(["item", "beneficiary_id", "start"], kind="stable").reset_index(
         drop=True
@@ -112,7 +148,9 @@ def to_csv_frame(plans: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def main(out: Path = paths.SAMPLE_CASELOAD, seed: int = 2023) -> Path:
+def main(
+    out: Path = paths.SAMPLE_CASELOAD, seed: int = 2023, examples: Path | None = paths.EXAMPLES
+) -> Path:
     from cscplan.scenarios.budget_link import linked_cells, load_budget_link
     from cscplan.sources.piano_programma import load_plan
     from cscplan.validation.masked import recover_masked
@@ -122,22 +160,53 @@ def main(out: Path = paths.SAMPLE_CASELOAD, seed: int = 2023) -> Path:
     link = load_budget_link(paths.BUDGET_LINK, plan.years)
     lines = recover_masked(plan.budget_lines, plan.stated_totals)
     link = link.join(linked_cells(link, lines))
-    comuni = pd.read_csv(paths.COMUNI)
+    comuni = load_weights(paths.COMUNE_WEIGHTS)
     plans = derive_sample_caseload(link, schedule, comuni, seed=seed)
-    return write_csv(out, to_csv_frame(plans))
+    path = write_csv(out, to_csv_frame(plans))
+    if examples is not None:
+        from cscplan.scenarios.sample_submissions import write_examples
+
+        write_examples(plans, schedule, examples)
+    return path
+
+
+def load_weights(path: Path = paths.COMUNE_WEIGHTS) -> pd.DataFrame:
+    """``data/comuni_pesi.csv``: comune, peso (> 0), fonte — every comune of the district once."""
+    from cscplan.scenarios.caseload import district_comuni
+    from cscplan.tabular import load_reference
+
+    def validate(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+        weights = pd.to_numeric(frame["peso"], errors="coerce")
+        bad = ~(weights > 0)
+        if bad.any():
+            row = int(np.argmax(bad.to_numpy())) + 2
+            raise InputError(
+                source, "un peso positivo", repr(frame["peso"].iat[row - 2]), row=row, column="peso"
+            )
+        return frame.assign(peso=weights)
+
+    weights = load_reference(path, validate)
+    comuni = district_comuni()
+    if sorted(weights["comune"]) != sorted(comuni):
+        raise InputError(
+            path,
+            "un peso per ognuno dei comuni di data/comuni.csv",
+            ", ".join(sorted(set(comuni) ^ set(weights["comune"]))),
+        )
+    return weights
 
 
 # --- plan generation ----------------------------------------------------------------------------
 
 
-def _fill(code, target, schedule, daily, names, rng, spec) -> list[dict]:
+def _fill(code, target, schedule, daily, share: Apportionment, rng, spec) -> list[dict]:
     """Plans for one item until their gross cost reaches ``target`` (last plan trimmed)."""
     unit = schedule.items.set_index("code").at[code, "unit"]
     year = schedule.period.start.year
     plans, total, number = [], 0.0, 0
     while total < target - 0.005:
         number += 1
-        rows = _beneficiary_plans(code, number, unit, names, rng, year, spec.loc[code])
+        rows = _beneficiary_plans(code, number, unit, share, rng, year, spec.loc[code])
         cost = sum(plan_gross(p, schedule, daily) for p in rows)
         if total + cost > target and unit in ("hour", "day"):
             rows = _trimmed(rows, (target - total) / cost)
@@ -149,8 +218,8 @@ def _fill(code, target, schedule, daily, names, rng, spec) -> list[dict]:
     return plans
 
 
-def _beneficiary_plans(code, number, unit, names, rng, year, spec: pd.Series) -> list[dict]:
-    comune = str(rng.choice(names))
+def _beneficiary_plans(code, number, unit, share: Apportionment, rng, year, spec) -> list[dict]:
+    comune = share.next()
     base = _blank(f"{code}-{number:04d}", comune, code)
     if spec["shape"] == SCHOOL_YEAR:
         qty = _qty(spec, rng)
@@ -163,7 +232,7 @@ def _beneficiary_plans(code, number, unit, names, rng, year, spec: pd.Series) ->
     if _given(spec["group_share"]) and rng.random() < spec["group_share"]:
         plan["group_size"] = int(rng.integers(2, int(spec["group_max"])))
     if _given(spec["second_comune_share"]) and rng.random() < spec["second_comune_share"]:
-        plan["second_comune"] = str(rng.choice(names[names != comune]))
+        plan["second_comune"] = share.other(comune, rng)
     if _given(spec["placed_minor_share"]):
         plan["placed_minor"] = bool(rng.random() < spec["placed_minor_share"])
     if _given(spec["uplift_share"]):
@@ -213,7 +282,7 @@ def _trimmed(rows: list[dict], fraction: float) -> list[dict]:
     return [{**p, "qty_per_week": max(round(p["qty_per_week"] * fraction, 2), 0.01)} for p in rows]
 
 
-def _illustrative_plans(names, rng, schedule, spec: pd.DataFrame) -> list[dict]:
+def _illustrative_plans(share: Apportionment, rng, schedule, spec: pd.DataFrame) -> list[dict]:
     """Plans of the ``illustrative`` items (no budget line): the item drawn among them, a
     duration between its minimum and maximum weeks, a start in the year's first 300 days."""
     codes = list(spec.index[spec["illustrative"]])
@@ -228,7 +297,7 @@ def _illustrative_plans(names, rng, schedule, spec: pd.DataFrame) -> list[dict]:
         weeks = int(rng.integers(items.at[code, "min_weeks"], items.at[code, "max_weeks"] + 1))
         start = dt.date(year, 1, 1) + dt.timedelta(days=int(rng.integers(0, 300)))
         end = start + dt.timedelta(days=7 * weeks - 1)
-        plan = _blank(f"{prefix}-{number:04d}", str(rng.choice(names)), code)
+        plan = _blank(f"{prefix}-{number:04d}", share.next(), code)
         plans.append({**plan, "start": start.isoformat(), "end": end.isoformat()})
     return plans
 

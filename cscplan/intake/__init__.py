@@ -1,0 +1,1 @@
+"""Caseloads as offices send them: column profiles, folders of submissions, provenance."""
