@@ -578,7 +578,6 @@ def run_cost(
 ) -> str:
     """Cost a caseload (baseline + scenarios) over ``period`` (or the calendar ``year``; default
     the days the tariffs date) and write costs_monthly.csv, costs_summary.csv and the deltas."""
-    from cscplan.fmt import eur
     from cscplan.intake.provenance import caseload_origin
     from cscplan.scenarios import compare
     from cscplan.scenarios.api import baseline_schedule, bundled_context, cost, load_reforms
@@ -600,17 +599,37 @@ def run_cost(
     tables.update(compare.compare_scenarios(monthly))
     write_result(BuildResult(tables=tables), Path(out), {"command": "cost"})
     costed = period or (Period.calendar_year(year) if year else schedule.period)
+    label = caseload_origin(caseload, caseload_files(caseload)).label
+    labels = {reform.name: reform.label for reform in reforms}
+    return cost_console(summary, f"{costed.label}, {label}", note, labels)
+
+
+def cost_console(
+    summary: pd.DataFrame,
+    heading: str,
+    note: str | None = None,
+    labels: dict[str, str] | None = None,
+) -> str:
+    """The Italian console summary of ``cscplan cost``: the gross cost per scenario and, for the
+    baseline, each payer's amount (labels from the registry); says so when no plan is active."""
+    from cscplan.fmt import eur
+    from cscplan.payers import payer_label
+    from cscplan.reports.presentation import scenario_label
+
     totals = summary.groupby("scenario", sort=False)["gross_eur"].sum()
-    rows = [f"  {name}: {eur(value)}" for name, value in totals.items()]
+    lines = [f"Costo lordo per scenario ({heading}):"]
+    names = {name: (labels or {}).get(name) or scenario_label(name) for name in totals.index}
+    lines += [f"  {names[name]}: {eur(value)}" for name, value in totals.items()]
+    if summary.empty or not totals.any():
+        lines.append(
+            "  nessun piano attivo nel periodo: controllare le date dei piani e il periodo."
+        )
     payers = summary[summary["scenario"] == BASELINE][list(PAYER_COLUMNS.values())].sum()
     paid = [
-        f"{payer} {eur(payers[column])}"
-        for payer, column in PAYER_COLUMNS.items()
-        if payers[column]
+        f"{payer_label(c).removesuffix(' (€)')} {eur(payers[c])}" for c in payers.index if payers[c]
     ]
-    label = caseload_origin(caseload, caseload_files(caseload)).label
-    lines = [f"Costo lordo per scenario ({costed.label}), {label}:", *rows]
-    lines.append("Scenario base per pagatore: " + ", ".join(paid) if paid else "")
+    if paid:
+        lines.append(f"{BASELINE_LABEL} per pagatore: " + ", ".join(paid))
     if note:
         lines.append(f"Nota: {note}.")
     return "\n".join(line for line in lines if line)

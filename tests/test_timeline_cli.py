@@ -96,7 +96,16 @@ def test_payers_from_the_readme(tmp_path, capsys):
     assert by_item.loc["AID", "fna_eur"] == 195.30
     assert by_item.loc["QSFP_EDU_ALTA", "poverty_fund_eur"] == 860.0
     assert by_item.loc["AID_CE_ESCLUSIVO_ALTA"].tolist() == [911.40, 0.0, 390.60]
-    assert "fna 1.106,70 €" in text and "famiglia 390,60 €" in text
+    assert "Quota FNA 1.106,70 €" in text and "Quota famiglia 390,60 €" in text
+    # 195,30 + 911,40 FNA + 860,00 QSFP + 390,60 family = 2.357,30 € gross, labelled in Italian
+    assert "Scenario base: 2.357,30 €" in text and "baseline" not in text
+
+
+def test_a_period_without_active_plans_says_so(tmp_path, capsys):
+    (command,) = [c for c in COMMANDS if "piani_pagatori" in c]
+    code, text, monthly = run(command + " --year 2024", tmp_path, capsys)
+    assert code == 0 and monthly.empty
+    assert "nessun piano attivo nel periodo" in text
 
 
 def test_scenarios_stating_different_indexations_are_refused():
