@@ -63,13 +63,12 @@ def synthetic_caseload(n: int, schedule, seed: int = 42) -> pd.DataFrame:
     codes = items["code"].to_numpy()
     chosen = rng.integers(0, len(codes), n)
     unit = items["unit"].to_numpy()[chosen]
-    service = items["service"].to_numpy()[chosen]
+    second_allowed = items["second_comune_allowed"].to_numpy()[chosen]
+    placed_allowed = items["placed_minor_allowed"].to_numpy()[chosen]
     start = np.datetime64("2022-10-01") + rng.integers(0, 456, n).astype("timedelta64[D]")
     end = start + rng.integers(0, 365, n).astype("timedelta64[D]")
     qty = np.where(unit == "hour", rng.integers(1, 41, n) / 2, rng.integers(1, 6, n))
-    second = np.where(
-        np.isin(service, ("ADM-ADEA", "SIP")) & (rng.random(n) < 0.2), "Offanengo", ""
-    )
+    second = np.where(second_allowed & (rng.random(n) < 0.2), "Offanengo", "")
     group = np.where(items["group_pricing"].to_numpy()[chosen], rng.integers(1, 4, n), -1)
     return pd.DataFrame(
         {
@@ -84,7 +83,7 @@ def synthetic_caseload(n: int, schedule, seed: int = 42) -> pd.DataFrame:
             "second_comune": second,
             "group_size": pd.array(np.where(group > 0, group, 0), dtype="Int64").astype("Int64"),
             "uplift": rng.random(n) < 0.2,
-            "placed_minor": (service == "SIP") & (rng.random(n) < 0.5),
+            "placed_minor": placed_allowed & (rng.random(n) < 0.5),
         }
     ).assign(group_size=lambda f: f["group_size"].where(f["group_size"] > 0))
 

@@ -132,15 +132,38 @@ def cost(
     scenario: ScenarioOption = None,
     year: Annotated[
         int | None,
-        typer.Option(help="Anno da costare (default: il periodo coperto dal tariffario)."),
+        typer.Option(
+            "--year",
+            help="Anno solare da costare, es. 2024 (default: il periodo datato dal tariffario).",
+        ),
+    ] = None,
+    anno_scolastico: Annotated[
+        str | None,
+        typer.Option(
+            "--anno-scolastico",
+            help="Anno scolastico da costare, es. 2023/24 (dal 1° settembre al 30 giugno).",
+        ),
+    ] = None,
+    from_: Annotated[
+        str | None,
+        typer.Option("--from", help="Primo giorno da costare (AAAA-MM-GG), insieme a --to."),
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="Ultimo giorno da costare (AAAA-MM-GG), insieme a --from."),
     ] = None,
     tariffs: TariffsOption = paths.TARIFFS,
     out: OutOption = paths.DEFAULT_OUT / "costi",
 ) -> None:
-    """Costa una casistica alle tariffe del tariffario (scenario base + scenari), scrive costs_*.csv."""
+    """Costa una casistica alle tariffe del tariffario (scenario base + scenari) per un anno, un
+    anno scolastico o un periodo qualunque coperto dal tariffario; scrive costs_*.csv."""
+    from cscplan.periods import period_option
     from cscplan.pipeline import run_cost
 
-    typer.echo(run_cost(caseload, scenario or [], year=year, out=out, tariffs=tariffs))
+    period, key = period_option(year, anno_scolastico, from_, to)
+    typer.echo(
+        run_cost(caseload, scenario or [], period=period, period_key=key, out=out, tariffs=tariffs)
+    )
 
 
 @app.command()

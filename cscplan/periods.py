@@ -15,6 +15,7 @@ month (``month_labels`` are ``AAAA-MM``).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -118,3 +119,73 @@ def resolve_period(
 
 def _it(day: dt.date) -> str:
     return f"{day.day:02d}/{day.month:02d}/{day.year}"
+
+
+SCHOOL_YEAR_TEXT = re.compile(r"(\d{4})\s*/\s*(\d{2}|\d{4})")
+
+
+def period_option(
+    year: int | None = None,
+    school_year: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+) -> tuple[Period | None, str]:
+    """The period the command line asks for, and the option it came from (for messages):
+    ``--year 2024``, ``--anno-scolastico 2023/24`` or ``--from 2023-09-01 --to 2024-06-30``;
+    ``None`` when none is given (the schedule's default). Bad or clashing options are refused
+    with an :class:`~cscplan.errors.InputError` naming the option."""
+    from cscplan.errors import InputError
+
+    given = [k for k, v in (("--year", year), ("--anno-scolastico", school_year)) if v is not None]
+    if start is not None or end is not None:
+        given.append("--from/--to")
+    if len(given) > 1:
+        raise InputError(
+            None,
+            "un solo periodo: --year, --anno-scolastico oppure --from e --to",
+            " e ".join(given),
+            key=given[1],
+        )
+    if year is not None:
+        return Period.calendar_year(year), "--year"
+    if school_year is not None:
+        return _school_year(school_year), "--anno-scolastico"
+    if start is None and end is None:
+        return None, "--year"
+    if start is None or end is None:
+        key = "--from" if start is None else "--to"
+        raise InputError(
+            None, "--from e --to insieme (il primo e l'ultimo giorno)", "solo uno dei due", key=key
+        )
+    first, last = _iso_day(start, "--from"), _iso_day(end, "--to")
+    if last < first:
+        raise InputError(
+            None, "--to non precedente a --from", f"dal {_it(first)} al {_it(last)}", key="--to"
+        )
+    return Period(first, last), "--from"
+
+
+def _school_year(text: str) -> Period:
+    from cscplan.errors import InputError
+
+    match = SCHOOL_YEAR_TEXT.fullmatch(text.strip())
+    first = int(match.group(1)) if match else None
+    if match is None or int(match.group(2)) % 100 != (first + 1) % 100:
+        raise InputError(
+            None,
+            "un anno scolastico come 2023/24 (due anni consecutivi)",
+            repr(text),
+            key="--anno-scolastico",
+        )
+    return Period.school_year(first)
+
+
+def _iso_day(text: str, key: str) -> dt.date:
+    from cscplan.errors import InputError
+
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(
+            None, "una data esistente AAAA-MM-GG (es. 2023-09-01)", repr(text), key=key
+        ) from None

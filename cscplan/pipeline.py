@@ -23,7 +23,8 @@ from cscplan import __version__, paths
 from cscplan.errors import InputError
 from cscplan.io import csv_bytes, write_bytes
 from cscplan.outfolder import OutputFolder, os_error
-from cscplan.vocabulary import BASELINE, BASELINE_LABEL, SEVERITY_PLURALS
+from cscplan.periods import Period
+from cscplan.vocabulary import BASELINE, BASELINE_LABEL, PAYER_COLUMNS, SEVERITY_PLURALS
 
 METADATA_NAME = "run_metadata.json"
 MAX_SEED = 2**32 - 1
@@ -57,6 +58,7 @@ class BuildInputs:
     benchmark_map: Path = paths.BENCHMARK_MAP
     budget_link: Path = paths.BUDGET_LINK
     comuni: Path = paths.COMUNI
+    payers: Path = paths.PAYERS
     localisation_weights: Path = paths.LOCALISATION_WEIGHTS
     seed: int = 2023
     draws: int = 1000
@@ -84,6 +86,7 @@ class BuildInputs:
             ("mappa_benchmark", self.benchmark_map),
             ("collegamento_budget", self.budget_link),
             ("comuni", self.comuni),
+            ("pagatori", self.payers),
             ("pesi_localizzazione", self.localisation_weights),
         ]
         return named + [("scenario", path) for path in self.scenarios]
@@ -124,6 +127,7 @@ class LoadedInputs:
     localisation_weights: dict
     files: list[dict]
     origin: Any = None  # cscplan.intake.provenance.CaseloadOrigin: how outputs name the caseload
+    payers: pd.DataFrame | None = None
 
 
 @dataclass
@@ -148,6 +152,7 @@ def load_inputs(inputs: BuildInputs) -> LoadedInputs:
     from cscplan.scenarios.benchmarks import load_benchmark_map
     from cscplan.scenarios.budget_link import load_budget_link
     from cscplan.scenarios.caseload import district_comuni, load_caseload
+    from cscplan.scenarios.payers import load_payers
     from cscplan.sources.piano_programma import load_plan
     from cscplan.sources.service_maps import load_service_maps
     from cscplan.tariffs.schedule import load_schedule
@@ -169,6 +174,7 @@ def load_inputs(inputs: BuildInputs) -> LoadedInputs:
         localisation_weights=load_weights(inputs.localisation_weights),
         files=input_files(inputs),
         origin=caseload_origin(inputs.caseload, caseload_files(inputs.caseload), inputs.synthetic),
+        payers=load_payers(inputs.payers),
     )
 
 
@@ -250,7 +256,7 @@ def cost_stage(
     scales CDD to Cremona's size and the caseload has no CDD plan) is skipped, with a note
     appended to ``notes``; a scenario the user named is always applied or refused.
     """
-    from cscplan.scenarios import budget_link, compare, montecarlo
+    from cscplan.scenarios import budget_link, compare, montecarlo, payers
     from cscplan.scenarios.api import CostContext, cost
     from cscplan.scenarios.benchmarks import benchmark_volume_multipliers
 
@@ -287,6 +293,11 @@ def cost_stage(
     out["budget_link"] = budget_link.budget_link_table(
         loaded.budget_link, monthly, schedule, tables["budget_lines"]
     )
+    if loaded.payers is not None:
+        out["payers"] = payers.payers_table(loaded.payers, loaded.funding_map, loaded.plan.years)
+        out["payer_funding"] = payers.payer_funding_table(
+            out["payers"], monthly, loaded.budget_link, tables["budget_lines"]
+        )
     out["caseload"] = caseload
     if loaded.origin is not None:
         from cscplan.intake.provenance import caseload_info
@@ -319,10 +330,15 @@ def applicable_reforms(reforms, caseload, context, notes: list[str] | None) -> l
 
 def scenario_table(reforms, schedule) -> pd.DataFrame:
     """Name, Italian label and source file of the baseline and of each scenario."""
-    label = f"{BASELINE_LABEL} (tariffe {schedule.parameters['year']})"
+    label = f"{BASELINE_LABEL} (tariffe {tariffs_label(schedule.period)})"
     rows = [(BASELINE, label, "")]
     rows += [(r.name, r.label or r.name, _relative(Path(r.source))) for r in reforms]
     return pd.DataFrame(rows, columns=["scenario", "label", "source"])
+
+
+def tariffs_label(period) -> str:
+    """``2023`` for a calendar year, else the period's Italian label."""
+    return str(period.start.year) if period.is_calendar_year else period.label
 
 
 def compute_build(inputs: BuildInputs) -> BuildResult:
@@ -556,22 +572,67 @@ def run_cost(
     year: int | None = None,
     out: Path = paths.DEFAULT_OUT,
     tariffs: Path = paths.TARIFFS,
+    *,
+    period=None,
+    period_key: str = "--year",
 ) -> str:
-    """Cost a caseload (baseline + scenarios) and write costs_monthly.csv and costs_summary.csv."""
-    from cscplan.fmt import eur
+    """Cost a caseload (baseline + scenarios) over ``period`` (or the calendar ``year``; default
+    the days the tariffs date) and write costs_monthly.csv, costs_summary.csv and the deltas."""
     from cscplan.intake.provenance import caseload_origin
     from cscplan.scenarios import compare
-    from cscplan.scenarios.api import cost
+    from cscplan.scenarios.api import baseline_schedule, bundled_context, cost, load_reforms
 
-    monthly = cost(caseload, scenarios=list(scenarios), year=year, tariffs=tariffs)
+    reforms = load_reforms(list(scenarios))
+    maps = any(reform.volumes_from for reform in reforms)
+    context = bundled_context(tariffs=tariffs, with_maps=maps)
+    schedule, note = baseline_schedule(context.schedule, reforms, period, year, period_key)
+    monthly = cost(
+        caseload,
+        scenarios=reforms,
+        year=year,
+        period=period,
+        context=context,
+        period_key=period_key,
+    )
     summary = compare.summarise(monthly)
     tables = {"costs_monthly": monthly, "costs_summary": summary}
     tables.update(compare.compare_scenarios(monthly))
     write_result(BuildResult(tables=tables), Path(out), {"command": "cost"})
-    totals = summary.groupby("scenario", sort=False)["gross_eur"].sum()
-    rows = [f"  {name}: {eur(value)}" for name, value in totals.items()]
+    costed = period or (Period.calendar_year(year) if year else schedule.period)
     label = caseload_origin(caseload, caseload_files(caseload)).label
-    return f"Costo annuo lordo per scenario, {label}:\n" + "\n".join(rows)
+    labels = {reform.name: reform.label for reform in reforms}
+    return cost_console(summary, f"{costed.label}, {label}", note, labels)
+
+
+def cost_console(
+    summary: pd.DataFrame,
+    heading: str,
+    note: str | None = None,
+    labels: dict[str, str] | None = None,
+) -> str:
+    """The Italian console summary of ``cscplan cost``: the gross cost per scenario and, for the
+    baseline, each payer's amount (labels from the registry); says so when no plan is active."""
+    from cscplan.fmt import eur
+    from cscplan.payers import payer_label
+    from cscplan.reports.presentation import scenario_label
+
+    totals = summary.groupby("scenario", sort=False)["gross_eur"].sum()
+    lines = [f"Costo lordo per scenario ({heading}):"]
+    names = {name: (labels or {}).get(name) or scenario_label(name) for name in totals.index}
+    lines += [f"  {names[name]}: {eur(value)}" for name, value in totals.items()]
+    if summary.empty or not totals.any():
+        lines.append(
+            "  nessun piano attivo nel periodo: controllare le date dei piani e il periodo."
+        )
+    payers = summary[summary["scenario"] == BASELINE][list(PAYER_COLUMNS.values())].sum()
+    paid = [
+        f"{payer_label(c).removesuffix(' (€)')} {eur(payers[c])}" for c in payers.index if payers[c]
+    ]
+    if paid:
+        lines.append(f"{BASELINE_LABEL} per pagatore: " + ", ".join(paid))
+    if note:
+        lines.append(f"Nota: {note}.")
+    return "\n".join(line for line in lines if line)
 
 
 def run_report(

@@ -42,8 +42,25 @@ VARIATION = "variazione"
 
 # --- payers and funding groups -----------------------------------------------------------------
 COMUNE = "comune"
+"""The comune of residence (and a second comune where an item allows one)."""
 DISTRICT = "distretto"
-PAYERS = (COMUNE, DISTRICT)
+"""The district fund (FUD, *fondo unico distrettuale*)."""
+FNA = "fna"
+"""The regional non-self-sufficiency fund (FNA), for the FNA vouchers."""
+POVERTY_FUND = "fondo_poverta"
+"""The poverty fund (QSFP, *quota servizi fondo povertà*)."""
+FAMILY = "famiglia"
+"""The family, where a tariff sheet puts a cost on the user."""
+PAYERS = (COMUNE, DISTRICT, FNA, POVERTY_FUND, FAMILY)
+"""Payer ids, in presentation order; labels and funding sources in ``data/payers.csv``."""
+PAYER_COLUMNS = {
+    COMUNE: "comune_eur",
+    DISTRICT: "district_eur",
+    FNA: "fna_eur",
+    POVERTY_FUND: "poverty_fund_eur",
+    FAMILY: "family_eur",
+}
+"""Payer id → its amount column in ``costs_monthly`` (the columns sum to ``gross_eur``)."""
 FUNDING_GROUPS = ("comunali", "fondi nazionali", "regionali", "ATS", "avanzo", "altri")
 """Groups of canonical funding sources, in presentation order (``group`` in the funding map)."""
 UNMAPPED_GROUP = "non mappate"

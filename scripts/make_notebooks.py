@@ -232,7 +232,7 @@ SCENARI = [
     ),
     (
         "code",
-        'july = dt.date(int(schedule.parameters["year"]), 7, 1)\n'
+        "july = schedule.period.start.replace(month=7)\n"
         'by_payer = explore(caseload, schedule, ["SAAP", "SAD"], 5, start=july, by="payer")\n'
         "display(formatted(by_payer))\n"
         'by_comune = explore(caseload, schedule, ["SAAP", "SAD"], 5, start=july, by="comune")\n'
@@ -246,7 +246,8 @@ SCENARI = [
         'assert {"baseline", "cremona_crescita", "saap_piu5_da_aprile"} <= set(totals.index)\n'
         'assert totals["saap_piu5_da_aprile"] > totals["baseline"]\n'
         'monthly = tables["costs_monthly"]\n'
-        'gap = (monthly["comune_eur"] + monthly["district_eur"] - monthly["gross_eur"]).abs().max()\n'
+        "from cscplan.vocabulary import PAYER_COLUMNS\n"
+        'gap = (monthly[list(PAYER_COLUMNS.values())].sum(axis=1) - monthly["gross_eur"]).abs().max()\n'
         "assert gap < 0.011\n"
         'same = explore(caseload, schedule, "SAAP", 0, 1.0, 0.0)\n'
         'assert abs(same.loc["Totale", "differenza"]) < 0.01\n'

@@ -20,6 +20,7 @@ from cscplan.scenarios.benchmarks import growth_table, load_benchmark_map
 from cscplan.sources.service_maps import load_service_maps
 from cscplan.tariffs.engine import COSTS_MONTHLY_COLUMNS
 from cscplan.validation.findings import Finding, findings_frame
+from cscplan.vocabulary import PAYER_COLUMNS
 
 YEARS = PlanYears(
     budget_year=2020,
@@ -304,6 +305,9 @@ def report_costs_monthly() -> pd.DataFrame:
                         value,
                         value - district,
                         district,
+                        0.0,
+                        0.0,
+                        0.0,
                     ]
                 )
     return pd.DataFrame(rows, columns=COSTS_MONTHLY_COLUMNS)
@@ -338,7 +342,7 @@ def sample_tables() -> dict[str, pd.DataFrame]:
 def base_tables() -> dict[str, pd.DataFrame]:
     monthly = report_costs_monthly()
     summary = monthly.groupby(["scenario", "service"], as_index=False)[
-        ["gross_eur", "comune_eur", "district_eur"]
+        ["gross_eur", *PAYER_COLUMNS.values()]
     ].sum()
     return {
         "budget_lines": report_budget_lines(),

@@ -72,6 +72,7 @@ EXPECTED = {
     "plan_split_ambiguous_label.txt": ["riga 9", "riga 8", "riga 10"],
     "plan_split_stray_amount.txt": ["riga 12", "riga spezzata"],
     "plan_split_too_many_cells.txt": ["riga 12", "riga 11"],
+    "caseload_past_timeline.csv": ["riga 2", "'end'", "01/01/2023–31/12/2024", "2026-12-31"],
     # issue 13: submissions of the spending forecast (the file's line, its own header)
     "previsione_unknown_service.xlsx": ["riga 3", "colonna 'Servizio'", "domicilare", "forse"],
     "previsione_two_files": [
@@ -144,11 +145,11 @@ YAML_CASES = {
         "esistente",
         "2023-02-30",
     ],
-    "tariff_impossible_date.yaml": ["riga 18", "items[0].periods[0].to", "esistente", "2023-02-30"],
+    "tariff_impossible_date.yaml": ["riga 15", "items[0].periods[0].to", "esistente", "2023-02-30"],
     "scenario_duplicate_key.yaml": ["riga 5", "'vat_rate'", "non ripetute", "già alla riga 3"],
-    "tariff_duplicate_key.yaml": ["riga 15", "items[0].unit", "non ripetute", "già alla riga 14"],
+    "tariff_duplicate_key.yaml": ["riga 12", "items[0].unit", "non ripetute", "già alla riga 11"],
     "scenario_billion_laughs.yaml": ["riga 3", "ancora YAML", "&a"],
-    "tariff_alias.yaml": ["riga 17", "items[0].periods", "ancora YAML", "&periodi"],
+    "tariff_alias.yaml": ["riga 14", "items[0].periods", "ancora YAML", "&periodi"],
     "scenario_deep_nesting.yaml": ["riga 3", "benchmark_services[0]", "32 livelli"],
     "scenario_python_tag.yaml": ["riga 3", "'label'", "senza tag", "python/object"],
     "scenario_two_documents.yaml": ["riga 3", "un solo documento"],
@@ -166,19 +167,43 @@ YAML_CASES = {
     "scenario_nan_percent.yaml": ["riga 4", "tariff_changes[0].percent", ".nan"],
     "scenario_nan_vat.yaml": ["riga 3", "'vat_rate'", ".nan"],
     "scenario_vat_one.yaml": ["riga 3", "'vat_rate'", "1 escluso", "trovato 1 "],
-    "scenario_horizon_outside.yaml": ["riga 3", "horizon_year", "01/01/2023–31/12/2023", "2024"],
+    "scenario_horizon_outside.yaml": ["riga 3", "horizon_year", "01/01/2023–31/12/2024", "2026"],
     "tariff_vat_as_percent.yaml": [
-        "riga 4",
+        "riga 3",
         "parameters.vat_rate.value",
         "1 escluso",
         "trovato 5 ",
     ],
-    "tariff_abatement_above_one.yaml": ["riga 5", "abatement_share", "tra 0 e 1", "1.5"],
-    "tariff_inf_rate.yaml": ["riga 19", "items[0].periods[1].rate", ".inf"],
-    "tariff_nan_parameter.yaml": ["riga 7", "parameters.uplift.value", ".nan"],
-    "tariff_unread_parameter.yaml": ["riga 10", "parameters.isd_comune_share", "non è letto"],
-    "tariff_share_parameter_above_one.yaml": ["riga 10", "isd_comune_share", "comune_share", "1.2"],
-    "tariff_district_rate_above_rate.yaml": ["riga 27", "district_rate", "(53)", "60"],
+    "tariff_abatement_above_one.yaml": ["riga 4", "abatement_share", "tra 0 e 1", "1.5"],
+    "tariff_inf_rate.yaml": ["riga 16", "items[0].periods[1].rate", ".inf"],
+    "tariff_nan_parameter.yaml": ["riga 6", "parameters.uplift.value", ".nan"],
+    "tariff_unread_parameter.yaml": ["riga 7", "parameters.isd_comune_share", "non è letto"],
+    "tariff_share_parameter_above_one.yaml": ["riga 7", "isd_comune_share", "comune_share", "1.2"],
+    "tariff_district_rate_above_rate.yaml": ["riga 24", "district_rate", "(53)", "60"],
+    # issue 12: payers, dated parameters, the timeline and its indexation
+    "tariff_unknown_payer.yaml": [
+        "riga 17",
+        "items[0].shares.fondo_regionale",
+        "comune, distretto, fna, fondo_poverta, famiglia",
+    ],
+    "tariff_mid_month_parameter.yaml": [
+        "riga 4",
+        "parameters.vat_rate.values.2023-07-15",
+        "inizio mese",
+        "trovato 2023-07-15",
+    ],
+    "tariff_value_and_values.yaml": ["riga 3", "parameters.vat_rate", "una sola tra 'value'"],
+    "tariff_bad_indexation.yaml": ["riga 3", "'indicizzazione'", "+2,0 % dal 2025-01-01"],
+    "tariff_indexation_gap.yaml": ["riga 3", "'indicizzazione'", "01/01/2025", "01/03/2025"],
+    "tariff_past_validity.yaml": ["riga 17", "items[0].periods[1].to", "31/12/2024", "30/06/2025"],
+    "tariff_shares_above_one.yaml": ["riga 17", "items[0].shares.famiglia", "al più a 1", "1.1"],
+    "tariff_continues_as_unknown.yaml": ["riga 17", "continues_as.item", "AFFIDO_TEMPO_PIENO"],
+    "scenario_bad_indexation.yaml": ["riga 3", "'indicizzazione'", "+2,0 % dal 2025-01-01"],
+    "scenario_unknown_flag.yaml": [
+        "riga 3",
+        "flags.tetto_riproporzionato",
+        "abatement_cap_pro_rata",
+    ],
 }
 
 
@@ -259,6 +284,35 @@ def test_usage_errors_exit_2_without_traceback(argv, capsys):
     assert main(argv) == 2
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err + captured.out
+
+
+@pytest.mark.parametrize(
+    ("options", "fragments"),
+    [
+        (["--year", "2026"], ["'--year'", "31/12/2024", "riga 76", "indicizzazione", "anno 2026"]),
+        (["--anno-scolastico", "2024/25"], ["'--anno-scolastico'", "anno scolastico 2024/25"]),
+        (
+            ["--from", "2024-09-01", "--to", "2025-05-31"],
+            ["'--from'", "dal 01/09/2024 al 31/05/2025"],
+        ),
+        (["--anno-scolastico", "2023/25"], ["'--anno-scolastico'", "due anni consecutivi"]),
+        (["--anno-scolastico", "2023-24"], ["'--anno-scolastico'", "2023/24"]),
+        (["--from", "2023-09-01"], ["'--to'", "--from e --to insieme"]),
+        (["--from", "2023-09-31", "--to", "2024-06-30"], ["'--from'", "data esistente"]),
+        (["--from", "2024-06-30", "--to", "2023-09-01"], ["'--to'", "non precedente"]),
+        (["--year", "2024", "--anno-scolastico", "2023/24"], ["un solo periodo"]),
+    ],
+)
+def test_period_options_refused_with_one_message(options, fragments, tmp_path, capsys):
+    """A period past the tariff timeline (or a malformed one) is one Italian line, exit 2."""
+    out = tmp_path / "out"
+    assert main(["cost", str(paths.SAMPLE_CASELOAD), *options, "--out", str(out)]) == 2
+    message = capsys.readouterr().err.strip()
+    assert message.startswith("Errore nei dati di input:") and len(message.splitlines()) == 1
+    assert "Traceback" not in message and "atteso" in message
+    for fragment in fragments:
+        assert fragment in message, message
+    assert not out.exists()
 
 
 def test_one_bad_row_in_100000_through_the_cli(tmp_path, capsys):

@@ -13,6 +13,7 @@ import pytest
 from cscplan import paths
 from cscplan.cli import main
 from cscplan.pipeline import BuildInputs, run_build
+from cscplan.vocabulary import PAYER_COLUMNS
 
 PUBLIC_FILES = [
     "budget_lines.csv",
@@ -32,6 +33,8 @@ PUBLIC_FILES = [
     "cremona_growth.csv",
     "costs_monthly.csv",
     "costs_summary.csv",
+    "payers.csv",
+    "payer_funding.csv",
     "datapackage.json",
     "report.html",
     "piano_programma_2020_2022.xlsx",
@@ -68,18 +71,16 @@ def test_budget_lines_contract(built):
 
 def test_costs_contract_has_baseline_and_scenarios(built):
     summary = pd.read_csv(built / "costs_summary.csv")
-    assert list(summary.columns[:5]) == [
-        "scenario",
-        "service",
-        "gross_eur",
-        "comune_eur",
-        "district_eur",
-    ]
+    payers = list(PAYER_COLUMNS.values())
+    assert list(summary.columns) == ["scenario", "service", "gross_eur", *payers]
+    assert payers[:2] == ["comune_eur", "district_eur"]  # kept for compatibility
     scenarios = set(summary["scenario"])
     assert "baseline" in scenarios and len(scenarios) >= 3
-    assert (
-        summary["comune_eur"] + summary["district_eur"] - summary["gross_eur"]
-    ).abs().max() < 0.05
+    assert (summary[payers].sum(axis=1) - summary["gross_eur"]).abs().max() < 0.05
+    base = summary[summary["scenario"] == "baseline"].set_index("service")
+    # the FNA vouchers (AID) and the poverty fund's supports (QSFP) cost the comuni nothing
+    assert base.loc["AID", "comune_eur"] == 0 and base.loc["AID", "fna_eur"] > 0
+    assert base.loc["QSFP", "comune_eur"] == 0 and base.loc["QSFP", "poverty_fund_eur"] > 0
 
 
 def test_two_builds_are_byte_identical(built, tmp_path):
@@ -194,11 +195,12 @@ def test_default_commitment_is_the_linked_budget_lines(built):
     assert summary["commitment_eur"] == pytest.approx(lines["plan_amount"].sum(), abs=0.01)
     assert summary["commitment_eur"] == pytest.approx(7_871_884.94, abs=0.01)
     sens = pd.read_csv(built / "sensitivity.csv").set_index("parameter")
-    # without the district abatement the comuni pay 780.435,56 € more (the total does not move)
-    assert sens.loc["abbattimento", "comune_delta_high_eur"] == pytest.approx(780_435.56)
+    # without the district abatement the comuni pay 785.024,63 € more (the total does not move;
+    # 780.435,56 € before the cap was read literally in part months and pronto became full time)
+    assert sens.loc["abbattimento", "comune_delta_high_eur"] == pytest.approx(785_024.63)
     assert sens.loc["abbattimento", "delta_high_eur"] == 0.0
     html = (built / "report.html").read_text(encoding="utf-8")
-    assert "Abbattimento distrettuale «no» +780.435,56 €" in html  # the narrative
+    assert "Abbattimento distrettuale «no» +785.024,63 €" in html  # the narrative
 
 
 def test_report_has_budget_link_and_funding_balance(built):
@@ -231,7 +233,7 @@ def test_bad_output_folder_and_wrong_year_exit_2(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("x", encoding="utf-8")
     assert main(["cost", str(paths.SAMPLE_CASELOAD), "--out", str(blocker)]) == 2
-    assert main(["cost", str(paths.SAMPLE_CASELOAD), "--year", "2024", "--out", str(tmp_path)]) == 2
+    assert main(["cost", str(paths.SAMPLE_CASELOAD), "--year", "2026", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "cartella di output scrivibile" in err and "periodo coperto dal tariffario" in err
 
@@ -282,3 +284,27 @@ def test_edited_service_maps_drive_the_cremona_size_scenario(tmp_path):
     maps_input = next(f for f in metadata["inputs"] if f["role"] == "mappe_servizi")
     assert maps_input["path"] == str(edited)
     assert maps_input["sha256"] == hashlib.sha256(edited.read_bytes()).hexdigest()
+
+
+def test_payer_funding_reads_each_payer_beside_its_sources(built):
+    """Per scenario and payer: the cost beside the budget's allocation to its funding sources."""
+    table = pd.read_csv(built / "payer_funding.csv", keep_default_na=False)
+    summary = pd.read_csv(built / "costs_summary.csv")
+    assert set(table["payer"]) == set(PAYER_COLUMNS)
+    for payer, column in PAYER_COLUMNS.items():
+        rows = table[table["payer"] == payer].set_index("scenario")["cost_eur"]
+        totals = summary.groupby("scenario")[column].sum().round(2)
+        assert rows.sort_index().tolist() == pytest.approx(totals.sort_index().tolist(), abs=0.01)
+    base = table[table["scenario"] == "baseline"].set_index("payer")
+    # QSFP's budget line "Piano Azione Povertà" (objective 9) is funded by 188.624,94 € of
+    # Residui 2019 Fondo Povertà (plan line 924); the plan's FNA 2020 is 400.000 € (line 1045)
+    assert base.loc["fondo_poverta", "linked_allocation_eur"] == 188_624.94
+    assert base.loc["fondo_poverta", "funding_sources"] == "Avanzo 2019 Fondo Povertà"
+    assert base.loc["fna", "plan_allocation_eur"] == 400_000.0
+    assert base.loc["famiglia", "funding_sources"] == ""
+    gap = base["cost_eur"] - base["linked_allocation_eur"]
+    assert (gap - base["gap_eur"]).abs().max() < 0.01
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(built / "piano_programma_2020_2022.xlsx")["Pagatori e fonti"]
+    assert [c.value for c in sheet[1]][:3] == ["Scenario", "Pagatore", "Nome del pagatore"]

@@ -39,7 +39,7 @@ def _error(path: Path, schedule) -> InputError:
         ("caseload_missing_column.csv", 1, "end", "le colonne", "colonne presenti"),
         ("caseload_unknown_item.csv", 3, "item", "codice del tariffario", "SAAP_D3"),
         ("caseload_end_before_start.csv", 4, "end", "non precedente all'inizio", "2023-04-30"),
-        ("caseload_outside_schedule.csv", 3, "start", "01/01/2023–31/12/2023", "2022-09-01"),
+        ("caseload_outside_schedule.csv", 3, "start", "01/01/2023–31/12/2024", "2022-09-01"),
         ("caseload_negative_qty.csv", 3, "qty_per_week", "non negativo", "-4"),
         ("caseload_text_qty.csv", 3, "qty_per_week", "un numero", "quattro"),
         ("caseload_duplicate_overlap.csv", 4, "start", "senza date sovrapposte", "riga 2"),
@@ -108,9 +108,9 @@ def _frame(**overrides) -> pd.DataFrame:
         ({"item": "AFFIDO_FULL"}, "qty_per_week", "nessuna quantità"),
         ({"item": "CSE_FULL", "qty_per_week": "9"}, "qty_per_week", "7 giorni"),
         ({"uplift": "forse"}, "uplift", "vero/falso"),
-        ({"uplift": "1"}, "uplift", "affido"),
+        ({"uplift": "1"}, "uplift", "AFFIDO_FULL"),
         ({"placed_minor": "1"}, "placed_minor", "SIP"),
-        ({"second_comune": "Dovera"}, "second_comune", "ADM o SIP"),
+        ({"second_comune": "Dovera"}, "second_comune", "(ADM, SIP)"),
         ({"item": "ADM", "second_comune": "Crema"}, "second_comune", "diverso"),
         ({"item": "ISD_P2", "qty_per_week": "", "end": "2023-06-14"}, "end", "3–6 settimane"),
         ({"item": "ISD_P2", "qty_per_week": "", "end": "2023-07-31"}, "end", "3–6 settimane"),
@@ -285,8 +285,9 @@ def _independent_gross(plan, schedule) -> float:
     if items.at[plan.item, "group_pricing"]:
         size = 1 if pd.isna(plan.group_size) else int(plan.group_size)
         rates = rates[rates["group_size"] == size]
-    factor = (1 + schedule.parameters["vat_rate"]) if vat == "added" else 1.0
-    factor *= (1 + schedule.parameters["uplift"]) if plan.uplift else 1.0
+    day = schedule.period.start
+    factor = (1 + schedule.value("vat_rate", day)) if vat == "added" else 1.0
+    factor *= (1 + schedule.value("uplift", day)) if plan.uplift else 1.0
     total = 0.0
     for rate in rates.itertuples():
         lo, hi = max(rate.valid_from, plan.start), min(rate.valid_to, plan.end)

@@ -11,6 +11,7 @@ from reference_engine import caseload, toy_schedule
 
 from cscplan.errors import InputError
 from cscplan.tariffs.engine import COSTS_MONTHLY_COLUMNS, cost_plans
+from cscplan.vocabulary import PAYER_COLUMNS
 
 SCHEDULE = toy_schedule()
 
@@ -97,14 +98,30 @@ def test_abatement_at_and_above_cap():
     assert (uplifted.gross_eur, uplifted.district_eur, uplifted.comune_eur) == (480, 200, 280)
 
 
-def test_abatement_below_cap_and_pro_rated_cap():
+def test_abatement_below_cap():
     plan = {"item": "AFFIDO", "start": "2023-03-01", "end": "2023-03-31", "uplift": True}
     high_cap = toy_schedule(abatement_cap_month=250.0)
     below = month_row(rows([plan], high_cap), "2023-03")
     assert (below.gross_eur, below.district_eur) == (480.0, 240.0)
-    # 10 days of March with uplift: 480 × 10/31 = 154.84; half 77.42 > cap 200 × 10/31 = 64.52.
-    part = month_row(rows([plan | {"end": "2023-03-10"}]), "2023-03")
-    assert (part.gross_eur, part.district_eur, part.comune_eur) == (154.84, 64.52, 90.32)
+
+
+def test_abatement_cap_in_a_part_month_literal_reading():
+    # 10 days of March with uplift: 480 × 10/31 = 154.84; half 77.42. The cap is "mensile"
+    # (line 1525): the literal reading keeps 200 € in a part month, so 77.42 is not capped.
+    plan = {"item": "AFFIDO", "start": "2023-03-01", "end": "2023-03-10", "uplift": True}
+    part = month_row(rows([plan]), "2023-03")
+    assert (part.gross_eur, part.district_eur, part.comune_eur) == (154.84, 77.42, 77.42)
+
+
+def test_abatement_cap_in_a_part_month_pro_rated_reading():
+    # The other reading (parameter abatement_cap_pro_rata): cap 200 × 10/31 = 64.52 < 77.42.
+    plan = {"item": "AFFIDO", "start": "2023-03-01", "end": "2023-03-10", "uplift": True}
+    for frame in (
+        rows([plan], toy_schedule(abatement_cap_pro_rata=True)),
+        rows([plan], cap_pro_rata=True),
+    ):
+        part = month_row(frame, "2023-03")
+        assert (part.gross_eur, part.district_eur, part.comune_eur) == (154.84, 64.52, 90.32)
 
 
 def test_abatement_flag_off():
@@ -286,7 +303,8 @@ def plan_st(draw):
 @given(st.lists(plan_st(), min_size=1, max_size=8), st.booleans())
 def test_payer_shares_sum_to_gross_exactly(plans, abatement):
     frame = rows(plans, district_abatement=abatement)
-    assert ((frame.comune_eur + frame.district_eur).round(2) == frame.gross_eur).all()
+    payers = frame[list(PAYER_COLUMNS.values())].sum(axis=1)
+    assert (payers.round(2) == frame.gross_eur).all()
     assert ((frame.net_eur + frame.vat_eur).round(2) == frame.gross_eur).all()
     assert (frame.district_eur >= 0).all() and (frame.comune_eur >= -0.005).all()
 
@@ -350,8 +368,15 @@ def test_stacked_scenario_runs_equal_separate_runs():
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.integers(1, 12), st.integers(1, 31), st.integers(1, 31), st.booleans(), st.booleans())
-def test_pro_rata_never_exceeds_the_full_month(month, a, b, uplift, abatement):
+@given(
+    st.integers(1, 12),
+    st.integers(1, 31),
+    st.integers(1, 31),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+)
+def test_pro_rata_never_exceeds_the_full_month(month, a, b, uplift, abatement, pro_rata):
     import calendar
 
     dim = calendar.monthrange(2023, month)[1]
@@ -360,9 +385,13 @@ def test_pro_rata_never_exceeds_the_full_month(month, a, b, uplift, abatement):
 
     def cost(start: int, end: int) -> pd.Series:
         plan = {"item": "AFFIDO", "start": f"{label}-{start:02d}", "end": f"{label}-{end:02d}"}
-        return month_row(rows([plan | {"uplift": uplift}], district_abatement=abatement), label)
+        frame = rows(
+            [plan | {"uplift": uplift}], district_abatement=abatement, cap_pro_rata=pro_rata
+        )
+        return month_row(frame, label)
 
     part, full = cost(first, last), cost(1, dim)
     assert part.gross_eur <= full.gross_eur
     assert part.district_eur <= full.district_eur
-    assert part.district_eur <= 200 * (last - first + 1) / dim + 0.005  # the pro-rated cap
+    cap = 200 * (last - first + 1) / dim if pro_rata else 200  # pro-rated, or the monthly cap
+    assert part.district_eur <= cap + 0.005

@@ -121,11 +121,21 @@ def test_findings_filled_by_severity(wb):
 def test_scenarios_live_baseline_lookup_and_totals(wb):
     ws = wb["Scenari"]
     assert ws["A4"].value == "saap_piu5" and ws["C4"].value == 441
-    assert ws["F4"].value == '=SUMIFS(C2:C5,A2:A5,"baseline",B2:B5,B4)'
-    assert ws["G4"].value == "=C4-F4"
+    # gross, then the five payers (comune, distretto, FNA, fondo povertà, famiglia)
+    assert [ws.cell(1, c).value for c in range(3, 9)] == [
+        "Totale lordo (€)",
+        "Quota comune (€)",
+        "Quota distretto (€)",
+        "Quota FNA (€)",
+        "Quota fondo povertà (€)",
+        "Quota famiglia (€)",
+    ]
+    assert ws["I4"].value == '=SUMIFS(C2:C5,A2:A5,"baseline",B2:B5,B4)'
+    assert ws["J4"].value == "=C4-I4"
     assert ws["A7"].value == "Totale — Scenario base"
     assert ws["C8"].value == '=SUMIFS(C2:C5,A2:A5,"saap_piu5")'
-    assert ws.auto_filter.ref == "A1:H5"
+    assert ws["H8"].value == '=SUMIFS(H2:H5,A2:A5,"saap_piu5")'
+    assert ws.auto_filter.ref == "A1:K5"
 
 
 def test_summary_points_at_the_totals(wb):

@@ -1,11 +1,10 @@
 """`cscplan previsione`: continuing plans costed per comune; workbooks whose totals are the engine's
 figures to the cent and whose formulas recompute; the district summary; periods without tariffs.
 
-The tariffs on main cover 2023 only, so the CLI tests forecast ``YEAR`` = 2023 from the examples
-(plans of 2023). When the 2024 tariffs land, ``YEAR = 2024`` is the one-line change: the examples'
-open-ended plans continue into 2024, and the previous year (2023) gets its columns. The previous
-year and the school year are tested now through the API with ``two_year_schedule`` (the 2023 rates
-repeated for 2024: a test device, never shipped).
+The CLI tests forecast ``YEAR`` = 2023, the examples' own year (the ``engine`` fixture costs the
+examples as they are). The tariff book covers 2024 too (the end-of-2023 rates, for the guidelines'
+validity, issue 12): the next year — the examples' open-ended plans continued, the previous year
+(2023) in its own columns — and the school year 2023/24 are tested through the API on it.
 """
 
 from __future__ import annotations
@@ -31,9 +30,9 @@ from cscplan.intake.submissions import read_submissions
 from cscplan.periods import Period
 from cscplan.scenarios.api import CostContext, cost
 from cscplan.scenarios.caseload import district_comuni
-from cscplan.tariffs.schedule import TariffSchedule, load_schedule
+from cscplan.tariffs.schedule import load_schedule
 
-YEAR = 2023  # → 2024 once data/tariffs covers 2024 (issue 12)
+YEAR = 2023  # the examples' year
 UNCOVERED = 2040
 
 
@@ -45,20 +44,6 @@ def recalculated(data: bytes, tmp_path: Path, name: str = "wb.xlsx") -> dict:
     path = tmp_path / name
     path.write_bytes(data)
     return recalculate_file(path)
-
-
-def two_year_schedule(schedule: TariffSchedule) -> TariffSchedule:
-    """The schedule's rates repeated one year later (each period starts a year later and lasts
-    until the next one starts): a test device to cost a year and the one before."""
-    rates = schedule.rates
-    later = rates.assign(valid_from=rates["valid_from"] + pd.DateOffset(years=1))
-    both = pd.concat([rates, later], ignore_index=True)
-    key = [both["code"], both["group_size"].fillna(0)]
-    both = both.sort_values("valid_from", kind="stable")
-    following = both.groupby(key)["valid_from"].shift(-1) - pd.Timedelta(days=1)
-    end = pd.Timestamp(schedule.period.end) + pd.DateOffset(years=1)
-    both["valid_to"] = following.fillna(end)
-    return TariffSchedule(schedule.items, both.sort_index(), schedule.parameters, "due_anni.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -240,7 +225,7 @@ def test_periods_without_tariffs_or_malformed_are_refused(argv, fragments, tmp_p
 @pytest.fixture(scope="module")
 def next_year(schedule, examples):
     """The examples' forecast for the year after theirs, with a two-year schedule."""
-    both = two_year_schedule(schedule)
+    both = schedule  # 2023 dated, 2024 continued
     context = CostContext(schedule=both, comuni=district_comuni())
     period = Period.calendar_year(schedule.period.start.year + 1)
     origin = caseload_origin(paths.EXAMPLES, examples.files)
@@ -289,7 +274,7 @@ def test_previous_year_columns_in_the_workbook_recompute(next_year, tmp_path):
 
 
 def test_school_year_forecast(schedule, examples):
-    both = two_year_schedule(schedule)
+    both = schedule  # 2023 dated, 2024 continued
     context = CostContext(schedule=both, comuni=district_comuni())
     period, key = forecast_period(
         None, f"{schedule.period.start.year}/{schedule.period.start.year + 1}"
@@ -338,7 +323,7 @@ def test_a_package_begun_before_the_period_is_not_repeated(schedule, tmp_path):
 
 def test_build_forecast_names_the_tariffs_relative(tmp_path):
     result = build_forecast(paths.EXAMPLES, Period.calendar_year(YEAR))
-    assert result.tariffs == "data/tariffs/2023.yaml"
+    assert result.tariffs == "data/tariffs/tariffario.yaml"
     assert district_workbook(result)[:2] == b"PK"
 
 

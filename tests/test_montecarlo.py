@@ -20,6 +20,7 @@ from cscplan.scenarios.montecarlo import (
 )
 from cscplan.tariffs.engine import cost_plans
 from cscplan.tariffs.schedule import load_schedule
+from cscplan.vocabulary import PAYER_COLUMNS, PAYERS
 
 TOY = toy_schedule()
 SCHEDULE = load_schedule(paths.TARIFFS)
@@ -31,6 +32,10 @@ PLANS = caseload(
         {"item": "CDM", "start": "2023-03-01", "end": "2023-09-30", "qty_per_week": 5},
         {"item": "ISD", "start": "2023-05-01", "end": "2023-06-10"},
         {"item": "SIP", "start": "2023-01-01", "end": "2023-06-30", "qty_per_week": 2},
+        {"item": "PRONTO", "start": "2023-03-10", "end": "2023-09-20"},
+        {"item": "GROUP", "start": "2023-06-01", "end": "2023-08-31", "qty_per_week": 6},
+        {"item": "CAMP", "start": "2023-07-01", "end": "2023-07-31", "qty_per_week": 20},
+        {"item": "PACK", "start": "2023-04-05", "end": "2023-06-04"},
     ]
 )
 
@@ -40,10 +45,12 @@ def test_each_draw_equals_an_engine_run_with_that_uptake():
     uptake = draw_uptake(np.random.default_rng(11), (9.0, 1.0), DEFAULT_COMMON, 4, len(PLANS))
     for d in range(4):
         costs = cost_plans(PLANS, TOY, uptake=uptake[d], rounded=False)
-        by_service = costs.groupby("service")[["gross_eur", "district_eur"]].sum()
+        by_service = costs.groupby("service")[["gross_eur", *PAYER_COLUMNS.values()]].sum()
         by_service = by_service.reindex(sim.services)
         assert np.allclose(sim.gross[d], by_service["gross_eur"], atol=1e-6)
-        assert np.allclose(sim.district[d], by_service["district_eur"], atol=1e-6)
+        assert set(sim.payers) == set(PAYERS)  # the toy caseload has all five
+        for payer, values in sim.payers.items():
+            assert np.allclose(values[d], by_service[PAYER_COLUMNS[payer]], atol=1e-6), payer
         monthly = costs.groupby("month")["gross_eur"].sum().to_numpy()
         assert np.allclose(sim.monthly[d], monthly, atol=1e-6)
 
@@ -83,8 +90,8 @@ def test_quantiles_ordered_and_baseline_matches_summary():
     assert (q.p90_eur <= q.baseline_eur + 0.01).all()  # uptake never above 1
     summary = compare.summarise(cost_plans(PLANS, TOY))
     total = q[q.service == "TOTALE"].set_index("payer")["baseline_eur"]
-    assert total["comune"] == pytest.approx(summary.comune_eur.sum(), abs=0.005)
-    assert total["distretto"] == pytest.approx(summary.district_eur.sum(), abs=0.005)
+    for payer, column in PAYER_COLUMNS.items():
+        assert total[payer] == pytest.approx(summary[column].sum(), abs=0.005)
 
 
 def test_median_total_near_mean_uptake():

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pandas as pd
 import pytest
-from reference_engine import caseload, make_schedule, reference_costs, toy_schedule
+from reference_engine import caseload, reference_costs, toy_schedule
 
 import cscplan
 from cscplan import paths
@@ -89,17 +89,15 @@ def test_budget_link_needs_its_schedule():
 
 
 def _two_years():
-    """The toy schedule's items with rates over 2023 and 2024 (2024 rates 10 % higher)."""
+    """The toy schedule with rates dated over 2023 and 2024 (2024 rates 10 % higher)."""
     toy = toy_schedule()
     later = toy.rates.copy()
     later["valid_from"] = later["valid_from"] + pd.DateOffset(years=1)
     later["valid_to"] = later["valid_to"] + pd.DateOffset(years=1)
     later["rate"] = later["rate"] * 1.1
     rates = pd.concat([toy.rates, later], ignore_index=True)
-    rates = rates.assign(valid_from=rates["valid_from"].dt.strftime("%Y-%m-%d"))
-    rates = rates.assign(valid_to=rates["valid_to"].dt.strftime("%Y-%m-%d"))
-    items = toy.items.to_dict("records")
-    return make_schedule(items, rates.to_dict("records"))
+    end = dt.date(2024, 12, 31)
+    return replace(toy, rates=rates, dated_end=end, end=end)
 
 
 PLANS = caseload(
@@ -126,10 +124,7 @@ def test_a_school_year_is_costed_across_the_new_year():
     school = Period.school_year(2023)
     costs = engine.cost_plans(PLANS, schedule, school)
     assert sorted(costs["month"].unique()) == school.month_labels
-    expected = pd.concat(
-        [reference_costs(PLANS, schedule, 2023), reference_costs(PLANS, schedule, 2024)]
-    )
-    expected = expected[expected["month"].isin(school.month_labels)]
+    expected = reference_costs(PLANS, schedule, school)
     key = ["beneficiary_id", "item", "month", "comune"]
     got = costs.sort_values(key).reset_index(drop=True)
     want = expected.sort_values(key).reset_index(drop=True)
@@ -145,11 +140,17 @@ def test_a_sub_period_costs_its_months_as_the_whole_year_does():
 
 
 def test_the_default_period_is_the_schedules():
+    # the bundled book dates 2023 and covers 2024 by continuation: the default stays 2023
+    assert SCHEDULE.period == Period.calendar_year(2023)
+    assert SCHEDULE.coverage == Period.between("2023-01-01", "2024-12-31")
     shifted = SCHEDULE.rates.assign(
         valid_from=SCHEDULE.rates["valid_from"] + pd.DateOffset(years=1),
         valid_to=SCHEDULE.rates["valid_to"] + pd.DateOffset(years=1),
     )
-    schedule_2024 = replace(SCHEDULE, rates=shifted)
+    start, end = dt.date(2024, 1, 1), dt.date(2025, 12, 31)
+    schedule_2024 = replace(
+        SCHEDULE, rates=shifted, start=start, dated_end=dt.date(2024, 12, 31), end=end
+    )
     plan = {"beneficiary_id": "B1", "comune": "Crema", "item": "SAAP_D1", "qty_per_week": 10}
     plans = pd.DataFrame([plan | {"start": "2024-03-01", "end": "2024-03-31"}])
     costs = api.cost(plans, schedule=schedule_2024)

@@ -195,7 +195,7 @@ def test_piano_nuovo_proposes_linked_lines_from_the_cost_engine(next_plan):
     assert line["po_current"] == pytest.approx(round(saap, 2), abs=0.01)
     assert line["COMUNI"] == pytest.approx(round(saap, 2), abs=0.01)  # its only source
     assert "SINTETICA" in line["note"] and "non copre il 2021" in line["note"]
-    assert "data/tariffs/2023.yaml" in line["note"] and "2.950.000,00 €" in line["note"]
+    assert "data/tariffs/tariffario.yaml" in line["note"] and "2.950.000,00 €" in line["note"]
 
 
 # --------------------------------------------------------------------------- bad input, CLI

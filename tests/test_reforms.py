@@ -204,7 +204,7 @@ def test_percent_change_from_april_on_real_schedule():
     assert rate(schedule, "SAAP_D1", "2023-04-01").rate == pytest.approx(21.21)
     assert rate(schedule, "SAAP_D2", "2023-12-31").rate == pytest.approx(22.575)
     assert rate(schedule, "SAD_FERIALE", "2023-12-31").rate == 20.20
-    assert options == {"vat_rate": None, "district_abatement": True}
+    assert options == {"vat_rate": None, "district_abatement": True, "cap_pro_rata": None}
     assert SCHEDULE.rates.equals(load_schedule(paths.TARIFFS).rates)  # input untouched
     # 10 h/week from 1 April = 275 days × 10/7 h × 1.01 € × 1.05 = 416.63 € more.
     base = cost_plans(plans, SCHEDULE)["gross_eur"].sum()
@@ -229,8 +229,10 @@ def test_bounded_change_splits_periods_contiguously():
     change = {"item": "ADM", "absolute": 1.0, "from": "2023-03-15", "to": "2023-05-10"}
     _, schedule, _ = apply_reform(saap_plan(), SCHEDULE, reform(tariff_changes=[change]))
     adm = schedule.rates[schedule.rates.code == "ADM"].sort_values("valid_from")
-    assert adm["valid_from"].dt.strftime("%m-%d").tolist() == ["01-01", "03-15", "04-01", "05-11"]
-    assert adm["rate"].tolist() == pytest.approx([20.87, 21.87, 23.50, 22.50])
+    starts = ["2023-01-01", "2023-03-15", "2023-04-01", "2023-05-11", "2024-01-01"]
+    assert adm["valid_from"].dt.strftime("%Y-%m-%d").tolist() == starts
+    assert adm["rate"].tolist() == pytest.approx([20.87, 21.87, 23.50, 22.50, 22.50])
+    assert adm["basis"].tolist()[-1] == "continuazione"  # 2024: the validity (line 76)
     gaps = adm["valid_from"].iloc[1:].to_numpy() - adm["valid_to"].iloc[:-1].to_numpy()
     assert (gaps == np.timedelta64(1, "D")).all()
 

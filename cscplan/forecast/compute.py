@@ -106,8 +106,10 @@ def forecast(
 def _previous(plans: pd.DataFrame, previous: Period, context: CostContext):
     """The previous period's costs, or None and why not."""
     schedule = context.schedule
-    if not schedule.period.contains(previous):
-        return None, f"il tariffario copre solo {schedule.period.span} (nessuna tariffa inventata)"
+    if not schedule.coverage.contains(previous):
+        return None, (
+            f"il tariffario copre solo {schedule.describe_coverage()} (nessuna tariffa inventata)"
+        )
     costs = cost(plans, period=previous, context=context, validated=True)
     if costs.empty:
         return None, "la casistica non ha piani attivi in quel periodo"

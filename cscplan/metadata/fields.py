@@ -88,6 +88,7 @@ TARGET_PERIODS = ("", "anno", "settimana")
 MAP_UNITS = ("", "%", "€")
 TARIFF_UNITS = ("hour", "day", "week", "month", "package")
 VAT_KINDS = ("added", "included", "none")
+RATE_BASES = ("datata", "continuazione", "indicizzazione")
 CODE_PATTERN = r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$"
 GROWTH_LEVELS = ("indicatore", "servizio")
 
@@ -468,6 +469,55 @@ TARIFF_FIELDS = {
     "group_pricing": flag(
         "Tariffa di gruppo", "Tariffa per componente secondo la dimensione del gruppo."
     ),
+    "item_payer": text(
+        "Paga il resto",
+        "Pagatore di quanto le quote degli altri pagatori non coprono (default il comune).",
+        one_of(PAYERS),
+    ),
+    "second_comune_allowed": flag(
+        "Secondo comune ammesso",
+        "Un secondo Comune può compartecipare (ADM riga 304, SIP riga 489).",
+    ),
+    "placed_minor_allowed": flag(
+        "Minore collocato ammesso",
+        "Per i minori collocati paga il fondo distrettuale una quota (SIP, righe 1407 e 1527).",
+    ),
+    "continues_as": text(
+        "Prosegue come",
+        "Voce alla cui tariffa il piano prosegue dopo i mesi indicati (affido in pronto "
+        "intervento → tempo pieno, riga 1511); vuoto se nessuna.",
+    ),
+    "continues_after_months": Field(
+        NULLABLE_INTEGER,
+        "Dopo mesi",
+        "Mesi dall'inizio del piano dopo i quali vale la tariffa di 'Prosegue come'.",
+        (ge(1),),
+        nullable=True,
+    ),
+    "closing_units": flag(
+        "Unità al termine",
+        "Unità addebitate una volta alla fine del piano (SAAP superiori: 3 ore di "
+        "coordinamento al termine del progetto, riga 1432).",
+    ),
+    "operator_alternative": text(
+        "Profilo alternativo",
+        "Voce dello stesso servizio con l'altro profilo di operatore (mix operatori, riga 1430).",
+    ),
+    "rate_basis": text(
+        "Base della tariffa",
+        "datata (scritta nel documento), continuazione (in vigore per la validità del "
+        "documento), indicizzazione (regola indicata da tariffario o scenario).",
+        one_of(RATE_BASES),
+    ),
+    "basis_line": Field(
+        NULLABLE_INTEGER,
+        "Riga della base",
+        "Riga che giustifica il periodo (continuazione: la validità del documento, riga 76); "
+        "vuota per le tariffe datate.",
+        (ge(1),),
+        nullable=True,
+    ),
+    "basis_note": text("Nota sulla base", "Come la tariffa vale nel periodo (vuota se datata)."),
     "valid_from": Field(DATETIME, "Dal", "Primo giorno di validità."),
     "valid_to": Field(DATETIME, "Al", "Ultimo giorno di validità (incluso)."),
     "group_size": Field(
@@ -525,7 +575,48 @@ COST_FIELDS = {
     "gross_eur": euro("Totale lordo (€)", "Totale lordo" + ROUNDED),
     "comune_eur": euro("Quota comune (€)", "Quota a carico del comune" + ROUNDED),
     "district_eur": euro("Quota distretto (€)", "Quota a carico del fondo distrettuale" + ROUNDED),
-    "payer": text("Pagatore", "Pagatore: comune o distretto.", one_of(PAYERS)),
+    "fna_eur": euro(
+        "Quota FNA (€)", "Quota a carico del Fondo non autosufficienza (voucher FNA)" + ROUNDED
+    ),
+    "poverty_fund_eur": euro(
+        "Quota fondo povertà (€)", "Quota a carico del fondo povertà (QSFP)" + ROUNDED
+    ),
+    "family_eur": euro(
+        "Quota famiglia (€)",
+        "Quota a carico della famiglia (es. franchigia dei centri estivi)" + ROUNDED,
+    ),
+    "payer": text(
+        "Pagatore",
+        "Pagatore: comune, distretto (FUD), fna, fondo_poverta, famiglia (data/payers.csv).",
+        one_of(PAYERS),
+    ),
+    "payer_column": text("Colonna", "Colonna dell'importo del pagatore in costs_monthly."),
+    "payer_label": required_text("Nome del pagatore", "Nome italiano del pagatore."),
+    "funding_columns": text(
+        "Colonne del piano",
+        "Colonne delle schede del Piano Programma che finanziano il pagatore, separate da ' | ' "
+        "(vuoto se il pagatore non passa dal bilancio, es. la famiglia).",
+    ),
+    "funding_sources_text": text(
+        "Fonti di finanziamento",
+        "Fonti canoniche (data/funding_sources.csv) delle colonne del pagatore, separate da ' | '.",
+    ),
+    "payer_cost_eur": euro(
+        "Costo a carico (€)", "Costo della casistica a carico del pagatore nel periodo" + ROUNDED
+    ),
+    "linked_allocation_eur": euro(
+        "Assegnato alle voci collegate (€)",
+        "Quanto il budget assegna alle fonti del pagatore nelle voci collegate ai servizi "
+        "tariffati (data/service_budget_link.csv), PO dell'anno (euro).",
+    ),
+    "plan_allocation_eur": euro(
+        "Assegnato nel piano (€)",
+        "Quanto il budget assegna alle fonti del pagatore in tutto il piano, PO dell'anno (euro).",
+    ),
+    "allocation_gap_eur": euro(
+        "Costo − assegnato (€)",
+        "Costo a carico del pagatore meno quanto assegnato alle voci collegate (euro).",
+    ),
     "baseline_eur": euro("Scenario base (€)", "Importo nello scenario base" + ROUNDED),
     "scenario_eur": euro("Scenario (€)", "Importo nello scenario" + ROUNDED),
     "delta_eur": euro("Differenza (€)", "Scenario − scenario base" + ROUNDED),

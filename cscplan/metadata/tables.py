@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cscplan.metadata.rules import RowRule, row_rule
+from cscplan.vocabulary import PAYER_COLUMNS
 
 PARSED, REFERENCE, INPUT, DERIVED = "parsed", "reference", "input", "derived"
 
@@ -439,6 +440,13 @@ TARIFF_TABLES = {
         "min_weeks",
         "max_weeks",
         "group_pricing",
+        c("payer", "item_payer"),
+        "second_comune_allowed",
+        "placed_minor_allowed",
+        "continues_as",
+        "continues_after_months",
+        "closing_units",
+        "operator_alternative",
         c("source_line", description="Riga della voce nelle linee guida in data/raw/."),
         c("note", description="Annotazioni dalla scheda economica."),
         key=("code",),
@@ -465,6 +473,9 @@ TARIFF_TABLES = {
         "district_rate",
         "fud_contribution",
         c("source_line", description="Riga dell'importo nel documento."),
+        c("basis", "rate_basis"),
+        "basis_line",
+        "basis_note",
         rules=(
             row_rule(
                 "ogni periodo inizia prima della fine",
@@ -494,6 +505,12 @@ TARIFF_TABLES = {
     ),
 }
 
+PAYER_AMOUNTS = tuple(PAYER_COLUMNS.values())
+PAYERS_SUM_TO_GROSS = row_rule(
+    "le quote dei pagatori sommano al totale lordo (al centesimo)",
+    lambda df: (df[list(PAYER_AMOUNTS)].sum(axis=1) - df["gross_eur"]).abs() <= 0.005 + 1e-9,
+)
+
 COST_TABLES = {
     "costs_monthly": table(
         "Costo per scenario, beneficiario, voce e mese, con le quote dei pagatori.",
@@ -508,8 +525,8 @@ COST_TABLES = {
         "net_eur",
         "vat_eur",
         "gross_eur",
-        "comune_eur",
-        "district_eur",
+        *PAYER_AMOUNTS,
+        rules=(PAYERS_SUM_TO_GROSS,),
     ),
     "costs_summary": table(
         "Costo annuo per scenario e servizio, con le quote dei pagatori.",
@@ -517,9 +534,34 @@ COST_TABLES = {
         "scenario",
         "service",
         c("gross_eur", description="Costo lordo del periodo" + " (euro)."),
-        "comune_eur",
-        "district_eur",
+        *PAYER_AMOUNTS,
         key=("scenario", "service"),
+    ),
+    "payers": table(
+        "I pagatori: colonna dell'importo, nome, colonne e fonti del Piano Programma che li "
+        "finanziano (data/payers.csv).",
+        REFERENCE,
+        "payer",
+        c("column", "payer_column"),
+        c("label", "payer_label"),
+        "funding_columns",
+        c("funding_sources", "funding_sources_text"),
+        c("note", description="Perché il pagatore paga e con quali righe delle linee guida."),
+        key=("payer",),
+    ),
+    "payer_funding": table(
+        "Per scenario e pagatore: il costo a carico accanto a quanto il budget assegna alle sue "
+        "fonti di finanziamento (voci collegate e piano intero).",
+        DERIVED,
+        "scenario",
+        "payer",
+        c("label", "payer_label"),
+        c("funding_sources", "funding_sources_text"),
+        c("cost_eur", "payer_cost_eur"),
+        "linked_allocation_eur",
+        "plan_allocation_eur",
+        c("gap_eur", "allocation_gap_eur"),
+        key=("scenario", "payer"),
     ),
     "scenarios": table(
         "Lo scenario base e ogni scenario costato, con etichetta e file.",

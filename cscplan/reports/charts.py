@@ -25,9 +25,9 @@ from cscplan.fmt import eur, number, percent, signed_eur
 from cscplan.payers import COMUNE_SHARE, payer_label
 from cscplan.reports.narrative import commitment_note, comune_shares, month_name
 from cscplan.reports.presentation import (
+    ALWAYS_SHOWN,
     DECREASE_COLOR,
     INCREASE_COLOR,
-    PAYER_COLUMNS,
     REST_COLOR,
     TOTAL_COLOR,
     MissingData,
@@ -41,6 +41,7 @@ from cscplan.reports.presentation import (
     objective_color,
     objective_titles,
     payer_color,
+    payer_columns,
     plan_years,
     scenario_label,
     scenario_order,
@@ -579,14 +580,16 @@ def _scenario_marks(names: list[str], values, base, name: str, color: str) -> go
 
 
 def scenario_by_payer(tables: dict[str, pd.DataFrame]) -> go.Figure:
-    """Horizontal stacked bars per scenario: what the comuni pay and what the district pays."""
+    """Horizontal stacked bars per scenario: what the comuni, the district and each other payer
+    pay (those with an amount)."""
     summary = _table(tables, "costs_summary")
-    totals = summary.groupby("scenario")[list(PAYER_COLUMNS)].sum()
+    payers = payer_columns(tables, summary)
+    totals = summary.groupby("scenario")[list(payers)].sum()
     order = scenario_order(totals.index)
     totals = totals.reindex(order)
     y = [chart_text(scenario_label(s, tables), 40) for s in order]
     fig = go.Figure()
-    for column, label in PAYER_COLUMNS.items():
+    for column, label in payers.items():
         values = totals[column]
         fig.add_trace(
             go.Bar(
@@ -613,10 +616,12 @@ def scenario_by_payer(tables: dict[str, pd.DataFrame]) -> go.Figure:
             font={"size": 12},
         )
     first = order[0]
-    comuni, district = (float(totals.loc[first, c]) for c in PAYER_COLUMNS)
+    comuni, district = (float(totals.loc[first, c]) for c in ALWAYS_SHOWN)
+    others = float(grand[first]) - comuni - district
     title = (
         f"{chart_text(scenario_label(first, tables))}: i comuni pagano "
-        f"{the_percent(comuni / (comuni + district))} ({eur(comuni)}), il distretto {eur(district)}"
+        f"{the_percent(comuni / float(grand[first]))} ({eur(comuni)}), il distretto {eur(district)}"
+        + (f", gli altri pagatori {eur(others)}" if abs(others) >= 0.005 else "")
     )
     subtitle = on_caseload("Costo lordo annuo per pagatore in ogni scenario", tables)
     _sized(fig, title, subtitle, len(order), 220, 60, barmode="stack")

@@ -1,7 +1,7 @@
 """Excel workbook of the plan, its checks and the scenarios (openpyxl), deterministic bytes.
 
 Sheets: Sintesi, Obiettivi x Fonti, Righe di budget, Pluriennale, Entrate <anno>, Verifiche,
-Scenari (+ Monte Carlo and Sensibilità when those tables exist). Every sheet has a bold, frozen
+Scenari (+ Monte Carlo, Sensibilità and Pagatori e fonti when those tables exist). Every sheet has a bold, frozen
 header row with an autofilter over its data rows; column headers are the field registry's Italian
 labels; euro cells use ``#,##0.00 "€"`` (Excel shows the user's separators); totals are live
 ``=SUM()`` formulas over the data rows, so edits recompute.
@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from cscplan import metadata
 from cscplan.reports.presentation import (
     SEVERITY_LABELS,
     caseload_label,
@@ -431,7 +432,7 @@ def findings_sheet(ws: Worksheet, tables: dict[str, pd.DataFrame]) -> Block | No
     return block
 
 
-SCENARIO_COLUMNS = ["scenario", "service", "gross_eur", "comune_eur", "district_eur"]
+SCENARIO_COLUMNS = list(metadata.dtypes("costs_summary"))
 BASELINE_GROSS = "Costo nello scenario base (€)"
 BASELINE_DELTA = "Differenza sullo scenario base (€)"
 
@@ -452,7 +453,7 @@ def scenarios_sheet(ws: Worksheet, tables: dict[str, pd.DataFrame]) -> Block | N
     block = write_table(ws, frame, money=money)
     _baseline_formulas(block, labels)
     scenarios = {s: scenario_label(s, tables) for s in dict.fromkeys(summary["scenario"])}
-    _scenario_totals(block, labels["scenario"], scenarios, list(money[:3]))
+    _scenario_totals(block, labels["scenario"], scenarios, list(money[: len(SCENARIO_COLUMNS) - 2]))
     caseload_note(ws, block.last + 3 + len(scenarios), tables)
     finish_sheet(block)
     return block
@@ -588,6 +589,7 @@ def build_workbook(tables: dict[str, pd.DataFrame]) -> bytes:
     }
     optional_sheet(wb, tables, "montecarlo_quantiles", "Monte Carlo")
     optional_sheet(wb, tables, "sensitivity", "Sensibilità")
+    optional_sheet(wb, tables, "payer_funding", "Pagatori e fonti")
     summary_sheet(summary, blocks, tables)
     return workbook_bytes(wb)
 

@@ -17,8 +17,9 @@ import pandas as pd
 from cscplan.errors import InputError
 from cscplan.fmt import eur, percent
 from cscplan.periods import Period
-from cscplan.reports.presentation import PAYER_COLUMNS
+from cscplan.reports.presentation import payer_columns
 from cscplan.scenarios.api import CostContext, cost
+from cscplan.scenarios.montecarlo import operator_mix
 from cscplan.vocabulary import BASELINE, BASELINE_LABEL
 
 EXPLORATION = "esplorazione"
@@ -38,8 +39,10 @@ def exploration_reform(
     volume_multiplier: float,
     mix_share: float,
     start: dt.date | None = None,
+    mix: dict | None = None,
 ) -> dict:
-    """The controls' values as a scenario mapping (same keys as a YAML scenario file)."""
+    """The controls' values as a scenario mapping (same keys as a YAML scenario file); ``mix``
+    is the operator-mix shift the tariff book allows (:func:`operator_mix`)."""
     chosen = [services] if isinstance(services, str) else list(services)
     reform: dict = {"name": EXPLORATION, "label": "Esplorazione interattiva"}
     if tariff_percent:
@@ -47,17 +50,15 @@ def exploration_reform(
         reform["tariff_changes"] = [{"service": s} | change for s in chosen]
     if volume_multiplier != 1:
         reform["volume_multipliers"] = dict.fromkeys(chosen, float(volume_multiplier))
-    if mix_share:
-        reform["operator_mix"] = [
-            {"service": "SAAP", "from_item": "SAAP_D1", "to_item": "SAAP_D2", "share": mix_share}
-        ]
+    if mix_share and mix:
+        reform["operator_mix"] = [mix | {"share": mix_share}]
     return reform
 
 
 def explore(
     caseload: pd.DataFrame,
     schedule,
-    service: str | Iterable[str] = "SAAP",
+    service: str | Iterable[str] | None = None,
     tariff_percent: float = 0.0,
     volume_multiplier: float = 1.0,
     mix_share: float = 0.0,
@@ -66,15 +67,19 @@ def explore(
     by: str = "service",
 ) -> pd.DataFrame:
     """Baseline vs the exploration by ``by`` (service, comune or payer): gross € of each, the
-    difference, and a ``Totale`` row (over ``period``, by default what the schedule covers)."""
+    difference, and a ``Totale`` row (over ``period``, by default what the schedule dates).
+    ``service`` defaults to the service with an operator alternative in the tariff book."""
     if by not in BY:
         raise ValueError(f"by: one of {sorted(BY)}")
-    reform = exploration_reform(service, tariff_percent, volume_multiplier, mix_share, start)
+    mix = operator_mix(schedule)
+    service = default_services(schedule)[:1] if service is None else service
+    reform = exploration_reform(service, tariff_percent, volume_multiplier, mix_share, start, mix)
     context = CostContext(schedule=schedule)
     monthly = cost(caseload, scenarios=[reform], period=period, context=context, validated=True)
     if by == "payer":
-        wide = monthly.groupby("scenario")[list(PAYER_COLUMNS)].sum().T
-        wide.index = [PAYER_COLUMNS[c] for c in wide.index]
+        labels = payer_columns(amounts=monthly)
+        wide = monthly.groupby("scenario")[list(labels)].sum().T
+        wide.index = [labels[c] for c in wide.index]
     else:
         wide = monthly.pivot_table(
             index=by, columns="scenario", values="gross_eur", aggfunc="sum", sort=True
@@ -83,6 +88,13 @@ def explore(
     wide.loc[TOTAL_ROW] = wide.sum()
     wide[DIFFERENCE] = wide[EXPLORATION] - wide[BASELINE]
     return wide.rename_axis(index=BY[by], columns=None)
+
+
+def default_services(schedule) -> list[str]:
+    """The services the explorer starts from: the one whose operator mix can move, else all."""
+    mix = operator_mix(schedule)
+    services = sorted(schedule.items["service"].unique())
+    return [mix["service"]] if mix else services
 
 
 def formatted(comparison: pd.DataFrame) -> pd.DataFrame:
@@ -96,16 +108,19 @@ def formatted(comparison: pd.DataFrame) -> pd.DataFrame:
 
 
 def scenario_explorer(caseload: pd.DataFrame, schedule, services: list[str]):
-    """ipywidgets panel: services, start date, tariff change %, volume multiplier, SAAP D1→D2
-    share, and the grouping of the results (servizio, comune, pagatore)."""
+    """ipywidgets panel: services, start date, tariff change %, volume multiplier, the share of
+    the operator mix (e.g. SAAP D1→D2, from the tariff book), and the grouping of the results
+    (servizio, comune, pagatore)."""
     import ipywidgets as widgets
     from IPython.display import display
 
-    first_day = dt.date(int(schedule.parameters["year"]), 1, 1)
+    first_day = schedule.period.start
+    mix = operator_mix(schedule)
+    mix_label = f"{mix['from_item']}→{mix['to_item']}" if mix else "Mix operatori"
     controls = {
         "service": widgets.SelectMultiple(
             options=services,
-            value=tuple(s for s in ("SAAP",) if s in services),
+            value=tuple(s for s in default_services(schedule)[:1] if s in services),
             description="Servizi",
             rows=6,
         ),
@@ -117,7 +132,7 @@ def scenario_explorer(caseload: pd.DataFrame, schedule, services: list[str]):
             value=1, min=0.5, max=1.5, step=0.05, description="Volumi ×"
         ),
         "mix_share": widgets.FloatSlider(
-            value=0, min=0, max=1, step=0.05, description="SAAP D1→D2"
+            value=0, min=0, max=1, step=0.05, description=mix_label, disabled=mix is None
         ),
         "by": widgets.ToggleButtons(
             options=[(label, key) for key, label in BY.items()],

@@ -11,7 +11,6 @@ import pandas as pd
 from cscplan.fmt import eur, number, percent, signed_eur
 from cscplan.payers import COMUNE_SHARE, fund_columns, payer_label
 from cscplan.reports.presentation import (
-    PAYER_COLUMNS,
     MissingData,
     alert_share,
     caseload_label,
@@ -19,6 +18,7 @@ from cscplan.reports.presentation import (
     failing_totals,
     known_years,
     objective_titles,
+    payer_columns,
     plan_years,
     scenario_label,
     with_groups,
@@ -323,10 +323,11 @@ def scenario_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
             f"{signed_eur(value - base)} ({_change(value, base)}) rispetto allo scenario base."
         )
     summary = _frame(tables, "costs_summary")
-    payers = summary[summary["scenario"] == BASELINE][list(PAYER_COLUMNS)].sum()
+    labels = payer_columns(tables, summary)
+    payers = summary[summary["scenario"] == BASELINE][list(labels)].sum()
     out.append(
         "Nello scenario base pagano: "
-        + ", ".join(f"{PAYER_COLUMNS[c].lower()} {eur(v)}" for c, v in payers.items())
+        + ", ".join(f"{labels[c].lower()} {eur(v)}" for c, v in payers.items())
         + "."
     )
     out.extend(_uncertainty_sentences(tables))

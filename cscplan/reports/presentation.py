@@ -19,6 +19,7 @@ from cscplan.vocabulary import (
     DISTRICT,
     FUNDING_GROUPS,
     MONEY_TOLERANCE,
+    PAYER_COLUMNS,
     SEVERITY_LABELS,
     UNMAPPED_GROUP,
 )
@@ -45,10 +46,15 @@ PALETTE = (
 GROUP_PALETTE = ("#0d3b66", "#5f0f40", "#0f7173", "#c9731e", "#6b5e4a", "#4a4e69", "#b0b0b0")
 SEVERITY_COLORS = {"error": "#c0392b", "warning": "#e0a526", "info": "#5b9bd5"}
 INCREASE_COLOR, DECREASE_COLOR, TOTAL_COLOR = "#3a9d5d", "#b8404a", "#1f5f8b"
-PAYER_COLUMNS = {"comune_eur": "Comuni", "district_eur": "Distretto (fondo unico)"}
-PAYER_COLORS = {"comune_eur": GROUP_PALETTE[0], "district_eur": "#e0a526"}
+PAYER_COLORS = {  # by amount column; the comuni share the comunali funds' colour
+    "comune_eur": GROUP_PALETTE[0],
+    "district_eur": "#e0a526",
+    "fna_eur": GROUP_PALETTE[2],
+    "poverty_fund_eur": GROUP_PALETTE[1],
+    "family_eur": "#8c6d3f",
+}
 REST_COLOR = "#b0b0b0"
-PAYER_LABELS = {COMUNE: "Comuni", DISTRICT: "Distretto (fondo unico)"}
+ALWAYS_SHOWN = (PAYER_COLUMNS[COMUNE], PAYER_COLUMNS[DISTRICT])
 MONTHS = ("gen", "feb", "mar", "apr", "mag", "giu", "lug", "ago", "set", "ott", "nov", "dic")
 SEVERITIES = SEVERITY_LABELS
 
@@ -68,6 +74,27 @@ def group_color(group: str) -> str:
 def payer_color(column: str) -> str:
     """The colour of a payer (``comune_eur``: the comuni, the same as the comunali funds)."""
     return PAYER_COLORS.get(column, REST_COLOR)
+
+
+def payer_columns(
+    tables: dict[str, pd.DataFrame] | None = None, amounts: pd.DataFrame | None = None
+) -> dict[str, str]:
+    """Payer amount column → Italian label, in the payers' order: the labels of the published
+    ``payers`` table (``data/payers.csv``), else the registry's; with ``amounts``, only the
+    payers with some amount there (the comuni and the district always)."""
+    published = (tables or {}).get("payers")
+    if published is not None and not published.empty:
+        named = dict(zip(published["column"], published["label"], strict=True))
+    else:
+        named = {}
+    labels = {
+        column: named.get(column) or metadata.field_of("costs_monthly", column).label
+        for column in PAYER_COLUMNS.values()
+    }
+    if amounts is None:
+        return labels
+    present = amounts[list(labels)].abs().sum() > 0
+    return {c: label for c, label in labels.items() if c in ALWAYS_SHOWN or present[c]}
 
 
 def series_color(index: int) -> str:

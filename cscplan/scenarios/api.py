@@ -21,6 +21,7 @@ from cscplan.errors import InputError
 from cscplan.periods import Period, resolve_period
 from cscplan.scenarios.reforms import Reform, apply_reform, load_scenario, parse_scenario
 from cscplan.tariffs.engine import CostRun, cost_runs
+from cscplan.tariffs.schedule import indexed_schedule
 from cscplan.vocabulary import BASELINE
 
 ScenarioSpec = str | Path | Mapping | Reform
@@ -86,63 +87,106 @@ def cost(
     check_comuni: bool = True,
     context: CostContext | None = None,
     validated: bool = False,
+    period_key: str = "--year",
 ) -> pd.DataFrame:
     """``costs_monthly`` for the baseline and each scenario (paths, mappings or Reforms).
 
     ``context`` holds the tariffs, comuni and Cremona benchmarks; without it they come from the
     bundled data (``schedule``/``tariffs`` choose the tariffs, ``benchmarks`` overrides the growth
     factors). The costed ``period`` (a :class:`~cscplan.periods.Period`, or the calendar
-    ``year``) defaults to what the tariff schedule covers and must lie inside it; a scenario's
+    ``year``) defaults to the days the tariffs date and must lie inside the schedule's coverage
+    (its validity, or further with an indexation: in the tariff file, or stated by the scenarios,
+    which the baseline then takes too, see :func:`baseline_schedule`); a scenario's
     ``horizon_year`` costs that calendar year instead. ``validated=True`` says the caseload frame
-    was already validated against this schedule (each input is validated once).
+    was already validated against this schedule (each input is validated once). ``period_key``
+    names the option the period came from in a refusal (``--year``, ``--from``, …).
     """
     from cscplan.scenarios.caseload import load_caseload
 
     bundled = context is None
     if bundled:
         context = bundled_context(schedule, tariffs, check_comuni, with_maps=False)
-    schedule = context.schedule
-    costed = costed_period(schedule, period, year)
-    plans = caseload if validated else load_caseload(caseload, schedule, comuni=context.comuni)
     reforms = load_reforms(scenarios or [])
+    schedule, _ = baseline_schedule(context.schedule, reforms, period, year, period_key)
+    costed = costed_period(schedule, period, year, period_key)
+    plans = caseload if validated else load_caseload(caseload, schedule, comuni=context.comuni)
     if bundled and any(r.volumes_from for r in reforms):
         context = replace(context, **bundled_maps())
     if benchmarks is not None:
         context = replace(context, growth=benchmarks)
     runs: dict[Period, list[CostRun]] = {costed: [CostRun(BASELINE, plans, schedule)]}
     for reform in reforms:
-        run_period = reform_period(reform, schedule, costed)
-        check_change_dates(reform, run_period)
         factors = reform_benchmarks(reform, plans, context)
         new_plans, new_schedule, options = apply_reform(plans, schedule, reform, factors)
+        run_period = reform_period(reform, new_schedule, costed)
+        check_change_dates(reform, run_period)
         run = CostRun(
             reform.name,
             new_plans,
             new_schedule,
             vat_rate=options["vat_rate"],
             district_abatement=options["district_abatement"],
+            cap_pro_rata=options["cap_pro_rata"],
         )
         runs.setdefault(run_period, []).append(run)
     frames = [cost_runs(group, run_period) for run_period, group in runs.items()]
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
-TARIFFS_HINT = (
-    "per un altro periodo indicare il suo tariffario con --tariffs data/tariffs/<anno>.yaml"
+INDEXATION_HINT = (
+    "per costare oltre indicare un'indicizzazione (es. indicizzazione: \"+2,0 % dal "
+    '2025-01-01") in uno scenario o nel tariffario'
 )
+
+
+def baseline_schedule(
+    schedule: Any,
+    reforms: Sequence[Reform],
+    period: Period | None = None,
+    year: int | None = None,
+    key: str = "--year",
+) -> tuple[Any, str]:
+    """The baseline's tariffs for the period asked, and an Italian note when they are not the
+    schedule's own: a period past the schedule's coverage is costed only with an indexation,
+    which the baseline takes from the scenarios (they must state the same one)."""
+    if period is not None and year is not None:
+        raise InputError(None, "un periodo oppure un anno, non entrambi", "entrambi", key=key)
+    chosen = resolve_period(period, year, default=schedule.period)
+    if schedule.coverage.contains(chosen):
+        return schedule, ""
+    stated = {reform.indexation: reform for reform in reforms if reform.indexation}
+    if len(stated) > 1:
+        names = ", ".join(reform.name for reform in stated.values())
+        raise InputError(
+            None,
+            "una sola indicizzazione tra gli scenari",
+            f"indicizzazioni diverse in {names}",
+            key=key,
+        )
+    if not stated:
+        return schedule, ""  # refused by costed_period, with its message
+    steps, reform = next(iter(stated.items()))
+    indexed = indexed_schedule(schedule, steps, reform.source)
+    text = ", ".join(step.text for step in steps)
+    note = (
+        f"lo scenario base usa l'indicizzazione dello scenario «{reform.label or reform.name}» "
+        f"({text}): il tariffario copre {schedule.describe_coverage()}"
+    )
+    return indexed, note
 
 
 def costed_period(
     schedule: Any, period: Period | None = None, year: int | None = None, key: str = "--year"
 ) -> Period:
-    """The period to cost (default: what the schedule covers); it must lie inside the schedule."""
+    """The period to cost (default: what the schedule dates); it must lie inside the schedule's
+    coverage, else one Italian refusal saying what is covered and how to go on."""
     if period is not None and year is not None:
         raise InputError(None, "un periodo oppure un anno, non entrambi", "entrambi", key=key)
     chosen = resolve_period(period, year, default=schedule.period)
-    if not schedule.period.contains(chosen):
+    if not schedule.coverage.contains(chosen):
         raise InputError(
             schedule.source,
-            f"un periodo coperto dal tariffario ({schedule.period.span}); {TARIFFS_HINT}",
+            f"un periodo coperto dal tariffario ({schedule.describe_coverage()}); {INDEXATION_HINT}",
             chosen.label,
             key=key,
         )
@@ -154,10 +198,10 @@ def reform_period(reform: Reform, schedule: Any, period: Period) -> Period:
     if reform.horizon_year is None:
         return period
     chosen = Period.calendar_year(reform.horizon_year)
-    if not schedule.period.contains(chosen):
+    if not schedule.coverage.contains(chosen):
         raise reform.error(
             "horizon_year",
-            f"un anno coperto dal tariffario ({schedule.period.span}); {TARIFFS_HINT}",
+            f"un anno coperto dal tariffario ({schedule.describe_coverage()}); {INDEXATION_HINT}",
             str(reform.horizon_year),
         )
     return chosen

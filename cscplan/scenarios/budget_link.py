@@ -184,25 +184,26 @@ def month_prices(schedule: Any, months: list[str]) -> pd.DataFrame:
     single = rates["group_size"].isna() | (rates["group_size"] == 1)
     rates = rates[single]
     vat = schedule.items.set_index("code")["vat"]
-    vat_rate = float(schedule.parameters["vat_rate"])
     if not months:
         return pd.DataFrame(columns=["item", "month", "price", "start_price"])
     first = pd.Period(months[0], "M").start_time
     last = pd.Period(months[-1], "M").end_time.normalize()
     days = pd.date_range(first, last, freq="D")
     labels = days.strftime("%Y-%m")
+    vat_rate = schedule.parameters["vat_rate"].on(
+        days.to_numpy().astype("datetime64[D]").astype(np.int64)
+    )
     rows = []
     for code, periods in rates.groupby("code"):
         daily = np.full(len(days), np.nan)
         for p in periods.itertuples(index=False):
             inside = (days >= p.valid_from) & (days <= p.valid_to)
             daily[inside] = p.rate
-        factor = 1 + (vat_rate if vat.get(code) == "added" else 0.0)
-        monthly = pd.Series(daily * factor, index=days).groupby(labels).mean()
+        factor = 1 + (vat_rate if vat.get(code) == "added" else 0.0)  # per day
+        gross = daily * factor
+        monthly = pd.Series(gross, index=days).groupby(labels).mean()
         for month, value in monthly.items():
-            rows.append(
-                {"item": code, "month": month, "price": value, "start_price": daily[0] * factor}
-            )
+            rows.append({"item": code, "month": month, "price": value, "start_price": gross[0]})
     return pd.DataFrame(rows)
 
 

@@ -25,8 +25,6 @@ from cscplan.tariffs.schedule import TariffSchedule
 
 CASELOAD_COLUMNS = list(metadata.dtypes("caseload"))
 REQUIRED_COLUMNS = metadata.TABLES["caseload"].required_names  # the others may be omitted
-SECOND_COMUNE_SERVICES = ("ADM-ADEA", "SIP")
-PLACED_MINOR_SERVICES = ("SIP",)
 MAX_QTY_PER_WEEK = {"hour": 168.0, "day": 7.0}
 TRUE_WORDS = {"1", "true", "vero", "si", "sì", "x", "yes"}
 FALSE_WORDS = {"", "0", "false", "falso", "no"}
@@ -293,9 +291,7 @@ class _ItemTable:
         self.index = pd.Index(items["code"])
         self.attrs = {name: items[name].to_numpy() for name in items.columns}
         self.attrs["max_qty"] = items["unit"].map(MAX_QTY_PER_WEEK).to_numpy(dtype=float)
-        service = items["service"]
-        self.attrs["placed_minor_service"] = service.isin(PLACED_MINOR_SERVICES).to_numpy(bool)
-        self.attrs["second_comune_service"] = service.isin(SECOND_COMUNE_SERVICES).to_numpy(bool)
+        self.codes = items["code"].to_numpy(dtype=object)
         rate_item = self.index.get_indexer(rates["code"])
         first = rates["valid_from"].to_numpy("datetime64[ns]")
         last = rates["valid_to"].to_numpy("datetime64[ns]")
@@ -315,6 +311,12 @@ class _ItemTable:
 
     def attr(self, name: str, item: np.ndarray) -> np.ndarray:
         return self.attrs[name][item]
+
+    def allowing(self, flag: str) -> str:
+        """The codes of the items whose ``flag`` is set, for a message (the tariff file says)."""
+        codes = list(self.codes[self.attrs[flag].astype(bool)])
+        shown = ", ".join(codes[:6]) + (", …" if len(codes) > 6 else "")
+        return shown or "nessuna voce"
 
 
 def _it_day(day: np.datetime64) -> str:
@@ -426,22 +428,17 @@ def _flags(column: _Column, check: _Checker, name: str) -> np.ndarray:
 def _check_applicability(
     columns: dict[str, _Column], result: dict, item: np.ndarray, items: _ItemTable, check: _Checker
 ) -> None:
-    allowed = items.attr("uplift_allowed", item).astype(bool)
-    check.fail(
-        result["uplift"] & ~allowed, columns["uplift"], "uplift", "uplift solo per le voci affido"
-    )
-    sip = items.attr("placed_minor_service", item)
-    check.fail(
-        result["placed_minor"] & ~sip,
-        columns["placed_minor"],
-        "placed_minor",
-        "placed_minor solo per SIP",
-    )
+    for name, flag, what in (
+        ("uplift", "uplift_allowed", "uplift"),
+        ("placed_minor", "placed_minor_allowed", "placed_minor"),
+    ):
+        allowed = items.attr(flag, item).astype(bool)
+        expected = f"{what} solo per le voci che lo prevedono ({items.allowing(flag)})"
+        check.fail(result[name] & ~allowed, columns[name], name, expected)
     second, name = result["second_comune"].to_numpy(), "second_comune"
-    shared = items.attr("second_comune_service", item)
-    check.fail(
-        (second != "") & ~shared, columns[name], name, "un secondo Comune solo per ADM o SIP"
-    )
+    shared = items.attr("second_comune_allowed", item).astype(bool)
+    expected = f"un secondo Comune solo per le voci che lo prevedono ({items.allowing('second_comune_allowed')})"
+    check.fail((second != "") & ~shared, columns[name], name, expected)
     check.fail(
         second == result["comune"].to_numpy(),
         columns[name],

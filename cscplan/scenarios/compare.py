@@ -2,17 +2,20 @@
 
 Every delta table has the same shape: the grouping column(s), ``scenario``, the baseline and
 scenario amounts, ``delta_eur`` (scenario − baseline) and ``delta_pct`` (NaN when the baseline
-is zero). Payers are ``comune`` (the comuni of residence) and ``distretto`` (district funds).
+is zero). Payers are those of ``data/payers.csv`` (comune, distretto, fna, fondo_poverta,
+famiglia), each with its amount column of ``costs_monthly``.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from cscplan.vocabulary import BASELINE, COMUNE, DISTRICT
+from cscplan import metadata
+from cscplan.vocabulary import BASELINE, PAYER_COLUMNS
 
-SUMMARY_COLUMNS = ["scenario", "service", "gross_eur", "comune_eur", "district_eur"]
-PAYERS = {"comune_eur": COMUNE, "district_eur": DISTRICT}
+SUMMARY_COLUMNS = list(metadata.dtypes("costs_summary"))
+MONEY = SUMMARY_COLUMNS[2:]
+PAYERS = {column: payer for payer, column in PAYER_COLUMNS.items()}
 # table name → (grouping column, amount compared): each comune is compared on what it pays.
 DELTA_TABLES = {
     "scenario_delta_service": ("service", "gross_eur"),
@@ -23,10 +26,9 @@ DELTA_TABLES = {
 
 
 def summarise(costs_monthly: pd.DataFrame) -> pd.DataFrame:
-    """``costs_summary``: annual gross, comune and district € per scenario and service."""
-    money = ["gross_eur", "comune_eur", "district_eur"]
-    summary = costs_monthly.groupby(["scenario", "service"], sort=False)[money].sum().reset_index()
-    summary[money] = summary[money].round(2)
+    """``costs_summary``: gross and each payer's € per scenario and service over the period."""
+    summary = costs_monthly.groupby(["scenario", "service"], sort=False)[MONEY].sum().reset_index()
+    summary[MONEY] = summary[MONEY].round(2)
     return _scenario_order(summary, costs_monthly)[SUMMARY_COLUMNS]
 
 

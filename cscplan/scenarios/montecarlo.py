@@ -17,7 +17,8 @@ per plan-month gross and district amounts are precomputed and every draw rescale
 per draw for the few plan-months that carry it. Draws come from ``numpy.random.default_rng(seed)``:
 the same seed gives identical figures.
 
-**Outputs.** P10/P50/P90 of the annual cost per service and payer (comune / distretto); the
+**Outputs.** P10/P50/P90 of the annual cost per service and payer (comune, distretto and every
+other payer the caseload has: FNA, fondo povertà, famiglia); the
 probability that the annual gross exceeds the committed budget (``commitment``: the build passes
 the *impegno* given with ``--impegno``, else the plan amounts of the budget lines linked to the
 tariff services; ``commitment_source`` says which. Without either it is the baseline cost at full
@@ -36,8 +37,15 @@ import pandas as pd
 
 from cscplan.periods import Period
 from cscplan.scenarios.reforms import apply_reform, parse_scenario
-from cscplan.tariffs.engine import CostRun, PlanMonths, months_frame, plan_months
-from cscplan.vocabulary import ALERT_SHARE, BASELINE, COMUNE, DISTRICT, PAYERS
+from cscplan.tariffs.engine import (
+    PAYER_CODE,
+    CostRun,
+    PlanMonths,
+    months_frame,
+    own_amounts,
+    plan_months,
+)
+from cscplan.vocabulary import ALERT_SHARE, BASELINE, COMUNE, DISTRICT, PAYER_COLUMNS, PAYERS
 
 DEFAULT_BETA = (9.0, 1.0)
 QUANTILES = {"p10_eur": 0.10, "p50_eur": 0.50, "p90_eur": 0.90}
@@ -55,10 +63,10 @@ class Simulation:
 
     services: list[str]
     gross: np.ndarray  # draws × services
-    district: np.ndarray  # draws × services
+    payers: dict[str, np.ndarray]  # payer → draws × services (the payers the caseload has)
     monthly: np.ndarray  # draws × months, total gross per month of the period
     baseline_gross: np.ndarray  # services, full delivery
-    baseline_district: np.ndarray
+    baseline_payers: dict[str, np.ndarray]  # payer → services, full delivery (rounded rows)
     baseline_monthly: np.ndarray  # months, full delivery
     period: Period
     month_labels: tuple[str, ...]  # "AAAA-MM" of each month of the period
@@ -82,7 +90,7 @@ def simulate(
     district_abatement: bool = True,
 ) -> Simulation:
     """Draw uptake for every plan and return annual totals per draw (see module docstring)."""
-    run = CostRun(BASELINE, caseload, schedule, vat_rate, district_abatement)
+    run = CostRun(BASELINE, caseload, schedule, vat_rate, district_abatement=district_abatement)
     months = plan_months([run], period, year=year)
     return simulate_months(months, draws=draws, seed=seed, beta=beta, common=common)
 
@@ -100,27 +108,35 @@ def simulate_months(
     services, service_of_plan = np.unique(
         months.plans.labels["service"].to_numpy(dtype=str), return_inverse=True
     )
-    per_plan = _per_plan(months, n_plans, len(services), service_of_plan)
-    abat = np.flatnonzero(months.plans.abatement_share[months.plan] > 0)
+    linear = _linear_payers(months)
+    per_plan = _per_plan(months, linear, n_plans, len(services), service_of_plan)
+    abat = np.flatnonzero(months.abatable > 0)
     rng = np.random.default_rng(seed)
     gross = np.zeros((draws, len(services)))
-    district = np.zeros((draws, len(services)))
+    payers = {payer: np.zeros((draws, len(services))) for payer in linear}
     monthly = np.zeros((draws, len(months.month_labels)))
+    names = ["gross", *linear, "monthly"]  # one product per block: plans → every total at once
+    stacked = np.hstack([per_plan[name] for name in names])
+    edges = np.cumsum([0, *(per_plan[name].shape[1] for name in names)])
     for lo in range(0, draws, CHUNK):
         uptake = draw_uptake(rng, beta, common, min(CHUNK, draws - lo), n_plans)
         block = slice(lo, lo + len(uptake))
-        gross[block] = uptake @ per_plan["gross"]
-        district[block] = uptake @ per_plan["district_linear"]
-        monthly[block] = uptake @ per_plan["monthly"]
-        district[block] += _abatement(months, abat, uptake, service_of_plan, len(services))
+        product = uptake @ stacked
+        parts = {name: product[:, a:b] for name, a, b in zip(names, edges, edges[1:], strict=False)}
+        gross[block], monthly[block] = parts["gross"], parts["monthly"]
+        for payer in linear:
+            payers[payer][block] = parts[payer]
+        moved = _abatement(months, abat, uptake, service_of_plan, len(services))
+        payers[DISTRICT][block] += moved
+        payers[COMUNE][block] -= moved
     baseline = _rounded_baseline(months, services)
     return Simulation(
         services=[str(s) for s in services],
         gross=gross,
-        district=district,
+        payers=payers,
         monthly=monthly,
         baseline_gross=baseline["gross_eur"].to_numpy(),
-        baseline_district=baseline["district_eur"].to_numpy(),
+        baseline_payers={p: baseline[PAYER_COLUMNS[p]].to_numpy() for p in linear},
         baseline_monthly=per_plan["monthly"].sum(axis=0),
         period=months.period,
         month_labels=months.month_labels,
@@ -129,6 +145,26 @@ def simulate_months(
         beta=(float(beta[0]), float(beta[1])),
         common=common,
     )
+
+
+def _linear_payers(months: PlanMonths) -> dict[str, np.ndarray]:
+    """Per row, each payer's amount before the abatement (linear in the uptake): the comune and
+    the district always, every other payer the caseload has."""
+    own = own_amounts(months)
+    own[DISTRICT] = months.district_linear
+    if COMUNE in months.shares:  # the abatement is moved per draw, not here
+        paying_rest = months.remainder == PAYER_CODE[COMUNE]
+        own[COMUNE] = np.where(paying_rest, 0.0, own[COMUNE] + months.abatement)
+    rest = months.gross - sum(own.values())
+    out = {}
+    for payer in PAYERS:
+        value = own.get(payer)
+        mine = months.remainder == PAYER_CODE.get(payer, -1)
+        if mine.any():
+            value = np.where(mine, rest, 0.0 if value is None else value)
+        if value is not None or payer in (COMUNE, DISTRICT):
+            out[payer] = np.zeros(len(rest)) if value is None else value
+    return out
 
 
 def draw_uptake(
@@ -153,15 +189,15 @@ def _rounded_baseline(months: PlanMonths, services: np.ndarray) -> pd.DataFrame:
     """Full-delivery totals per service summed from the cent-rounded costs_monthly rows, so
     that they equal ``costs_summary`` exactly."""
     frame = months_frame(months, rounded=True)
-    totals = frame.groupby("service")[["gross_eur", "district_eur"]].sum()
+    totals = frame.groupby("service")[["gross_eur", *PAYER_COLUMNS.values()]].sum()
     return totals.reindex(services.astype(str), fill_value=0.0)
 
 
-def _per_plan(months: PlanMonths, n_plans: int, n_services: int, service_of_plan) -> dict:
-    """Plans × services (annual) and plans × months matrices at full delivery."""
+def _per_plan(months: PlanMonths, linear: dict, n_plans: int, n_services: int, service_of_plan):
+    """Plans × services (annual, gross and each payer) and plans × months at full delivery."""
     column = service_of_plan[months.plan]
     out = {}
-    for name, values in (("gross", months.gross), ("district_linear", months.district_linear)):
+    for name, values in (("gross", months.gross), *linear.items()):
         matrix = np.zeros((n_plans, n_services))
         np.add.at(matrix, (months.plan, column), values)
         out[name] = matrix
@@ -177,9 +213,7 @@ def _abatement(months: PlanMonths, rows, uptake, service_of_plan, n_services) ->
     if len(rows) == 0:
         return result
     plan = months.plan[rows]
-    share = months.plans.abatement_share[plan]
-    comune_part = months.gross[rows] - months.district_linear[rows]
-    abatement = np.minimum(share * uptake[:, plan] * comune_part, months.cap[rows])
+    abatement = np.minimum(uptake[:, plan] * months.abatable[rows], months.cap[rows])
     column = service_of_plan[plan]
     for k in np.unique(column):
         result[:, k] = abatement[:, column == k].sum(axis=1)
@@ -190,14 +224,11 @@ def _abatement(months: PlanMonths, rows, uptake, service_of_plan, n_services) ->
 
 
 def quantile_table(sim: Simulation) -> pd.DataFrame:
-    """P10/P50/P90 of the annual cost per service and payer, plus a TOTALE row per payer."""
-    amounts = {COMUNE: sim.gross - sim.district, DISTRICT: sim.district}
-    baseline = {
-        COMUNE: sim.baseline_gross - sim.baseline_district,
-        DISTRICT: sim.baseline_district,
-    }
+    """P10/P50/P90 of the annual cost per service and payer (the comune, the district and each
+    other payer the caseload has), plus a TOTALE row per payer."""
+    amounts, baseline = sim.payers, sim.baseline_payers
     rows = []
-    for payer in PAYERS:
+    for payer in amounts:
         columns = [*sim.services, TOTAL]
         draws = np.column_stack([amounts[payer], amounts[payer].sum(axis=1)])
         base = np.append(baseline[payer], baseline[payer].sum())
@@ -303,11 +334,30 @@ def montecarlo_tables(
 
 # --------------------------------------------------------------------------- tornado
 
-MIX_SHIFT = {"service": "SAAP", "from_item": "SAAP_D1", "to_item": "SAAP_D2", "share": 0.30}
+MIX_SHARE = 0.30  # share of plans moved to the other operator profile in the tornado
 
 
-def sensitivity_reforms(schedule: Any, mix_shift: dict | None = MIX_SHIFT) -> list[dict]:
-    """(parameter, label, low scenario, high scenario) as scenario mappings."""
+def operator_mix(schedule: Any, share: float = MIX_SHARE) -> dict | None:
+    """The first operator-mix shift the tariff book allows (an item with an
+    ``operator_alternative``, e.g. SAAP D1 → D2, line 1430), moving ``share`` of its plans."""
+    items = schedule.items
+    if "operator_alternative" not in items:
+        return None
+    alternatives = items[items["operator_alternative"].fillna("") != ""]
+    if alternatives.empty:
+        return None
+    first = alternatives.iloc[0]
+    return {
+        "service": first["service"],
+        "from_item": first["code"],
+        "to_item": first["operator_alternative"],
+        "share": share,
+    }
+
+
+def sensitivity_reforms(schedule: Any, mix_shift: dict | None = None) -> list[dict]:
+    """(parameter, label, low scenario, high scenario) as scenario mappings; the mix shift
+    defaults to the tariff book's first operator alternative (:func:`operator_mix`)."""
     services = sorted(set(schedule.items["service"]))
 
     def tariffs(percent: float) -> list[dict]:
@@ -316,7 +366,7 @@ def sensitivity_reforms(schedule: Any, mix_shift: dict | None = MIX_SHIFT) -> li
     def volumes(factor: float) -> dict:
         return dict.fromkeys(services, factor)
 
-    vat = float(schedule.parameters["vat_rate"])
+    vat = float(schedule.value("vat_rate", schedule.period.start))
     rows = [
         (
             "tariffe",
@@ -347,7 +397,17 @@ def sensitivity_reforms(schedule: Any, mix_shift: dict | None = MIX_SHIFT) -> li
             {},
             {"flags": {"district_abatement": False}},
         ),
+        # the cap of the abatement in a month of start or end: "mensile" read literally (the
+        # full cap) or pro-rated like the contribution (line 1525 vs line 1517)
+        (
+            "tetto_mesi_parziali",
+            "Tetto dell'abbattimento nei mesi parziali",
+            ("intero", "riproporzionato"),
+            {"flags": {"abatement_cap_pro_rata": False}},
+            {"flags": {"abatement_cap_pro_rata": True}},
+        ),
     ]
+    mix_shift = mix_shift or operator_mix(schedule)
     codes = set(schedule.items["code"])
     if mix_shift and {mix_shift["from_item"], mix_shift["to_item"]} <= codes:
         back = mix_shift | {"from_item": mix_shift["to_item"], "to_item": mix_shift["from_item"]}
@@ -380,7 +440,7 @@ def parameter_sensitivity(
     period: Period | int | None = None,
     *,
     year: int | None = None,
-    mix_shift: dict | None = MIX_SHIFT,
+    mix_shift: dict | None = None,
 ) -> pd.DataFrame:
     """Tornado data: annual gross and comune cost at the low/high value of each parameter.
 
@@ -404,6 +464,7 @@ def parameter_sensitivity(
                     new_schedule,
                     vat_rate=options["vat_rate"],
                     district_abatement=options["district_abatement"],
+                    cap_pro_rata=options["cap_pro_rata"],
                 )
             )
     costs = months_frame(plan_months(runs, period, year=year))

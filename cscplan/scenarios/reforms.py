@@ -14,8 +14,9 @@ YAML keys (all optional except ``name``)::
     vat_rate: 0.10                    # fraction in [0, 1), replaces the schedule's VAT rate
     volume_multipliers: {SAAP: 1.10}  # by service or item code; finite, ≥ 0
     operator_mix: [{service: SAAP, from_item: SAAP_D1, to_item: SAAP_D2, share: 0.30}]
-    flags: {district_abatement: false}
-    horizon_year: 2023                # costs this calendar year (inside the schedule's period)
+    flags: {district_abatement: false, abatement_cap_pro_rata: true}
+    horizon_year: 2023                # costs this calendar year (inside the schedule's coverage)
+    indicizzazione: "+2,0 % dal 2025-01-01"   # tariffs past the timeline (or a list of steps)
     volumes_from: cremona_growth      # Cremona 2018→2020 growth, one year (benchmarks.py)
     # or: volumes_from: cremona_size  → each listed service gets as many beneficiaries as
     #     Cremona had users in benchmark_year (default: the maps' last year)
@@ -31,6 +32,9 @@ Rules:
 * volume multipliers scale ``qty_per_week`` of hour/day items and the plan ``weight`` (number of
   plans, fractionally) of week/month/package items; an item-code entry overrides its service's;
   ``volumes_from`` multiplies them by the benchmark factors (``SAD-SADH`` applies to SAD and SADH);
+* ``indicizzazione`` (:mod:`cscplan.tariffs.indexation`) indexes this scenario's tariffs from
+  each step's date; past the tariff timeline it is what makes a later period costable (the
+  baseline of a call over such a period takes it too, see :func:`cscplan.scenarios.api.cost`);
 * an operator-mix shift moves ``share`` of every ``from_item`` plan to ``to_item``: the plan is
   kept with weight × (1 − share) and a copy with the new item gets weight × share.
 * every number is finite (``.inf`` and ``.nan`` are refused where the file has them).
@@ -50,6 +54,8 @@ import pandas as pd
 from cscplan.errors import InputError
 from cscplan.fmt import eur, signed_eur
 from cscplan.io import read_yaml_document
+from cscplan.tariffs.indexation import Step
+from cscplan.tariffs.schedule import Steps, indexed_schedule
 from cscplan.vocabulary import BASELINE
 from cscplan.yamlspec import (
     Choice,
@@ -120,8 +126,17 @@ SCENARIO_FILE = Record(
             MapOf(Text(), Number(minimum=0, text="un moltiplicatore ≥ 0 come 1.10")), {}
         ),
         "operator_mix": optional(ListOf(MIX), []),
-        "flags": optional(Record({"district_abatement": optional(Flag())}), {}),
+        "flags": optional(
+            Record(
+                {
+                    "district_abatement": optional(Flag()),
+                    "abatement_cap_pro_rata": optional(Flag()),
+                }
+            ),
+            {},
+        ),
         "horizon_year": optional(Integer(2000, 2100, text="un anno come 2023")),
+        "indicizzazione": optional(Steps()),
         "volumes_from": optional(Choice(VOLUME_SOURCES)),
         "benchmark_services": optional(ListOf(Text()), []),
         "benchmark_year": optional(Integer(text="un anno come 2020")),  # checked against the maps
@@ -162,6 +177,7 @@ class Reform:
     operator_mix: tuple[MixShift, ...] = ()
     flags: dict[str, bool] = field(default_factory=dict)
     horizon_year: int | None = None
+    indexation: tuple[Step, ...] = ()
     volumes_from: str | None = None
     benchmark_services: tuple[str, ...] = ()
     benchmark_year: int | None = None
@@ -199,6 +215,7 @@ def parse_scenario(mapping: Any, source: str, lines: Mapping[str, int] | None = 
         ),
         flags={k: v for k, v in spec["flags"].items() if v is not None},
         horizon_year=spec["horizon_year"],
+        indexation=spec["indicizzazione"] or (),
         volumes_from=spec["volumes_from"],
         benchmark_services=tuple(spec["benchmark_services"]),
         benchmark_year=spec["benchmark_year"],
@@ -229,10 +246,11 @@ def apply_reform(
     reform: Reform,
     benchmarks: dict[str, float] | None = None,
 ) -> tuple[pd.DataFrame, Any, dict]:
-    """The reformed caseload, schedule and engine options (``vat_rate``, ``district_abatement``);
-    inputs are not modified. A change that leaves a rate below zero, or below its district part,
-    is refused naming the change."""
+    """The reformed caseload, schedule and engine options (``vat_rate``, ``district_abatement``,
+    ``cap_pro_rata``); inputs are not modified. A change that leaves a rate below zero, or below
+    its district part, is refused naming the change."""
     _check_targets(reform, schedule)
+    schedule = indexed_schedule(schedule, reform.indexation, reform.source)
     new_schedule = replace(schedule, rates=_changed_rates(schedule, reform))
     plans = _with_weight(caseload)
     plans = _shift_mix(plans, schedule, reform)
@@ -241,6 +259,7 @@ def apply_reform(
     options = {
         "vat_rate": reform.vat_rate,
         "district_abatement": reform.flags.get("district_abatement", True),
+        "cap_pro_rata": reform.flags.get("abatement_cap_pro_rata"),
     }
     return plans, new_schedule, options
 
@@ -318,7 +337,7 @@ def _check_changed(rates: pd.DataFrame, reform: Reform, change: TariffChange) ->
     bad = rates[(rates["rate"] < 0) | (rates["rate"] < district)]
     if bad.empty:
         return
-    row = bad.iloc[0]
+    row = bad.sort_values("valid_from", kind="stable").iloc[0]
     part = f" (quota distrettuale {eur(row['district_rate'])})" if row["district_rate"] > 0 else ""
     raise reform.error(
         f"{change.key}.absolute",

@@ -1,11 +1,14 @@
 """SYNTHETIC sample caseload: the plan's budget lines re-expressed as individual plans at tariffs.
 
 For every row of data/service_budget_link.csv the linked budget line's amount (the plan's PO of
-the year, read from the parsed plan) is split over the row's items by the synthetic ``ITEM_MIX``
-weights; each item's share is then filled with plausible individual plans (hours or days per week,
-full-year or part-year, school terms for SAAP) until the plans' gross annual cost at the
-schedule's tariffs equals that share, the last plan being trimmed.
-ISD has no 2020 line (new service): ``ISD_PLANS`` illustrative plans of 3–6 weeks are added.
+the year, read from the parsed plan) is split over the row's items by the synthetic weights of
+``data/caseload_sample_spec.csv`` (``mix_share``); each item's share is then filled with plausible
+individual plans (hours or days per week between ``qty_min`` and ``qty_max``, full-year or
+part-year, school terms for ``shape = anno_scolastico``, ``fixed_days`` for packages and
+pronto intervento; groups, second comuni, placed minors and uplifts in the spec's shares) until
+the plans' gross annual cost at the schedule's tariffs equals that share, the last plan being
+trimmed. Items marked ``illustrative`` (ISD: no 2020 line, a new service) get
+``ILLUSTRATIVE_PLANS`` plans of their minimum to maximum weeks, the item drawn among them.
 
 Comuni follow a stated rule, not chance: the plans of each item are shared among the comuni in
 proportion to a per-comune weight (``data/comuni_pesi.csv``, an *ipotesi*: the order of magnitude of
@@ -32,40 +35,37 @@ from cscplan import paths
 from cscplan.errors import InputError
 from cscplan.io import write_csv
 from cscplan.scenarios.caseload import CASELOAD_COLUMNS
+from cscplan.tabular import load_reference
 from cscplan.tariffs.schedule import TariffSchedule, load_schedule
 
-# Synthetic assumptions (not from the sources): share of a budget line per item ...
-ITEM_MIX = {
-    "SAAP_D2": 0.35, "SAAP_D1": 0.45, "SAAP_ASA_OSS": 0.05, "SAAP_SUPERIORI": 0.15,
-    "SAD_FERIALE": 0.80, "SAD_FESTIVO": 0.05, "SADH_FERIALE": 0.13, "SADH_FESTIVO": 0.02,
-    "ADM": 1.0, "SIP": 0.6, "AID": 0.4,
-    "AFFIDO_FULL": 0.6, "AFFIDO_PRONTO": 0.1, "AFFIDO_PARZIALE_SETTIMANA": 0.1,
-    "AFFIDO_PARZIALE_WEEKEND": 0.1, "AFFIDO_PATTO": 0.1,
-    "CDM_SPAZIO": 1.0,
-    "CDD_FULL": 0.35, "CDD_PART": 0.05, "CSE_FULL": 0.35, "CSE_PART": 0.05,
-    "SFA_FULL": 0.15, "SFA_PART": 0.05,
-    "QSFP_EDU_BASSA": 0.1, "QSFP_EDU_MEDIA": 0.3, "QSFP_EDU_ALTA": 0.35,
-    "QSFP_DOM_BASSA": 0.05, "QSFP_DOM_ALTA": 0.2,
-    "MEDIAZIONE_CULTURALE": 1.0,
-}  # fmt: skip
-# ... weekly quantity range (hours or days, step 0.5) by item prefix ...
-QTY_RANGE = {
-    "SAAP": (6.0, 20.0), "SAD_FERIALE": (3.0, 10.0), "SADH_FERIALE": (3.0, 10.0),
-    "SAD_FESTIVO": (1.0, 3.0), "SADH_FESTIVO": (1.0, 3.0), "ADM": (3.0, 8.0), "SIP": (1.0, 3.0),
-    "AID": (2.0, 8.0), "CDD_FULL": (5.0, 5.0), "CSE_FULL": (5.0, 5.0), "SFA_FULL": (5.0, 5.0),
-    "CDD_PART": (2.0, 5.0), "CSE_PART": (2.0, 5.0), "SFA_PART": (2.0, 5.0),
-    "CDM": (3.0, 5.0), "AFFIDO_PARZIALE_SETTIMANA": (2.0, 4.0), "MEDIAZIONE": (1.0, 4.0),
-}  # fmt: skip
-# ... and plan shapes.
+SPEC = paths.DATA_DIR / "caseload_sample_spec.csv"
+SPEC_NUMBERS = ("mix_share", "qty_min", "qty_max", "fixed_days", "group_share", "group_max")
+SPEC_NUMBERS += ("second_comune_share", "placed_minor_share", "uplift_share")
+SCHOOL_YEAR = "anno_scolastico"
+# Synthetic plan shapes (not from the sources)
 SCHOOL_TERMS = (("01-09", "06-10"), ("09-12", "12-22"))  # month-day, within the schedule's year
 FULL_YEAR_SHARE = 0.7
-GROUP_SHARE = 0.3
-SECOND_COMUNE_SHARE = 0.08
-PLACED_MINOR_SHARE = 0.4
-UPLIFT_SHARE = 0.15
-PRONTO_DAYS = 91
-PACKAGE_DAYS = 60
-ISD_PLANS = 12
+ILLUSTRATIVE_PLANS = 12
+
+
+def load_spec(path: str | Path = SPEC) -> pd.DataFrame:
+    """The synthetic assumptions per item (one row per item code), numbers read as floats."""
+    return load_reference(path, _validate_spec)
+
+
+def _validate_spec(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    frame = frame.copy()
+    for column in SPEC_NUMBERS:
+        values = pd.to_numeric(frame[column].str.strip().replace("", np.nan), errors="coerce")
+        bad = values.isna() & frame[column].str.strip().ne("")
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(
+                source, "un numero", repr(frame[column].iat[row]), row=row + 2, column=column
+            )
+        frame[column] = values
+    frame["illustrative"] = frame["illustrative"].str.strip().eq("si")
+    return frame.set_index("item")
 
 
 class Apportionment:
@@ -93,23 +93,28 @@ class Apportionment:
 
 
 def derive_sample_caseload(
-    link: pd.DataFrame, schedule: TariffSchedule, comuni: pd.DataFrame, seed: int = 2023
+    link: pd.DataFrame,
+    schedule: TariffSchedule,
+    comuni: pd.DataFrame,
+    seed: int = 2023,
+    spec: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Plans whose gross cost at the tariffs per budget line matches the line's plan amount.
 
-    ``comuni`` has the columns ``comune`` and ``peso`` (the weight of :class:`Apportionment`).
+    ``comuni`` has the columns ``comune`` and ``peso`` (the weight of :class:`Apportionment`);
+    ``spec`` the synthetic assumptions per item (default ``data/caseload_sample_spec.csv``).
     """
+    spec = load_spec() if spec is None else spec
     rng = np.random.default_rng(seed)
-    year = int(schedule.parameters["year"])
     daily = _daily_values(schedule)
     plans: list[dict] = []
     for row in link.itertuples():
         codes = row.item_code.split(";")
-        weights = np.array([ITEM_MIX[c] for c in codes])
+        weights = spec.loc[codes, "mix_share"].to_numpy(float)
         for code, weight in zip(codes, weights / weights.sum(), strict=True):
             share = Apportionment(comuni)
-            plans += _fill(code, row.plan_amount * weight, schedule, daily, share, rng, year)
-    plans += _isd_plans(Apportionment(comuni), rng, schedule, year)
+            plans += _fill(code, row.plan_amount * weight, schedule, daily, share, rng, spec)
+    plans += _illustrative_plans(Apportionment(comuni), rng, schedule, spec)
     frame = pd.DataFrame(plans, columns=CASELOAD_COLUMNS)
     return frame.sort_values(["item", "beneficiary_id", "start"], kind="stable").reset_index(
         drop=True
@@ -119,12 +124,12 @@ def derive_sample_caseload(
 def plan_gross(plan: dict, schedule: TariffSchedule, daily: dict | None = None) -> float:
     """Gross annual cost (VAT and uplift included) of one plan, by daily values."""
     daily = daily if daily is not None else _daily_values(schedule)
-    year_start = pd.Timestamp(schedule.parameters["year"], 1, 1)
+    year_start = pd.Timestamp(schedule.period.start.year, 1, 1)
     first = (pd.Timestamp(plan["start"]) - year_start).days
     last = (pd.Timestamp(plan["end"]) - year_start).days
     key = (plan["item"], _size(plan["group_size"]))
     values, unit = daily[key if key in daily else (plan["item"], 1)]
-    factor = 1.0 + schedule.parameters["uplift"] if plan["uplift"] else 1.0
+    factor = 1.0 + schedule.value("uplift", schedule.period.start) if plan["uplift"] else 1.0
     if unit == "package":
         return float(values[first]) * factor
     qty = plan["qty_per_week"] / 7.0 if unit in ("hour", "day") else 1.0
@@ -194,13 +199,14 @@ def load_weights(path: Path = paths.COMUNE_WEIGHTS) -> pd.DataFrame:
 # --- plan generation ----------------------------------------------------------------------------
 
 
-def _fill(code, target, schedule, daily, share: Apportionment, rng, year) -> list[dict]:
+def _fill(code, target, schedule, daily, share: Apportionment, rng, spec) -> list[dict]:
     """Plans for one item until their gross cost reaches ``target`` (last plan trimmed)."""
     unit = schedule.items.set_index("code").at[code, "unit"]
+    year = schedule.period.start.year
     plans, total, number = [], 0.0, 0
     while total < target - 0.005:
         number += 1
-        rows = _beneficiary_plans(code, number, unit, share, rng, year)
+        rows = _beneficiary_plans(code, number, unit, share, rng, year, spec.loc[code])
         cost = sum(plan_gross(p, schedule, daily) for p in rows)
         if total + cost > target and unit in ("hour", "day"):
             rows = _trimmed(rows, (target - total) / cost)
@@ -212,27 +218,30 @@ def _fill(code, target, schedule, daily, share: Apportionment, rng, year) -> lis
     return plans
 
 
-def _beneficiary_plans(code, number, unit, share: Apportionment, rng, year) -> list[dict]:
+def _beneficiary_plans(code, number, unit, share: Apportionment, rng, year, spec) -> list[dict]:
     comune = share.next()
     base = _blank(f"{code}-{number:04d}", comune, code)
-    if code.startswith("SAAP"):
-        qty = _qty(code, rng)
+    if spec["shape"] == SCHOOL_YEAR:
+        qty = _qty(spec, rng)
         terms = [(f"{year}-{s}", f"{year}-{e}") for s, e in SCHOOL_TERMS]
         return [{**base, "start": s, "end": e, "qty_per_week": qty} for s, e in terms]
-    start, end = _period(code, unit, rng, year)
+    start, end = _period(spec, rng, year)
     plan = {**base, "start": start, "end": end}
     if unit in ("hour", "day"):
-        plan["qty_per_week"] = _qty(code, rng)
-    if code in ("AID", "QSFP_EDU_BASSA", "QSFP_EDU_MEDIA", "QSFP_EDU_ALTA"):
-        if rng.random() < GROUP_SHARE:
-            plan["group_size"] = int(rng.integers(2, 5 if code == "AID" else 9))
-    if code == "ADM" and rng.random() < SECOND_COMUNE_SHARE:
+        plan["qty_per_week"] = _qty(spec, rng)
+    if _given(spec["group_share"]) and rng.random() < spec["group_share"]:
+        plan["group_size"] = int(rng.integers(2, int(spec["group_max"])))
+    if _given(spec["second_comune_share"]) and rng.random() < spec["second_comune_share"]:
         plan["second_comune"] = share.other(comune, rng)
-    if code == "SIP":
-        plan["placed_minor"] = bool(rng.random() < PLACED_MINOR_SHARE)
-    if code.startswith("AFFIDO"):
-        plan["uplift"] = bool(rng.random() < UPLIFT_SHARE)
+    if _given(spec["placed_minor_share"]):
+        plan["placed_minor"] = bool(rng.random() < spec["placed_minor_share"])
+    if _given(spec["uplift_share"]):
+        plan["uplift"] = bool(rng.random() < spec["uplift_share"])
     return [plan]
+
+
+def _given(value) -> bool:
+    return not pd.isna(value)
 
 
 def _blank(beneficiary: str, comune: str, code: str) -> dict:
@@ -250,10 +259,10 @@ def _blank(beneficiary: str, comune: str, code: str) -> dict:
     }
 
 
-def _period(code: str, unit: str, rng, year: int) -> tuple[str, str]:
+def _period(spec: pd.Series, rng, year: int) -> tuple[str, str]:
     year_start, year_end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    if code == "AFFIDO_PRONTO" or unit == "package":
-        days = PRONTO_DAYS if code == "AFFIDO_PRONTO" else PACKAGE_DAYS
+    if _given(spec["fixed_days"]):
+        days = int(spec["fixed_days"])
         start = year_start + dt.timedelta(days=int(rng.integers(0, 365 - days)))
         return start.isoformat(), (start + dt.timedelta(days=days - 1)).isoformat()
     if rng.random() < FULL_YEAR_SHARE:
@@ -263,9 +272,8 @@ def _period(code: str, unit: str, rng, year: int) -> tuple[str, str]:
     return start.isoformat(), end.isoformat()
 
 
-def _qty(code: str, rng) -> float:
-    key = next(k for k in sorted(QTY_RANGE, key=len, reverse=True) if code.startswith(k))
-    low, high = QTY_RANGE[key]
+def _qty(spec: pd.Series, rng) -> float:
+    low, high = spec["qty_min"], spec["qty_max"]
     return float(rng.integers(int(low * 2), int(high * 2) + 1)) / 2.0
 
 
@@ -274,15 +282,22 @@ def _trimmed(rows: list[dict], fraction: float) -> list[dict]:
     return [{**p, "qty_per_week": max(round(p["qty_per_week"] * fraction, 2), 0.01)} for p in rows]
 
 
-def _isd_plans(share: Apportionment, rng, schedule, year: int) -> list[dict]:
+def _illustrative_plans(share: Apportionment, rng, schedule, spec: pd.DataFrame) -> list[dict]:
+    """Plans of the ``illustrative`` items (no budget line): the item drawn among them, a
+    duration between its minimum and maximum weeks, a start in the year's first 300 days."""
+    codes = list(spec.index[spec["illustrative"]])
+    if not codes:
+        return []
     items = schedule.items.set_index("code")
+    prefix = items.at[codes[0], "service"]
+    year = schedule.period.start.year
     plans = []
-    for number in range(1, ISD_PLANS + 1):
-        code = f"ISD_P{int(rng.integers(1, 7))}"
+    for number in range(1, ILLUSTRATIVE_PLANS + 1):
+        code = codes[int(rng.integers(1, len(codes) + 1)) - 1]
         weeks = int(rng.integers(items.at[code, "min_weeks"], items.at[code, "max_weeks"] + 1))
         start = dt.date(year, 1, 1) + dt.timedelta(days=int(rng.integers(0, 300)))
         end = start + dt.timedelta(days=7 * weeks - 1)
-        plan = _blank(f"ISD-{number:04d}", share.next(), code)
+        plan = _blank(f"{prefix}-{number:04d}", share.next(), code)
         plans.append({**plan, "start": start.isoformat(), "end": end.isoformat()})
     return plans
 
@@ -296,9 +311,9 @@ def _daily_values(schedule: TariffSchedule) -> dict[tuple[str, int], tuple[np.nd
     hour/day: gross rate of the day (× qty/7 later); week: rate/7; month: rate/days in month;
     package: the rate (charged once, on the start day).
     """
-    year = schedule.parameters["year"]
+    year = schedule.period.start.year
     days = pd.date_range(f"{year}-01-01", f"{year}-12-31", freq="D")
-    vat = 1.0 + schedule.parameters["vat_rate"]
+    vat = 1.0 + schedule.value("vat_rate", schedule.period.start)
     items = schedule.items.set_index("code")
     out: dict[tuple[str, int], tuple[np.ndarray, str]] = {}
     for (code, size), rates in schedule.rates.groupby(
