@@ -32,6 +32,13 @@ MapsOption = Annotated[
     Path, typer.Option("--service-maps", help="Testo delle mappe dei servizi di Cremona.")
 ]
 TariffsOption = Annotated[Path, typer.Option("--tariffs", help="Tariffario (YAML).")]
+SchoolYearOption = Annotated[
+    str | None,
+    typer.Option(
+        "--anno-scolastico",
+        help="Anno scolastico, es. 2023/24 (dal 1° settembre al 30 giugno), invece dell'anno.",
+    ),
+]
 FundingOption = Annotated[
     Path, typer.Option("--funding-map", help="Mappa colonne → fonti di finanziamento (CSV).")
 ]
@@ -137,13 +144,7 @@ def cost(
             help="Anno solare da costare, es. 2024 (default: il periodo datato dal tariffario).",
         ),
     ] = None,
-    anno_scolastico: Annotated[
-        str | None,
-        typer.Option(
-            "--anno-scolastico",
-            help="Anno scolastico da costare, es. 2023/24 (dal 1° settembre al 30 giugno).",
-        ),
-    ] = None,
+    anno_scolastico: SchoolYearOption = None,
     from_: Annotated[
         str | None,
         typer.Option("--from", help="Primo giorno da costare (AAAA-MM-GG), insieme a --to."),
@@ -191,10 +192,7 @@ def previsione(
     anno: Annotated[
         int | None, typer.Option("--anno", help="Anno della previsione (es. 2024).")
     ] = None,
-    anno_scolastico: Annotated[
-        str | None,
-        typer.Option("--anno-scolastico", help="Anno scolastico della previsione (es. 2024/25)."),
-    ] = None,
+    anno_scolastico: SchoolYearOption = None,
     tariffs: TariffsOption = paths.TARIFFS,
     profilo: Annotated[
         Path, typer.Option("--profilo", help="Profilo delle colonne (YAML, data/profili/).")

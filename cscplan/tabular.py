@@ -359,6 +359,15 @@ def source_line(frame: pd.DataFrame, position: int) -> int:
     return position + 2
 
 
+def reference_error(
+    frame: pd.DataFrame, position: int, column: str, expected: str, found: str, default: str
+) -> InputError:
+    """The error for record ``position`` of a reference frame: its file (``default`` when the
+    frame was built in memory), its file line and ``column``."""
+    source = frame.attrs.get("source", default)
+    return InputError(source, expected, found, row=source_line(frame, position), column=column)
+
+
 # --------------------------------------------------------------------------- values
 
 

@@ -478,10 +478,9 @@ def wrong_totals_chart(tables: dict[str, pd.DataFrame]) -> go.Figure:
         for d, s, c in zip(wrong["difference"], wrong["stated"], wrong["computed"], strict=True)
     ]
     fig = go.Figure(
-        go.Bar(
-            y=wrong["where"].tolist(),
-            x=wrong["difference"].abs().tolist(),
-            orientation="h",
+        _hbar(
+            wrong["where"],
+            wrong["difference"].abs(),
             marker_color=[DECREASE_COLOR if d < 0 else INCREASE_COLOR for d in wrong["difference"]],
             text=texts,
             textposition="outside",
@@ -526,10 +525,9 @@ def scenario_by_service(tables: dict[str, pd.DataFrame]) -> go.Figure:
     fig = go.Figure()
     base = rows[first]
     fig.add_trace(
-        go.Bar(
-            y=names,
-            x=base.tolist(),
-            orientation="h",
+        _hbar(
+            names,
+            base,
             name=chart_text(scenario_label(first, tables)),
             marker_color=series_color(0),
             text=[eur(v) for v in base],
@@ -557,6 +555,11 @@ def scenario_by_service(tables: dict[str, pd.DataFrame]) -> go.Figure:
     fig.update_yaxes(autorange="reversed")
     _money_axis(fig, "x", "Costo lordo annuo (€)")
     return fig
+
+
+def _hbar(y, x, **style) -> go.Bar:
+    """A horizontal bar trace: ``y`` the categories, ``x`` the amounts, ``style`` the rest."""
+    return go.Bar(y=list(y), x=pd.Series(x).tolist(), orientation="h", **style)
 
 
 def _scenario_marks(names: list[str], values, base, name: str, color: str) -> go.Scatter:
@@ -592,10 +595,9 @@ def scenario_by_payer(tables: dict[str, pd.DataFrame]) -> go.Figure:
     for column, label in payers.items():
         values = totals[column]
         fig.add_trace(
-            go.Bar(
-                y=y,
-                x=values.tolist(),
-                orientation="h",
+            _hbar(
+                y,
+                values,
                 name=label,
                 marker_color=payer_color(column),
                 text=[eur(v) for v in values],
@@ -793,10 +795,9 @@ def tornado(tables: dict[str, pd.DataFrame]) -> go.Figure:
             values = sens[f"{panel}_{side}"]
             side_name = "valore basso" if side == "low" else "valore alto"
             fig.add_trace(
-                go.Bar(
-                    y=names,
-                    x=values.tolist(),
-                    orientation="h",
+                _hbar(
+                    names,
+                    values,
                     name=side_name,
                     legendgroup=side,
                     showlegend=col == 1,
@@ -884,10 +885,9 @@ def comuni_chart(tables: dict[str, pd.DataFrame]) -> go.Figure:
     for column, payer in [(BASELINE, COMUNE_SHARE), *((f, f) for f in funds.columns)]:
         values = rows[column]
         fig.add_trace(
-            go.Bar(
-                y=names,
-                x=values.tolist(),
-                orientation="h",
+            _hbar(
+                names,
+                values,
                 name=chart_text(f"{payer_label(payer).removesuffix(' (€)')} · {base_label}"),
                 marker_color=payer_color(payer),
                 customdata=[eur(v) for v in values],

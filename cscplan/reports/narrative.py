@@ -270,14 +270,23 @@ def multiyear_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
         f"{signed_eur(totals[last] - totals[first])} ({_change(totals[last], totals[first])})."
     ]
     wide = multiyear.pivot_table(index="objective_id", columns="year", values="amount")
-    moves = (wide[last] - wide[first]).dropna()
-    if not moves.empty:
-        mover = moves.abs().idxmax()
+    widest = _widest(wide[last] - wide[first])
+    if widest:
+        mover, move = widest
         out.append(
             f"La variazione più ampia riguarda l'{_objective(objective_titles(tables), mover)}: "
-            f"{signed_eur(moves[mover])} tra il {int(first)} e il {int(last)}."
+            f"{signed_eur(move)} tra il {int(first)} e il {int(last)}."
         )
     return out
+
+
+def _widest(moves) -> tuple[object, float] | None:
+    """The key of the largest move in absolute value (the first on a tie) and the move."""
+    moves = pd.Series(moves, dtype=float).dropna()
+    if moves.empty:
+        return None
+    key = moves.abs().idxmax()
+    return key, float(moves[key])
 
 
 def validation_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
@@ -460,12 +469,12 @@ def comuni_paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
             for f in funds.columns
         )
         out.append(f"Sui piani dei comuni pagano inoltre: {parts}.")
-    moves = {s: shares[s].sum() - total for s in shares.columns if s != BASELINE}
-    if moves:
-        widest = max(moves, key=lambda s: abs(moves[s]))
+    widest = _widest({s: shares[s].sum() - total for s in shares.columns if s != BASELINE})
+    if widest:
+        scenario, move = widest
         out.append(
-            f"Lo scenario che sposta di più la quota dei comuni è «{scenario_label(widest, tables)}»: "
-            f"{signed_eur(moves[widest])} ({_change(total + moves[widest], total)})."
+            f"Lo scenario che sposta di più la quota dei comuni è «{scenario_label(scenario, tables)}»: "
+            f"{signed_eur(move)} ({_change(total + move, total)})."
         )
     return out
 

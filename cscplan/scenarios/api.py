@@ -120,14 +120,7 @@ def cost(
         new_plans, new_schedule, options = apply_reform(plans, schedule, reform, factors)
         run_period = reform_period(reform, new_schedule, costed)
         check_change_dates(reform, run_period)
-        run = CostRun(
-            reform.name,
-            new_plans,
-            new_schedule,
-            vat_rate=options["vat_rate"],
-            district_abatement=options["district_abatement"],
-            cap_pro_rata=options["cap_pro_rata"],
-        )
+        run = CostRun(reform.name, new_plans, new_schedule, **options)
         runs.setdefault(run_period, []).append(run)
     frames = [cost_runs(group, run_period) for run_period, group in runs.items()]
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]

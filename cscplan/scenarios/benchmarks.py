@@ -24,7 +24,7 @@ import pandas as pd
 
 from cscplan import metadata
 from cscplan.errors import InputError
-from cscplan.tabular import load_reference, quote
+from cscplan.tabular import load_reference, quote, reference_error
 
 MODES = ("growth", "ratio", "pre_covid")
 MAP_COLUMNS = list(metadata.dtypes("benchmark_map"))
@@ -111,7 +111,6 @@ def _mapped_values(values: pd.DataFrame, mapping: pd.DataFrame, years: list[int]
     lines = values.groupby(KEY)["source_line"].min().rename("source_line")
     wide = wide.join(lines).reset_index()
     n_lines = values.groupby(KEY)["source_line"].nunique().rename("n_lines")
-    lines = mapping.attrs.get("source_lines")
     merged = mapping.reset_index(names="map_row").merge(wide, on=KEY, how="left", indicator=True)
     merged = merged.join(n_lines, on=KEY)
     for problem, mask in (
@@ -120,13 +119,13 @@ def _mapped_values(values: pd.DataFrame, mapping: pd.DataFrame, years: list[int]
     ):
         if mask.any():
             first = merged[mask].iloc[0]
-            position = int(first["map_row"])
-            raise InputError(
-                mapping.attrs.get("source", MAP_SOURCE),
+            raise reference_error(
+                mapping,
+                int(first["map_row"]),
+                "indicator",
                 f"{problem} (servizio, tabella, voce)",
                 f"{first['service_no']} / {first['table']} / {quote(first['indicator'])}",
-                row=lines[position] if lines and position < len(lines) else position + 2,
-                column="indicator",
+                MAP_SOURCE,
             )
     merged["source_lines"] = merged["source_line"].astype(int).astype(str)
     merged["n_indicators"] = 1

@@ -30,7 +30,7 @@ import pandas as pd
 from cscplan import metadata
 from cscplan.errors import InputError
 from cscplan.plan_years import PlanYears
-from cscplan.tabular import load_reference, quote, source_line
+from cscplan.tabular import load_reference, quote, reference_error
 from cscplan.vocabulary import BASELINE
 
 LINK_COLUMNS = [
@@ -43,6 +43,7 @@ LINK_COLUMNS = [
     "note",
 ]
 LINE_KEY = ["objective_id", "action", "item", "column"]
+LINK_FILE = "service_budget_link.csv"
 TABLE_COLUMNS = list(metadata.dtypes("budget_link"))
 
 
@@ -89,13 +90,14 @@ def linked_cells(link: pd.DataFrame, budget_lines: pd.DataFrame) -> pd.DataFrame
     for position, count in enumerate(counts.reindex(link.index, fill_value=0)):
         if count != 1:
             row = link.iloc[position]
-            raise InputError(
-                link.attrs.get("source", "service_budget_link.csv"),
+            raise reference_error(
+                link,
+                position,
+                "budget_item_label",
                 "una sola cella del piano con importo per obiettivo, azione, voce e colonna",
                 f"{count} celle per {quote(row['budget_item_label'])} ({quote(row['action'])}, "
                 f"{quote(row['column'])})",
-                row=source_line(link, position),
-                column="budget_item_label",
+                LINK_FILE,
             )
     found = matched.dropna(subset=["amount"]).set_index("index")
     return pd.DataFrame(
@@ -163,12 +165,13 @@ def _check_codes(items: pd.Series, schedule: Any, link: pd.DataFrame) -> None:
     for position, codes in enumerate(items):
         unknown = [c for c in codes if c not in known]
         if unknown:
-            raise InputError(
-                link.attrs.get("source", "service_budget_link.csv"),
+            raise reference_error(
+                link,
+                position,
+                "item_code",
                 "codici voce del tariffario",
                 quote(unknown[0]),
-                row=source_line(link, position),
-                column="item_code",
+                LINK_FILE,
             )
 
 

@@ -457,16 +457,7 @@ def parameter_sensitivity(
                 {"name": f"{spec['parameter']}_{side}"} | spec[side], "sensibilità"
             )
             plans, new_schedule, options = apply_reform(caseload, schedule, reform)
-            runs.append(
-                CostRun(
-                    reform.name,
-                    plans,
-                    new_schedule,
-                    vat_rate=options["vat_rate"],
-                    district_abatement=options["district_abatement"],
-                    cap_pro_rata=options["cap_pro_rata"],
-                )
-            )
+            runs.append(CostRun(reform.name, plans, new_schedule, **options))
     costs = months_frame(plan_months(runs, period, year=year))
     totals = costs.groupby("scenario")[["gross_eur", "comune_eur"]].sum()
     totals = totals.reindex([run.scenario for run in runs])

@@ -19,7 +19,7 @@ from cscplan import metadata
 from cscplan.budget.funding import split_labels
 from cscplan.errors import InputError
 from cscplan.plan_years import PlanYears
-from cscplan.tabular import load_reference, quote, source_line
+from cscplan.tabular import load_reference, quote, reference_error
 from cscplan.vocabulary import BASELINE, PAYER_COLUMNS, PAYERS
 
 FILE_COLUMNS = ["payer", "column", "label", "funding_columns", "note"]
@@ -98,12 +98,13 @@ def payers_table(payers: pd.DataFrame, funding_map: pd.DataFrame, years: PlanYea
         columns = [years.fill(c) for c in split_labels(row["funding_columns"])]
         unknown = [c for c in columns if c not in sources.index]
         if unknown:
-            raise InputError(
-                payers.attrs.get("source", "payers.csv"),
+            raise reference_error(
+                payers,
+                position,
+                "funding_columns",
                 "colonne delle schede presenti nella mappa delle fonti (data/funding_sources.csv)",
                 quote(unknown[0]),
-                row=source_line(payers, position),
-                column="funding_columns",
+                "payers.csv",
             )
         rows.append(
             row
