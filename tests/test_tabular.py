@@ -287,3 +287,40 @@ def test_benchmark_map_schema_error_names_row_and_column_not_pandera(tmp_path):
         load_benchmark_map(path)
     assert (err.value.row, err.value.column) == (3, "table")
     assert "utenze" in err.value.found and "SchemaError" not in str(err.value)
+
+
+# The plain export is read by pandas' C reader, anything else by the csv module: both must give
+# the same table (cells, file lines) or, for a file the fast reader declines, the same error.
+CELL = st.text(alphabet=st.sampled_from(list("ab1 ")), max_size=3) | st.sampled_from(
+    ["", " ", ";", ",", "\n", '"x"']
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(["id", "comune", "item", "id", " "]), min_size=1, max_size=4),
+    st.lists(st.lists(CELL, min_size=0, max_size=5), min_size=0, max_size=6),
+    st.sampled_from([",", ";"]),
+    st.sampled_from(["\n", "\r\n"]),
+)
+def test_the_fast_reader_agrees_with_the_csv_module(header, rows, separator, newline):
+    from cscplan import tabular
+
+    records = [header, *[(cells + header)[: len(header) + len(cells) % 3 - 1] for cells in rows]]
+    text = newline.join(separator.join(cells) for cells in records) + newline
+    sniffed = tabular.sniff_separator(text)
+
+    def outcome(read):
+        try:
+            table = read()
+        except InputError as err:
+            return str(err)
+        return None if table is None else (table.header, table.rows, list(table.lines))
+
+    fast = outcome(lambda: tabular._plain_csv(text, sniffed, "f.csv", ITALIAN, []))
+    slow = outcome(
+        lambda: tabular._table(
+            "f.csv", tabular._csv_records(text, sniffed, "f.csv"), ITALIAN, [], sniffed
+        )
+    )
+    assert fast is None or fast == slow  # declined, or the same table (or the same error)

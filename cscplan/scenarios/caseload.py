@@ -152,29 +152,35 @@ def _read_table(table: Table) -> pd.DataFrame:
     """
     table.require_records("almeno un piano (una riga) dopo l'intestazione")
     frame = table.frame()
-    for column in NUMBER_COLUMNS.intersection(frame.columns):
-        frame[column] = _canonical(frame[column], column, table, _canonical_numbers)
-    for column in DATE_COLUMNS.intersection(frame.columns):
-        frame[column] = _canonical(frame[column], column, table, _canonical_dates)
+    for columns, rewrite in (
+        (NUMBER_COLUMNS, _canonical_numbers),
+        (DATE_COLUMNS, _canonical_dates),
+    ):
+        present = sorted(columns.intersection(frame.columns))
+        if present:
+            frame[present] = _canonical(frame[present], table, rewrite)
     return frame
 
 
-def _canonical(cells: pd.Series, column: str, table: Table, rewrite) -> np.ndarray:
-    """Each distinct cell rewritten once (``rewrite`` → canonical texts and refusals), mapped
-    back to the rows; the first refused row is named with its line."""
-    codes, uniques = pd.factorize(cells.fillna(""), use_na_sentinel=False)
+def _canonical(cells: pd.DataFrame, table: Table, rewrite) -> np.ndarray:
+    """Each distinct cell of ``cells`` (one kind of column) rewritten once (``rewrite`` →
+    canonical texts and refusals), mapped back to the rows; the first refused cell (by row, then
+    column) is named with its line."""
+    codes, uniques = pd.factorize(cells.fillna("").to_numpy().ravel(), use_na_sentinel=False)
     canonical, why = rewrite(pd.Series(uniques, dtype=object), table.style)
     refused = why.to_numpy() != ""
     if refused.any():
-        position = int(np.argmax(refused[codes]))
+        flat = int(np.argmax(refused[codes]))
+        position, column = divmod(flat, cells.shape[1])
+        name = cells.columns[column]
         raise InputError(
             table.source,
-            "un numero" if column in NUMBER_COLUMNS else "una data AAAA-MM-GG (o GG/MM/AAAA)",
-            f"{quote(cells.iloc[position])}: {why.iloc[codes[position]]}",
+            "un numero" if name in NUMBER_COLUMNS else "una data AAAA-MM-GG (o GG/MM/AAAA)",
+            f"{quote(cells.iloc[position, column])}: {why.iloc[codes[flat]]}",
             row=table.lines[position],
-            column=column,
+            column=name,
         )
-    return canonical.to_numpy()[codes]
+    return canonical.to_numpy()[codes].reshape(cells.shape)
 
 
 def _canonical_numbers(values: pd.Series, style: str) -> tuple[pd.Series, pd.Series]:
