@@ -112,7 +112,9 @@ def parse_profile(data, source: str, lines: Mapping[str, int] | None = None) -> 
     declared = metadata.TABLES.get(spec["table"])
     if declared is None or declared.origin != "input":
         inputs = [n for n, t in metadata.TABLES.items() if t.origin == "input"]
-        where.fail("table", "una tabella di input del registro: " + ", ".join(inputs), spec["table"])
+        where.fail(
+            "table", "una tabella di input del registro: " + ", ".join(inputs), spec["table"]
+        )
     _check_columns(columns, where, declared)
     _check_unique(((c, h) for c, names in columns.items() for h in names), "columns", where)
     pairs = [(code, n) for code, names in spec["services"].items() for n in names]
