@@ -51,7 +51,7 @@ def holiday_flags(dates: pd.Series, country: str) -> np.ndarray:
     days = pd.to_datetime(dates)
     years = tuple(sorted(int(y) for y in days.dt.year.unique()))
     national = national_holidays(country, years)
-    return (days.dt.dayofweek.eq(SUNDAY) | days.dt.date.isin(national)).to_numpy(bool)
+    return (days.dt.day_of_week.eq(SUNDAY) | days.dt.date.isin(national)).to_numpy(bool)
 
 
 def billable_visits(activity: InputFile, schedule: TariffSchedule) -> pd.DataFrame:

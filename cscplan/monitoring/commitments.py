@@ -101,7 +101,11 @@ def read_commitments(file: InputFile, services: list[str]) -> Commitments:
             )
         if c["end"] < c["start"]:
             raise InputError(
-                file.source, "una data di fine non precedente all'inizio", "", row=line, column="Al"
+                file.source,
+                "una data di fine non precedente all'inizio",
+                f"dal {c['start']:%d/%m/%Y} al {c['end']:%d/%m/%Y}",
+                row=line,
+                column="Al",
             )
         act = c["act"].strip()
         rows.append(

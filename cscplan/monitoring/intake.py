@@ -122,7 +122,9 @@ class _Reader:
         bad = why.ne("").to_numpy()
         if not bad.any():
             bad = (numbers < (1 if kind == INTEGER else 0)).to_numpy()
-            why = pd.Series("un numero negativo o nullo", index=values.index)
+            why = pd.Series(
+                "zero o negativo" if kind == INTEGER else "un numero negativo", index=values.index
+            )
         if bad.any():
             position = int(np.argmax(bad))
             found = f"{quote(values.iat[position])}: {why.iat[position]}"
