@@ -59,3 +59,46 @@ def test_the_invoice_check_flags_only_the_planted_lines(cycle, planted):
 
 def test_outputs_name_the_example_synthetic(cycle):
     assert all("sintetica" in text for text in cycle.labels.values())
+
+
+# --------------------------------------------------------------------------- quarterly pack
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory):
+    from cscplan.cli import main
+
+    out = tmp_path_factory.mktemp("trimestre") / "out"
+    args = ["trimestre", str(INPUTS.activity), "--trimestre", "2023Q1"]
+    args += ["--fatture", str(INPUTS.invoices), "--impegni", str(INPUTS.commitments)]
+    args += ["--casistica", str(paths.SAMPLE_CASELOAD), "--out", str(out)]
+    assert main(args) == 0  # --fail-on never by default for the quarter
+    return out
+
+
+def test_each_comune_workbook_total_is_the_engine_figure(pack, cycle):
+    import openpyxl
+    from conftest import recalculated
+
+    monthly = pd.read_csv(pack / "billable_monthly.csv")
+    engine = monthly.groupby("comune")[["gross_eur", "comune_eur"]].sum()
+    books = sorted(pack.glob("trimestre_2023Q1_*.xlsx"))
+    assert len(books) == monthly["comune"].nunique()  # every comune with spend
+    for book in books:
+        wb = openpyxl.load_workbook(book)
+        title = wb["Riepilogo"]["A1"].value
+        comune = title.split("Comune di ", 1)[1]
+        values = recalculated(book)
+        assert values[("RIEPILOGO", "B4")] == pytest.approx(
+            engine.at[comune, "gross_eur"], abs=0.01
+        )
+        riparto = engine.at[comune, "comune_eur"]
+        assert values[("RIEPILOGO", "B5")] == pytest.approx(riparto, abs=0.01)  # nota di riparto
+        assert "sintetica" in wb["Riepilogo"]["A2"].value
+        assert wb["Riepilogo"]["B5"].value.startswith("='Beneficiari'!")
+
+
+def test_the_district_overview_draws_the_80_percent_line(pack):
+    page = (pack / "panoramica_distretto.html").read_text(encoding="utf-8")
+    assert "Soglia di allerta (80%)" in page and "Speso e impegnato per Comune" in page
+    assert "sintetica" in page
