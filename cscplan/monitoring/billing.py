@@ -81,8 +81,9 @@ def billable_visits(activity: InputFile, schedule: TariffSchedule) -> pd.DataFra
             column="Prestazione",
         )
     billable, quantity = _quantities(billed, kind, minutes, operators, rules)
+    cache: dict[tuple, tuple[str, str]] = {}
     notes = [
-        _note(*args, rules)
+        cache.get(args) or cache.setdefault(args, _note(*args, rules))
         for args in zip(
             kind, billed, planned, minutes, operators, billable, code, holiday, strict=True
         )
@@ -117,11 +118,13 @@ def _attended(billed: pd.Series, minutes: np.ndarray, rules) -> pd.Series:
     attended = pairs.notna().to_numpy()
     if not attended.any():
         return billed
-    out = billed.copy()
-    for i in np.flatnonzero(attended):
-        pair = pairs.iat[i]
-        out.iat[i] = pair.full if minutes[i] > pair.full_above else pair.part
-    return out
+    chosen = pairs[attended]
+    full = chosen.map(lambda pair: pair.full).to_numpy(dtype=object)
+    part = chosen.map(lambda pair: pair.part).to_numpy(dtype=object)
+    above = chosen.map(lambda pair: pair.full_above).to_numpy(float)
+    out = billed.to_numpy(dtype=object).copy()
+    out[attended] = np.where(minutes[attended] > above, full, part)
+    return pd.Series(out, index=billed.index)
 
 
 def _rule_kind(billed: np.ndarray, unit: np.ndarray, back: np.ndarray, rules) -> np.ndarray:

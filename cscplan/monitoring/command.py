@@ -22,7 +22,7 @@ from cscplan.errors import InputError
 from cscplan.fmt import eur
 from cscplan.intake.provenance import caseload_origin, digest, shown_path
 from cscplan.monitoring.billing import billable_monthly, billable_visits
-from cscplan.monitoring.commitments import CommitmentWatch, read_commitments, watch
+from cscplan.monitoring.commitments import CommitmentWatch, coverage, read_commitments, watch
 from cscplan.monitoring.intake import InputFile, month_label, read_input
 from cscplan.monitoring.invoices import InvoiceCheck, check_invoices, provider_schedule
 from cscplan.periods import Period
@@ -140,21 +140,20 @@ def compute_cycle(
     visits = visits_all[visits_all["month"].isin(months)].reset_index(drop=True)
     monthly = history[history["month"].isin(months)].reset_index(drop=True)
     services = schedule.items.set_index("code")["service"]
-    watched = None
+    watched = commitments = covered = None
     invoices = _invoices(inputs, months)
     if inputs.commitments is not None:
         file = read_input(inputs.commitments, PROFILES["commitments"], comuni)
         commitments = read_commitments(file, sorted(services.unique()))
-        forecast = _forecast(caseload, schedule, commitments, through)
-        watched = watch(commitments, history, forecast, services, through)
-    check = None
+        covered = coverage(commitments, history, services)
+    check = invoiced = None
     if invoices is not None:
         provider = billable_monthly(visits, provider_schedule(schedule), caseload)
-        covered = watched.covered if watched is not None else None
         check = check_invoices(invoices, provider, visits, schedule, covered)
-        if watched is not None:
-            invoiced = check.table[check.table["scope"] == "beneficiario"]
-            watched = watch(commitments, history, forecast, services, through, invoiced)
+        invoiced = check.table[check.table["scope"] == "beneficiario"]
+    if commitments is not None:
+        forecast = _forecast(caseload, schedule, commitments, through)
+        watched = watch(commitments, history, forecast, services, through, invoiced)
     cycle = Cycle(months, visits, monthly, history, check, watched, schedule)
     cycle.labels = _labels(inputs, caseload)
     return cycle

@@ -52,25 +52,36 @@ class Commitments:
 
     def matches(self, rows: pd.DataFrame, services: pd.Series) -> np.ndarray:
         """The commitment (position, −1 if none) each row (comune, beneficiary_id, item, month)
-        counts against: the beneficiary's own commitment first, else the comune's service one."""
+        counts against: the beneficiary's own commitment first, else the comune's service one
+        (the first in file order when several would)."""
         found = np.full(len(rows), -1)
-        months = rows["month"].to_numpy(dtype=object)
-        service = rows["item"].map(services).to_numpy(dtype=object)
-        for own in (True, False):  # beneficiary commitments first
-            for k, c in enumerate(self.frame.to_dict("records")):
-                if bool(c["beneficiary_id"]) != own:
-                    continue
-                hit = (
-                    (found < 0)
-                    & (rows["comune"].to_numpy(dtype=object) == c["comune"])
-                    & (months >= c["first_month"])
-                    & (months <= c["last_month"])
-                )
-                if own:
-                    hit &= rows["beneficiary_id"].to_numpy(dtype=object) == c["beneficiary_id"]
-                if c["service"]:
-                    hit &= service == c["service"]
-                found[hit] = k
+        if rows.empty or self.frame.empty:
+            return found
+        commitments = self.frame.assign(at=np.arange(len(self.frame)))
+        frame = pd.DataFrame(
+            {
+                "row": np.arange(len(rows)),
+                "comune": rows["comune"].to_numpy(dtype=object),
+                "beneficiary_id": rows["beneficiary_id"].to_numpy(dtype=object),
+                "month": rows["month"].to_numpy(dtype=object),
+                "service": rows["item"].map(services).to_numpy(dtype=object),
+            }
+        )
+        own = commitments[commitments["beneficiary_id"] != ""]
+        shared = commitments[commitments["beneficiary_id"] == ""].drop(columns="beneficiary_id")
+        for candidates, key in (
+            (own, ["comune", "beneficiary_id"]),
+            (shared, ["comune", "service"]),
+        ):
+            if candidates.empty:
+                continue
+            pairs = frame.merge(candidates, on=key, how="inner", suffixes=("", "_c"))
+            hit = (pairs["month"] >= pairs["first_month"]) & (pairs["month"] <= pairs["last_month"])
+            if "service_c" in pairs:
+                hit &= (pairs["service_c"] == "") | (pairs["service_c"] == pairs["service"])
+            pairs = pairs[hit].sort_values(["row", "at"]).drop_duplicates("row")
+            free = found[pairs["row"].to_numpy()] < 0
+            found[pairs["row"].to_numpy()[free]] = pairs["at"].to_numpy()[free]
         return found
 
 
@@ -162,8 +173,12 @@ def watch(
     status = _status(commitments, monthly, through)
     over = _over(commitments, billable, services, invoiced) if invoiced is not None else []
     alerts = _alerts(status, over)
-    covered = _covered(billable, commitments.matches(billable, services))
-    return CommitmentWatch(status, alerts, covered, over, monthly)
+    return CommitmentWatch(status, alerts, coverage(commitments, billable, services), over, monthly)
+
+
+def coverage(commitments: Commitments, billable: pd.DataFrame, services: pd.Series) -> pd.Series:
+    """Per (comune, beneficiary_id, month): covered by commitments (see :func:`_covered`)."""
+    return _covered(billable, commitments.matches(billable, services))
 
 
 def _monthly(commitments, spent_rows, spent_at, ahead, ahead_at) -> pd.DataFrame:
@@ -191,43 +206,50 @@ def _monthly(commitments, spent_rows, spent_at, ahead, ahead_at) -> pd.DataFrame
     return frame.sort_values(["commitment_id", "month"]).reset_index(drop=True)
 
 
-def _first_month(months: pd.DataFrame, level: float) -> str:
-    cumulative = (months["spent"] + months["forecast"]).cumsum()
-    reached = months["month"][cumulative >= level - MONEY_TOLERANCE]
-    return str(reached.iloc[0]) if len(reached) else ""
+def _reached(monthly: pd.DataFrame, amounts: pd.Series, share: float) -> pd.Series:
+    """Per commitment, the first month the cumulative spent + forecast reaches ``share`` of it."""
+    if monthly.empty:
+        return pd.Series(dtype=object)
+    cumulative = (monthly["spent"] + monthly["forecast"]).groupby(monthly["commitment_id"]).cumsum()
+    level = monthly["commitment_id"].map(amounts) * share
+    reached = monthly[(cumulative >= level - MONEY_TOLERANCE) & (level > 0)]
+    return reached.groupby("commitment_id")["month"].first()
 
 
 def _status(commitments: Commitments, monthly: pd.DataFrame, through: str) -> pd.DataFrame:
-    rows = []
-    for c in commitments.frame.to_dict("records"):
-        months = monthly[monthly["commitment_id"] == c["commitment_id"]]
-        spent, ahead = float(months["spent"].sum()), float(months["forecast"].sum())
-        amount = float(c["amount_eur"])
-        share = spent / amount if amount > 0 else None
-        alert = _first_month(months, ALERT_SHARE * amount) if amount > 0 else ""
-        full = _first_month(months, amount) if amount > 0 else ""
-        if spent >= amount - MONEY_TOLERANCE:
-            state = EXCEEDED if spent > amount + MONEY_TOLERANCE else REACHED_80
-        elif spent >= ALERT_SHARE * amount - MONEY_TOLERANCE:
-            state = REACHED_80
-        else:
-            state = FORECAST_80 if alert else WITHIN
-        rows.append(
-            {
-                "commitment_id": c["commitment_id"],
-                "comune": c["comune"],
-                "scope": scope_text(c),
-                "amount_eur": amount,
-                "through_month": through,
-                "spent_eur": round(spent, 2),
-                "forecast_eur": round(ahead, 2),
-                "used_share": share,
-                "alert_month": alert,
-                "full_month": full,
-                "state": state,
-            }
-        )
-    return metadata.frame_from_records("commitment_status", rows)
+    frame = commitments.frame
+    amounts = pd.Series(frame["amount_eur"].to_numpy(float), index=frame["commitment_id"])
+    sums = monthly.groupby("commitment_id")[["spent", "forecast"]].sum()
+    spent = frame["commitment_id"].map(sums["spent"]).fillna(0.0).to_numpy(float)
+    ahead = frame["commitment_id"].map(sums["forecast"]).fillna(0.0).to_numpy(float)
+    amount = frame["amount_eur"].to_numpy(float)
+    alert = frame["commitment_id"].map(_reached(monthly, amounts, ALERT_SHARE)).fillna("")
+    full = frame["commitment_id"].map(_reached(monthly, amounts, 1.0)).fillna("")
+    state = np.where(
+        spent > amount + MONEY_TOLERANCE,
+        EXCEEDED,
+        np.where(
+            spent >= ALERT_SHARE * amount - MONEY_TOLERANCE,
+            REACHED_80,
+            np.where(alert.ne("").to_numpy(), FORECAST_80, WITHIN),
+        ),
+    )
+    status = pd.DataFrame(
+        {
+            "commitment_id": frame["commitment_id"],
+            "comune": frame["comune"],
+            "scope": [scope_text(c) for c in frame.to_dict("records")],
+            "amount_eur": amount,
+            "through_month": through,
+            "spent_eur": np.round(spent, 2),
+            "forecast_eur": np.round(ahead, 2),
+            "used_share": np.where(amount > 0, spent / np.where(amount > 0, amount, 1), np.nan),
+            "alert_month": alert.to_numpy(dtype=object),
+            "full_month": full.to_numpy(dtype=object),
+            "state": state,
+        }
+    )
+    return metadata.frame_from_records("commitment_status", status.to_dict("records"))
 
 
 def _over(commitments, billable, services, invoiced) -> list[Finding]:

@@ -142,7 +142,7 @@ class _Reader:
         return dates
 
     def months(self, column: str, values: pd.Series) -> pd.Series:
-        labels = values.map(month_label)
+        labels = _on_distinct(values, month_label)
         bad = labels.isna().to_numpy()
         if bad.any():
             position = int(np.argmax(bad))
@@ -156,7 +156,7 @@ class _Reader:
 
     def items(self, column: str, values: pd.Series, items: pd.DataFrame | None) -> pd.Series:
         names = ServiceNames(self.profile, items)
-        codes = values.map(names.code)
+        codes = _on_distinct(values, names.code)
         bad = codes.isna().to_numpy()
         if bad.any():
             position = int(np.argmax(bad))
@@ -172,7 +172,7 @@ class _Reader:
 
     def comuni(self, values: pd.Series, comuni: list[str]) -> pd.Series:
         known = {normalised(c): c for c in comuni}
-        names = values.map(lambda v: known.get(normalised(v)))
+        names = _on_distinct(values, lambda v: known.get(normalised(v)))
         bad = names.isna() & values.ne("")
         if bad.any():
             position = int(np.argmax(bad.to_numpy()))
@@ -186,6 +186,13 @@ class _Reader:
                 quote(text) + hint,
             )
         return names.fillna("").astype(str)
+
+
+def _on_distinct(values: pd.Series, function) -> pd.Series:
+    """``values.map(function)``, calling it once per distinct value."""
+    codes, uniques = pd.factorize(values.astype(str), use_na_sentinel=False)
+    mapped = pd.Series([function(u) for u in uniques], dtype=object)
+    return pd.Series(mapped.to_numpy()[codes], index=values.index, dtype=object)
 
 
 def month_label(text: str) -> str | None:

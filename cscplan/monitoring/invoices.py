@@ -240,9 +240,10 @@ def _message(row: dict, scope: str, reason: str, delta: float) -> str:
         if scope == BY_BENEFICIARY
         else f"{row['provider']}, {row['month']} (fattura senza righe per utente)"
     )
+    if not reason:
+        return f"{who}: la fattura corrisponde alle ore validate"
     amounts = f"fatturato {eur(row['total_eur'])}, fatturabile {eur(row['gross'])}"
     texts = {
-        "": "la fattura corrisponde alle ore validate",
         UNVALIDATED: "fatturate ore non validate in Gecas",
         NOT_INVOICED: "fatturato meno delle ore validate",
         ROUNDING: "ore fatturate senza l'arrotondamento per difetto a 15 minuti (righe 1359, 1377)",
