@@ -107,16 +107,19 @@ FINDING_CASES = {"maps_wrong_total.txt"}
 def command_for(path: Path, out: Path) -> list[str]:
     kind = path.name.split("_")[0]
     sample = str(paths.SAMPLE_CASELOAD)
-    return {
-        "plan": ["validate", "--plan", str(path), "--fail-on", "never"],
-        "funding": ["validate", "--funding-map", str(path), "--fail-on", "never"],
-        "caseload": ["cost", str(path), "--out", str(out)],
-        "scenario": ["cost", sample, "--scenario", str(path), "--out", str(out)],
-        "tariff": ["cost", sample, "--tariffs", str(path), "--out", str(out)],
-        "maps": ["build", "--service-maps", str(path), "--out", str(out), "--no-screenshot"],
-        "previsione": ["previsione", str(path), "--anno", "2023", "--out", str(out)],
-        "mese": mese_command(path, out),
-    }[kind]
+    return (
+        {
+            "plan": ["validate", "--plan", str(path), "--fail-on", "never"],
+            "funding": ["validate", "--funding-map", str(path), "--fail-on", "never"],
+            "caseload": ["cost", str(path), "--out", str(out)],
+            "scenario": ["cost", sample, "--scenario", str(path), "--out", str(out)],
+            "tariff": ["cost", sample, "--tariffs", str(path), "--out", str(out)],
+            "maps": ["build", "--service-maps", str(path), "--out", str(out), "--no-screenshot"],
+            "previsione": ["previsione", str(path), "--anno", "2023", "--out", str(out)],
+        }[kind]
+        if kind != "mese"
+        else mese_command(path, out)
+    )
 
 
 def mese_command(path: Path, out: Path) -> list[str]:
