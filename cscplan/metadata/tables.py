@@ -511,6 +511,17 @@ PAYERS_SUM_TO_GROSS = row_rule(
     lambda df: (df[list(PAYER_AMOUNTS)].sum(axis=1) - df["gross_eur"]).abs() <= 0.005 + 1e-9,
 )
 
+MONTH_AMOUNTS = (
+    c("item", "tariff_item"),
+    "month",
+    "quantity",
+    "net_eur",
+    "vat_eur",
+    "gross_eur",
+    *PAYER_AMOUNTS,
+)
+"""An item's month: units, net, VAT, gross and each payer's share (costs and billable amounts)."""
+
 COST_TABLES = {
     "costs_monthly": table(
         "Costo per scenario, beneficiario, voce e mese, con le quote dei pagatori.",
@@ -519,13 +530,7 @@ COST_TABLES = {
         "beneficiary_id",
         "comune",
         "service",
-        c("item", "tariff_item"),
-        "month",
-        "quantity",
-        "net_eur",
-        "vat_eur",
-        "gross_eur",
-        *PAYER_AMOUNTS,
+        *MONTH_AMOUNTS,
         rules=(PAYERS_SUM_TO_GROSS,),
     ),
     "costs_summary": table(
@@ -865,13 +870,7 @@ MONITORING_TABLES = {
         "provider",
         "comune",
         "beneficiary_id",
-        c("item", "tariff_item"),
-        "month",
-        "quantity",
-        "net_eur",
-        "vat_eur",
-        "gross_eur",
-        *PAYER_AMOUNTS,
+        *MONTH_AMOUNTS,
         key=MONTHLY_KEY,
         rules=(PAYERS_SUM_TO_GROSS,),
     ),
