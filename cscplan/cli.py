@@ -1,5 +1,5 @@
-"""Command line: ``cscplan build | validate | cost | report | previsione | piano (nuovo | compila |
-confronta)``.
+"""Command line: ``cscplan build | validate | cost | report | previsione | mese | trimestre |
+piano (nuovo | compila | confronta)``.
 
 Exit codes: 0 success, 1 findings at or above the ``--fail-on`` threshold, 2 bad input.
 Bad input prints one Italian message (file, row/key, expected, found); ``--debug`` shows the traceback.
@@ -204,6 +204,91 @@ def previsione(
 
     period, key = forecast_period(anno, anno_scolastico)
     typer.echo(run_previsione(caseload, period, key, out, tariffs, profilo))
+
+
+# --- mese / trimestre: the year's monthly cycle and the quarterly pack ----------------------------
+
+ActivityArgument = Annotated[
+    Path,
+    typer.Argument(help="Esportazione delle prestazioni validate (Gecas): .xlsx o CSV."),
+]
+InvoicesOption = Annotated[
+    Path | None, typer.Option("--fatture", help="Fatture degli Enti (.xlsx o CSV).")
+]
+CommitmentsOption = Annotated[
+    Path | None, typer.Option("--impegni", help="Impegni di spesa dei Comuni (.xlsx o CSV).")
+]
+PlansOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--casistica",
+        help="Piani in corso (casistica): la previsione dei mesi restanti degli impegni.",
+    ),
+]
+FailOnOption = Annotated[
+    str, typer.Option("--fail-on", help="Soglia di uscita: error | warning | never.")
+]
+
+
+def _cycle_inputs(attivita, fatture, impegni, casistica, tariffs):
+    from cscplan.monitoring.command import CycleInputs
+
+    return CycleInputs(attivita, fatture, impegni, casistica, tariffs)
+
+
+def _fail_on(value: str) -> str:
+    if value not in FAIL_ON:
+        raise InputError(None, f"--fail-on tra {', '.join(FAIL_ON)}", repr(value), key="--fail-on")
+    return value
+
+
+@app.command()
+def mese(
+    attivita: ActivityArgument,
+    mese: Annotated[
+        str | None,
+        typer.Option(
+            "--mese", help="Mese da elaborare, es. 2023-03 (default: ogni mese del file)."
+        ),
+    ] = None,
+    fatture: InvoicesOption = None,
+    impegni: CommitmentsOption = None,
+    casistica: PlansOption = None,
+    tariffs: TariffsOption = paths.TARIFFS,
+    fail_on: FailOnOption = "error",
+    out: OutOption = paths.DEFAULT_OUT / "mese",
+) -> None:
+    """Il ciclo del mese: ore validate → unità ed euro fatturabili, verifica delle fatture,
+    impegni e avvisi dell'80%."""
+    from cscplan.monitoring.command import run_mese
+
+    inputs = _cycle_inputs(attivita, fatture, impegni, casistica, tariffs)
+    text, code = run_mese(inputs, mese, out, _fail_on(fail_on))
+    typer.echo(text)
+    raise typer.Exit(code)
+
+
+@app.command()
+def trimestre(
+    attivita: ActivityArgument,
+    trimestre: Annotated[
+        str, typer.Option("--trimestre", help="Trimestre, es. 2023Q1 (gennaio–marzo 2023).")
+    ],
+    fatture: InvoicesOption = None,
+    impegni: CommitmentsOption = None,
+    casistica: PlansOption = None,
+    tariffs: TariffsOption = paths.TARIFFS,
+    fail_on: FailOnOption = "never",
+    out: OutOption = paths.DEFAULT_OUT / "trimestre",
+) -> None:
+    """Il monitoraggio trimestrale: una cartella Excel per Comune (spesa per beneficiario nel
+    trimestre e dall'inizio dell'anno, avvisi, nota di riparto) e la panoramica distrettuale."""
+    from cscplan.monitoring.command import run_trimestre
+
+    inputs = _cycle_inputs(attivita, fatture, impegni, casistica, tariffs)
+    text, code = run_trimestre(inputs, trimestre, out, _fail_on(fail_on))
+    typer.echo(text)
+    raise typer.Exit(code)
 
 
 # --- piano: draft, compile and compare plans ------------------------------------------------------

@@ -85,6 +85,20 @@ EXPECTED = {
     "previsione_missing_column.csv": ["riga 1", "'Data inizio'", "più simile: 'Data inizo'"],
     "previsione_hours_and_days.csv": ["riga 3", "'Giorni settimanali'", "una sola tra"],
     "previsione_too_many_hours.csv": ["riga 4", "'Ore settimanali'", "168"],
+    # issue 15: the month's activity export, invoices and commitments (file line, own header)
+    "mese_attivita_unknown_item.csv": ["riga 3", "'Prestazione'", "'SAD feriele'", "forse"],
+    "mese_attivita_impossible_date.csv": ["riga 3", "'Data'", "febbraio 2023 ha 28 giorni"],
+    "mese_attivita_minutes_text.csv": ["riga 3", "'Minuti'", "'quaranta'"],
+    "mese_attivita_missing_column.csv": ["riga 1", "'Minuti'", "più simile: 'Minuto'"],
+    "mese_attivita_bad_comune.csv": ["riga 3", "'Comune'", "'Cremma'", "forse 'Crema'"],
+    "mese_attivita_monthly_item.csv": ["riga 3", "a ore o a giornate", "AFFIDO_FULL"],
+    "mese_attivita_no_operator.csv": ["riga 3", "'Operatori'", "'0'"],
+    "mese_attivita_negative_minutes.csv": ["riga 3", "'Minuti'", "'-50'"],
+    "mese_fatture_bad_month.csv": ["riga 3", "'Mese'", "'2023-13'"],
+    "mese_fatture_amount_text.csv": ["riga 3", "'Imponibile'", "'cento'"],
+    "mese_impegni_no_scope.csv": ["riga 3", "codice utente o un servizio"],
+    "mese_impegni_unknown_service.csv": ["riga 3", "'Servizio'", "'SADD'"],
+    "mese_impegni_end_before_start.csv": ["riga 3", "'Al'", "01/12/2023"],
 }
 # Parses fine: its wrong Totale row is a *finding* (tests/test_service_maps.py), not bad input.
 FINDING_CASES = {"maps_wrong_total.txt"}
@@ -93,15 +107,29 @@ FINDING_CASES = {"maps_wrong_total.txt"}
 def command_for(path: Path, out: Path) -> list[str]:
     kind = path.name.split("_")[0]
     sample = str(paths.SAMPLE_CASELOAD)
-    return {
-        "plan": ["validate", "--plan", str(path), "--fail-on", "never"],
-        "funding": ["validate", "--funding-map", str(path), "--fail-on", "never"],
-        "caseload": ["cost", str(path), "--out", str(out)],
-        "scenario": ["cost", sample, "--scenario", str(path), "--out", str(out)],
-        "tariff": ["cost", sample, "--tariffs", str(path), "--out", str(out)],
-        "maps": ["build", "--service-maps", str(path), "--out", str(out), "--no-screenshot"],
-        "previsione": ["previsione", str(path), "--anno", "2023", "--out", str(out)],
-    }[kind]
+    return (
+        {
+            "plan": ["validate", "--plan", str(path), "--fail-on", "never"],
+            "funding": ["validate", "--funding-map", str(path), "--fail-on", "never"],
+            "caseload": ["cost", str(path), "--out", str(out)],
+            "scenario": ["cost", sample, "--scenario", str(path), "--out", str(out)],
+            "tariff": ["cost", sample, "--tariffs", str(path), "--out", str(out)],
+            "maps": ["build", "--service-maps", str(path), "--out", str(out), "--no-screenshot"],
+            "previsione": ["previsione", str(path), "--anno", "2023", "--out", str(out)],
+        }[kind]
+        if kind != "mese"
+        else mese_command(path, out)
+    )
+
+
+def mese_command(path: Path, out: Path) -> list[str]:
+    """The activity export as the argument; invoices and commitments beside a good export."""
+    part = path.name.split("_")[1]
+    if part == "attivita":
+        return ["mese", str(path), "--out", str(out)]
+    good = Path(__file__).parent / "monitoring_activity.csv"
+    option = {"fatture": "--fatture", "impegni": "--impegni"}[part]
+    return ["mese", str(good), option, str(path), "--out", str(out)]
 
 
 CASES = sorted(

@@ -224,7 +224,7 @@ def test_sample_regenerates_byte_for_byte(tmp_path):
     assert out.read_bytes() == paths.SAMPLE_CASELOAD.read_bytes()
     written = sorted((tmp_path / "esempi").iterdir())
     assert [p.name for p in written] == sorted(
-        p.name for p in paths.EXAMPLES.iterdir() if p.suffix != ".md"
+        p.name for p in paths.EXAMPLES.iterdir() if p.is_file() and p.suffix != ".md"
     )
     for path in written:
         assert path.read_bytes() == (paths.EXAMPLES / path.name).read_bytes(), path.name

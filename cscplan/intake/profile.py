@@ -12,7 +12,9 @@ A profile is a YAML file in ``data/profili/`` (contract ``PROFILE_FILE``, read b
     services:                         # tariff item → service names written in the files
       SAD_FERIALE: [SAD feriale, Assistenza domiciliare anziani feriale]
 
-``columns`` keys are the caseload table's columns (:mod:`cscplan.metadata.tables`, table
+``table`` (optional, default ``caseload``) names the registry's input table the file fills (the
+activity export, invoices and commitments of :mod:`cscplan.monitoring` have their own).
+``columns`` keys are that table's columns (:mod:`cscplan.metadata.tables`, table
 ``caseload``); the required ones (``Table.required_names``) must each have a header. Headers and
 service names are matched ignoring case, repeated spaces and the kind of dash; a tariff code or
 the schedule's own label is always accepted as a service name. A name listed twice (for two
@@ -41,6 +43,9 @@ PROFILE_FILE = Record(
             Text(pattern=r"[a-z0-9_]+", expected="un nome di sole minuscole, cifre e _")
         ),
         "label": optional(Text(), ""),
+        "table": optional(
+            Text(pattern=r"[a-z_]+", expected="il nome di una tabella del registro"), "caseload"
+        ),
         "sheet": optional(Text()),
         "columns": required(MapOf(Text(), NAMES)),
         "services": optional(
@@ -67,6 +72,8 @@ class Profile:
     columns: dict[str, tuple[str, ...]]
     services: dict[str, str]  # normalised service name → tariff code
     sheet: str | None = None
+    table: str = "caseload"
+    """The registry's input table whose columns the profile maps (default: the caseload)."""
     service_names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # code → as written
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
@@ -102,7 +109,13 @@ def parse_profile(data, source: str, lines: Mapping[str, int] | None = None) -> 
     where = Where(source, lines or {})
     spec = PROFILE_FILE.read(data, "", where)
     columns = {name: tuple(headers) for name, headers in spec["columns"].items()}
-    _check_columns(columns, where)
+    declared = metadata.TABLES.get(spec["table"])
+    if declared is None or declared.origin != "input":
+        inputs = [n for n, t in metadata.TABLES.items() if t.origin == "input"]
+        where.fail(
+            "table", "una tabella di input del registro: " + ", ".join(inputs), spec["table"]
+        )
+    _check_columns(columns, where, declared)
     _check_unique(((c, h) for c, names in columns.items() for h in names), "columns", where)
     pairs = [(code, n) for code, names in spec["services"].items() for n in names]
     _check_unique(pairs, "services", where)
@@ -113,17 +126,20 @@ def parse_profile(data, source: str, lines: Mapping[str, int] | None = None) -> 
         columns=columns,
         services={normalised(name): code for code, name in pairs},
         sheet=spec["sheet"],
+        table=spec["table"],
         service_names={code: tuple(names) for code, names in spec["services"].items()},
         lines=dict(lines or {}),
     )
 
 
-def _check_columns(columns: dict[str, tuple[str, ...]], where: Where) -> None:
-    known = CASELOAD.names
+def _check_columns(
+    columns: dict[str, tuple[str, ...]], where: Where, declared: metadata.tables.Table = CASELOAD
+) -> None:
+    known = declared.names
     for name in columns:
         if name not in known:
-            where.fail(f"columns.{name}", "una colonna della casistica: " + ", ".join(known), name)
-    for name in CASELOAD.required_names:
+            where.fail(f"columns.{name}", "una colonna della tabella: " + ", ".join(known), name)
+    for name in declared.required_names:
         if name not in columns:
             where.fail("columns", f"le intestazioni della colonna obbligatoria '{name}'", "assenti")
 

@@ -182,10 +182,10 @@ def _read_file(path: Path, profile: Profile, names: ServiceNames) -> _Part:
     for header in table.header:
         column = profile.column_of(header)
         (used[column] if column else extra).append(header)
-    _require_columns(table, profile, used)
+    require_columns(table, profile, used)
     plans, origin = {}, {"file": str(path), "line": table.lines}
     for column, headers in used.items():
-        plans[column], origin[f"header:{column}"] = _merged(frame, headers, table)
+        plans[column], origin[f"header:{column}"] = merged_column(frame, headers, table)
     plans = pd.DataFrame(plans, index=frame.index, dtype=object)
     _read_values(plans, pd.DataFrame(origin, index=frame.index), table)
     plans["item"] = _items(plans["item"], origin["header:item"], table, names)
@@ -198,9 +198,12 @@ def _read_file(path: Path, profile: Profile, names: ServiceNames) -> _Part:
     )
 
 
-def _require_columns(table: Table, profile: Profile, used: dict[str, list[str]]) -> None:
-    """Every required column has a header; else name the closest header of the file."""
-    for column in CASELOAD.required_names:
+def require_columns(
+    table: Table, profile: Profile, used: dict[str, list[str]], declared=CASELOAD
+) -> None:
+    """Every required column (of ``declared``, a registry table) has a header; else name the
+    closest header of the file."""
+    for column in declared.required_names:
         if used[column]:
             continue
         wanted = profile.headers_for(column)
@@ -230,7 +233,7 @@ def _closest(wanted: tuple[str, ...], headers: list[str]) -> str | None:
     return None
 
 
-def _merged(frame: pd.DataFrame, headers: list[str], table: Table) -> tuple[list, list]:
+def merged_column(frame: pd.DataFrame, headers: list[str], table: Table) -> tuple[list, list]:
     """One column from the file's headers for it: each row fills at most one of them."""
     if not headers:
         return [""] * len(frame), [""] * len(frame)

@@ -870,6 +870,83 @@ FORECAST_FIELDS = {
     ),
 }
 
+INVOICE_REASONS = (
+    "",
+    "ore non validate",
+    "arrotondamento",
+    "tariffa",
+    "IVA",
+    "beneficiario senza impegno",
+    "non fatturato",
+)
+"""Why an invoice line differs from the billable amount (``invoice_check.reason``)."""
+COMMITMENT_STATES = ("entro la soglia", "soglia 80% prevista", "soglia 80% raggiunta", "superato")
+
+MONITORING_FIELDS = {
+    "provider": required_text("Ente", "Ente accreditato (gestore) che eroga e fattura."),
+    "visit_date": Field(DATETIME, "Data", "Giorno della prestazione o della frequenza."),
+    "direct_minutes": number(
+        "Minuti", "Minuti di attività diretta con l'utente (o di frequenza, nei centri).", ge(0)
+    ),
+    "operators": integer("Operatori", "Operatori presenti alla prestazione.", ge(1)),
+    "activity_code": text("Codice attività", "Codice della prestazione in Gecas (es. ADM-13)."),
+    "planned_item": required_text(
+        "Prestazione", "Voce del tariffario indicata nell'esportazione (il piano)."
+    ),
+    "billable_minutes": number(
+        "Minuti fatturabili",
+        "Minuti fatturabili per operatore dopo le regole di fatturazione.",
+        ge(0),
+    ),
+    "billing_rule": required_text(
+        "Regola", "Regola di fatturazione che ha deciso (sad, diretta, frequenza, back_office, …)."
+    ),
+    "rule_note": required_text("Come", "Il calcolo della regola, in italiano."),
+    "rule_lines": text("Righe", "Righe delle linee guida su cui la regola si fonda (';')."),
+    "holiday": flag("Festivo", "Domenica o festività nazionale (non le feste patronali)."),
+    "export_line": integer("Riga del file", "Riga del file d'origine (come in Excel).", ge(1)),
+    "billable_quantity": number(
+        "Quantità", "Unità fatturabili (ore × operatori, o giornate).", ge(0)
+    ),
+    "invoiced_eur": euro("Fatturato (€)", "Totale fatturato (imponibile + IVA)" + ROUNDED),
+    "billable_eur": euro("Fatturabile (€)", "Totale fatturabile dalle ore validate" + ROUNDED),
+    "invoice_delta_eur": euro("Differenza (€)", "Fatturato − fatturabile" + ROUNDED),
+    "invoice_reason": text(
+        "Motivo", "Perché la fattura differisce (vuoto se corrisponde).", one_of(INVOICE_REASONS)
+    ),
+    "invoice_scope": text(
+        "Livello",
+        "'beneficiario' o 'ente e mese' (fattura senza righe per beneficiario).",
+        one_of(("beneficiario", "ente e mese")),
+    ),
+    "invoice_beneficiary": text(
+        "Codice utente", "Beneficiario; vuoto per una riga riferita all'ente e al mese."
+    ),
+    "commitment_service": text(
+        "Servizio", "Servizio del tariffario coperto dall'impegno (vuoto: un beneficiario)."
+    ),
+    "invoice_net_eur": euro("Imponibile fatturato (€)", "Imponibile della fattura (euro)."),
+    "invoice_vat_eur": euro("IVA fatturata (€)", "IVA della fattura (euro)."),
+    "invoice_total_eur": euro("Totale fatturato (€)", "Totale della fattura (euro)."),
+    "commitment_id": required_text("Impegno", "Identificativo dell'impegno (atto o riga)."),
+    "commitment_scope": required_text(
+        "Oggetto", "Cosa copre l'impegno: un beneficiario o un servizio del Comune."
+    ),
+    "commitment_eur": euro("Impegno (€)", "Importo impegnato dal Comune (euro).", ge(0)),
+    "commitment_start": Field(DATETIME, "Dal", "Primo giorno dell'impegno."),
+    "commitment_end": Field(DATETIME, "Al", "Ultimo giorno dell'impegno."),
+    "act": text("Atto", "Atto di impegno (determina, delibera)."),
+    "spent_eur": euro("Speso (€)", "Quota del Comune delle ore validate fino al mese" + ROUNDED),
+    "forecast_eur": euro(
+        "Previsto (€)", "Quota del Comune prevista dai piani aperti nei mesi restanti" + ROUNDED
+    ),
+    "used_share": number("Utilizzo", "Speso / impegno (0–1 e oltre).", ge(0), nullable=True),
+    "alert_month": text("Mese 80%", "Mese AAAA-MM in cui si raggiunge l'80% (speso o previsto)."),
+    "full_month": text("Mese 100%", "Mese AAAA-MM in cui si raggiunge il 100% (speso o previsto)."),
+    "commitment_state": text("Stato", "Stato dell'impegno.", one_of(COMMITMENT_STATES)),
+    "through_month": text("Fino al mese", "Ultimo mese di ore validate considerato.", MONTH),
+}
+
 FIELDS: dict[str, Field] = {
     **LOCALISATION_FIELDS,
     **PLAN_FIELDS,
@@ -883,4 +960,5 @@ FIELDS: dict[str, Field] = {
     **DRAFT_FIELDS,
     **CHANGE_FIELDS,
     **FORECAST_FIELDS,
+    **MONITORING_FIELDS,
 }

@@ -511,6 +511,17 @@ PAYERS_SUM_TO_GROSS = row_rule(
     lambda df: (df[list(PAYER_AMOUNTS)].sum(axis=1) - df["gross_eur"]).abs() <= 0.005 + 1e-9,
 )
 
+MONTH_AMOUNTS = (
+    c("item", "tariff_item"),
+    "month",
+    "quantity",
+    "net_eur",
+    "vat_eur",
+    "gross_eur",
+    *PAYER_AMOUNTS,
+)
+"""An item's month: units, net, VAT, gross and each payer's share (costs and billable amounts)."""
+
 COST_TABLES = {
     "costs_monthly": table(
         "Costo per scenario, beneficiario, voce e mese, con le quote dei pagatori.",
@@ -519,13 +530,7 @@ COST_TABLES = {
         "beneficiary_id",
         "comune",
         "service",
-        c("item", "tariff_item"),
-        "month",
-        "quantity",
-        "net_eur",
-        "vat_eur",
-        "gross_eur",
-        *PAYER_AMOUNTS,
+        *MONTH_AMOUNTS,
         rules=(PAYERS_SUM_TO_GROSS,),
     ),
     "costs_summary": table(
@@ -798,6 +803,116 @@ FORECAST_TABLES = {
     ),
 }
 
+MONTHLY_KEY = ("provider", "comune", "beneficiary_id", "item", "month")
+
+MONITORING_TABLES = {
+    "activity": table(
+        "Esportazione delle prestazioni del mese (Gecas): una riga per prestazione o frequenza.",
+        INPUT,
+        c("date", "visit_date"),
+        "beneficiary_id",
+        "comune",
+        "provider",
+        c("item", "tariff_item"),
+        c("minutes", "direct_minutes"),
+        c("operators", optional=True),
+        c("activity_code", optional=True),
+        published=False,
+    ),
+    "invoices": table(
+        "Fatture degli enti: per mese e beneficiario (o per ente e mese senza beneficiario).",
+        INPUT,
+        "provider",
+        "month",
+        c("beneficiary_id", "invoice_beneficiary", optional=True),
+        c("net_eur", "invoice_net_eur"),
+        c("vat_eur", "invoice_vat_eur"),
+        c("total_eur", "invoice_total_eur"),
+        published=False,
+    ),
+    "commitments": table(
+        "Impegni di spesa dei Comuni: per beneficiario o per servizio, importo, periodo, atto.",
+        INPUT,
+        "comune",
+        c("beneficiary_id", "invoice_beneficiary", optional=True),
+        c("service", "commitment_service", optional=True),
+        c("amount_eur", "commitment_eur"),
+        c("start", "commitment_start"),
+        c("end", "commitment_end"),
+        c("act", optional=True),
+        published=False,
+    ),
+    "billable_visits": table(
+        "Ogni prestazione con i minuti fatturabili, la voce fatturata e la regola che ha deciso.",
+        DERIVED,
+        "provider",
+        c("date", "visit_date"),
+        "month",
+        "beneficiary_id",
+        "comune",
+        c("planned_item", "planned_item"),
+        "activity_code",
+        c("minutes", "direct_minutes"),
+        "operators",
+        "holiday",
+        c("item", "tariff_item"),
+        "billable_minutes",
+        c("quantity", "billable_quantity"),
+        c("rule", "billing_rule"),
+        "rule_note",
+        "rule_lines",
+        c("line", "export_line"),
+    ),
+    "billable_monthly": table(
+        "Fatturabile per ente, comune, beneficiario, voce e mese, con le quote dei pagatori "
+        "(come costs_monthly).",
+        DERIVED,
+        "provider",
+        "comune",
+        "beneficiary_id",
+        *MONTH_AMOUNTS,
+        key=MONTHLY_KEY,
+        rules=(PAYERS_SUM_TO_GROSS,),
+    ),
+    "invoice_check": table(
+        "Fatture contro ore validate: per beneficiario (o per ente e mese), differenza e motivo.",
+        DERIVED,
+        "provider",
+        "month",
+        c("beneficiary_id", "invoice_beneficiary"),
+        c("scope", "invoice_scope"),
+        c("invoiced", "invoiced_eur"),
+        c("billable", "billable_eur"),
+        c("delta", "invoice_delta_eur"),
+        c("reason", "invoice_reason"),
+        "message",
+    ),
+    "commitment_status": table(
+        "Impegni: speso fino al mese, previsto dai piani aperti, mesi dell'80% e del 100%.",
+        DERIVED,
+        "commitment_id",
+        "comune",
+        c("scope", "commitment_scope"),
+        c("amount_eur", "commitment_eur"),
+        "through_month",
+        "spent_eur",
+        "forecast_eur",
+        "used_share",
+        "alert_month",
+        "full_month",
+        c("state", "commitment_state"),
+        key=("commitment_id",),
+    ),
+    "commitment_alerts": table(
+        "Avvisi per Comune: soglia dell'80%, impegno superato, fatture oltre l'impegno.",
+        DERIVED,
+        "comune",
+        "commitment_id",
+        "severity",
+        "message",
+    ),
+}
+
 TABLES: dict[str, Table] = {
     **PLAN_TABLES,
     **VIEW_TABLES,
@@ -806,4 +921,5 @@ TABLES: dict[str, Table] = {
     **COST_TABLES,
     **DRAFT_TABLES,
     **FORECAST_TABLES,
+    **MONITORING_TABLES,
 }

@@ -44,6 +44,7 @@ from cscplan.metadata.fields import CODE_PATTERN, RATE_BASES
 from cscplan.metadata.fields import TARIFF_UNITS as UNITS
 from cscplan.metadata.fields import VAT_KINDS as VAT
 from cscplan.periods import Period
+from cscplan.tariffs.billing import BILLING, BillingRules, read_billing
 from cscplan.tariffs.indexation import OPEN_END, STEPS, Step, indexed_rates, read_steps, sort_rates
 from cscplan.tariffs.parameters import Parameter, parameter_spec, parse_parameter
 from cscplan.vocabulary import COMUNE, DISTRICT, PAYERS
@@ -209,6 +210,7 @@ TARIFF_FILE = Record(
         "parameters": required(_parameters_spec()),
         "rate_lists": optional(MapOf(NAME, ListOf(PERIOD, min_items=1)), {}),
         "items": required(ListOf(ITEM, min_items=1)),
+        "billing": optional(BILLING),
     }
 )
 ITEM_COLUMNS = list(metadata.dtypes("tariff_items"))
@@ -239,6 +241,8 @@ class TariffSchedule:
     validity_line: int | None = None
     validity_note: str = ""
     indexation: tuple[Step, ...] = ()
+    billing: BillingRules = field(default_factory=BillingRules)
+    """How delivered minutes become billable units (``billing`` key, :mod:`.billing`)."""
 
     @cached_property
     def period(self) -> Period:
@@ -334,6 +338,7 @@ def parse_schedule(data: Any, source: str, lines: dict | None = None) -> TariffS
         validity_line=validity["source_line"] if validity else None,
         validity_note=validity["note"] if validity else "",
         indexation=steps,
+        billing=read_billing(spec["billing"], {item["code"] for item in items}, where),
     )
 
 
