@@ -67,3 +67,6 @@ UNMAPPED_GROUP = "non mappate"
 
 # --- totals --------------------------------------------------------------------------------------
 TOTAL = "TOTALE"
+
+SYNTHETIC_WORD = "sintetica"
+"""How every output names an input that is the bundled synthetic example."""

@@ -100,5 +100,7 @@ def test_each_comune_workbook_total_is_the_engine_figure(pack, cycle):
 
 def test_the_district_overview_draws_the_80_percent_line(pack):
     page = (pack / "panoramica_distretto.html").read_text(encoding="utf-8")
-    assert "Soglia di allerta (80%)" in page and "Speso e impegnato per Comune" in page
-    assert "sintetica" in page
+    assert "Soglia di allerta (80% dell'impegnato)" in page
+    assert page.count("ha usato") >= 2  # one message title by comune, one by service
+    assert "sintetica" in page and "dati sintetici" in page
+    assert 'id="grafico-panoramica-comune"' in page and 'id="grafico-panoramica-service"' in page

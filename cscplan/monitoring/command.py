@@ -19,7 +19,7 @@ import pandas as pd
 
 from cscplan import __version__, paths
 from cscplan.errors import InputError
-from cscplan.fmt import eur
+from cscplan.fmt import eur, number
 from cscplan.intake.provenance import caseload_origin, digest, shown_path
 from cscplan.monitoring.billing import billable_monthly, billable_visits
 from cscplan.monitoring.commitments import CommitmentWatch, coverage, read_commitments, watch
@@ -27,7 +27,7 @@ from cscplan.monitoring.intake import InputFile, month_label, read_input
 from cscplan.monitoring.invoices import InvoiceCheck, check_invoices, provider_schedule
 from cscplan.periods import Period
 from cscplan.validation.findings import Finding, findings_frame
-from cscplan.vocabulary import SEVERITIES
+from cscplan.vocabulary import SEVERITIES, SEVERITY_LABELS, SYNTHETIC_WORD
 
 PROFILES = {
     "activity": paths.PROFILES / "attivita_gecas.yaml",
@@ -35,7 +35,6 @@ PROFILES = {
     "commitments": paths.PROFILES / "impegni.yaml",
 }
 QUARTER = re.compile(r"(\d{4})\s*[-/ ]?\s*[QqTt]([1-4])")
-SYNTHETIC_WORD = "sintetica"
 
 
 @dataclass(frozen=True)
@@ -277,20 +276,24 @@ def summary(cycle: Cycle, out: Path) -> str:
     labels = ", ".join(f"{role}: {text}" for role, text in cycle.labels.items())
     lines = [
         f"Mesi: {', '.join(cycle.months)} — {labels}.",
-        f"Prestazioni: {len(cycle.visits)} (back-office non fatturato: "
-        f"{int((cycle.visits['rule'] == 'back_office').sum())}); fatturabile lordo "
+        f"Prestazioni: {number(len(cycle.visits))} (back-office non fatturato: "
+        f"{number((cycle.visits['rule'] == 'back_office').sum())}); fatturabile lordo "
         f"{eur(monthly['gross_eur'].sum())}, quota dei Comuni {eur(monthly['comune_eur'].sum())}.",
     ]
     if cycle.check is not None:
         table = cycle.check.table
         wrong = table[table["reason"] != ""]
         lines.append(
-            f"Fatture: {len(table)} confronti, {len(wrong)} con differenze o senza impegno."
+            f"Fatture: {number(len(table))} confronti, {number(len(wrong))} con differenze o "
+            "senza impegno."
         )
     if cycle.watched is not None:
-        lines.append(f"Impegni: {len(cycle.watched.status)}; avvisi: {len(cycle.watched.alerts)}.")
+        watched = cycle.watched
+        lines.append(
+            f"Impegni: {number(len(watched.status))}; avvisi: {number(len(watched.alerts))}."
+        )
     found = cycle.findings
     for row in found.itertuples():
-        lines.append(f"- [{row.severity}] {row.message}")
+        lines.append(f"- [{SEVERITY_LABELS[row.severity]}] {row.message}")
     lines.append(f"Scritti in {out}.")
     return "\n".join(lines)

@@ -23,10 +23,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from plotly.offline import get_plotlyjs
 
 from cscplan import metadata
+from cscplan.fmt import eur, percent
 from cscplan.forecast.command import slug
-from cscplan.reports.charts import chart_text
+from cscplan.reports.charts import chart_layout, chart_text, money_axis, the_percent
 from cscplan.reports.excel import (
     BOLD,
     EURO_FORMAT,
@@ -36,8 +38,11 @@ from cscplan.reports.excel import (
     workbook_bytes,
     write_table,
 )
+from cscplan.reports.html import STYLE, figure_html
+from cscplan.reports.narrative import month_name
+from cscplan.reports.presentation import DECREASE_COLOR as ALERT_COLOR
 from cscplan.reports.presentation import series_color
-from cscplan.vocabulary import ALERT_SHARE
+from cscplan.vocabulary import ALERT_SHARE, SYNTHETIC_WORD
 
 TITLE_FONT = Font(bold=True, size=14)
 MONEY = ("gross_q", "comune_q", "gross_ytd", "comune_ytd")
@@ -145,67 +150,126 @@ def _status_sheets(wb: Workbook, cycle, comune: str) -> None:
 
 
 def overview_frame(cycle, by: str) -> pd.DataFrame:
-    """Spent (comune's share, year to date) and commitments by comune or by service."""
-    status = cycle.watched.status
-    if by == "comune":
-        return status.groupby("comune", as_index=False)[["spent_eur", "amount_eur"]].sum()
+    """Spent (the comunes' share, year to date) and committed, by comune or by service.
+
+    By service, a commitment counts under its own service, else under the service on which its
+    beneficiary spent most (the commitment covers that beneficiary's plan)."""
     services = cycle.schedule.items.set_index("code")["service"]
-    spent = cycle.history.assign(service=cycle.history["item"].map(services))
-    spent = spent.groupby("service", as_index=False)["comune_eur"].sum()
-    return spent.rename(columns={"comune_eur": "spent_eur"})
+    history = cycle.history.assign(service=cycle.history["item"].map(services))
+    if by == "comune":
+        spent = history.groupby("comune")["comune_eur"].sum()
+    else:
+        spent = history.groupby("service")["comune_eur"].sum()
+    frame = spent.rename("spent_eur").rename_axis(by).reset_index()
+    if cycle.watched is None:
+        return frame
+    status = cycle.watched.status.assign(
+        service=_commitment_services(cycle.watched.status, history)
+    )
+    committed = status.groupby(by)["amount_eur"].sum().rename_axis(by).reset_index()
+    return frame.merge(committed, on=by, how="outer").fillna(0.0).sort_values(by)
 
 
-def overview_figure(frame: pd.DataFrame, by: str, title: str) -> go.Figure:
+def _commitment_services(status: pd.DataFrame, history: pd.DataFrame) -> pd.Series:
+    """Each commitment's service: the one its scope names, else its beneficiary's main one."""
+    scope = status["scope"].str.extract(
+        r"^(?:utente (?P<who>[^,]+))?(?:,? ?(?:servizio )?(?P<what>.+))?$"
+    )
+    spend = history.groupby(["comune", "beneficiary_id", "service"])["comune_eur"].sum()
+    main = spend.sort_values(ascending=False, kind="stable").reset_index()
+    main = main.drop_duplicates(["comune", "beneficiary_id"]).set_index(
+        ["comune", "beneficiary_id"]
+    )
+    keys = list(zip(status["comune"], scope["who"].fillna(""), strict=True))
+    inferred = pd.Series([main["service"].get(k, "") for k in keys], index=status.index)
+    named = scope["what"].fillna("").str.strip()
+    return named.where(named != "", inferred).replace("", "(non attribuito)")
+
+
+def overview_figure(frame: pd.DataFrame, by: str, title: str, subtitle: str) -> go.Figure:
+    """Spent beside committed (bars) with the alert threshold of each commitment (a dash)."""
     fig = go.Figure()
     names = frame[by].map(chart_text)
+    spent = frame["spent_eur"]
     fig.add_bar(
-        x=names, y=frame["spent_eur"], name="Speso (quota dei Comuni)", marker_color=series_color(0)
+        x=names,
+        y=spent,
+        name="Speso (quota dei Comuni)",
+        marker_color=series_color(0),
+        customdata=[eur(v) for v in spent],
+        hovertemplate="<b>%{x}</b><br>speso %{customdata}<extra></extra>",
     )
     if "amount_eur" in frame:
-        fig.add_bar(x=names, y=frame["amount_eur"], name="Impegnato", marker_color=series_color(1))
+        committed = frame["amount_eur"]
+        fig.add_bar(
+            x=names,
+            y=committed,
+            name="Impegnato",
+            marker_color=series_color(1),
+            customdata=[eur(v) for v in committed],
+            hovertemplate="<b>%{x}</b><br>impegnato %{customdata}<extra></extra>",
+        )
         fig.add_scatter(
             x=names,
-            y=frame["amount_eur"] * ALERT_SHARE,
+            y=committed * ALERT_SHARE,
             mode="markers",
-            marker={"symbol": "line-ew-open", "size": 18, "color": series_color(2)},
-            name=f"Soglia di allerta ({ALERT_SHARE:.0%})",
+            marker={
+                "symbol": "line-ew-open",
+                "size": 28,
+                "color": ALERT_COLOR,
+                "line": {"width": 3},
+            },
+            name=f"Soglia di allerta ({percent(ALERT_SHARE, 0)} dell'impegnato)",
+            customdata=[eur(v) for v in committed * ALERT_SHARE],
+            hovertemplate="<b>%{x}</b><br>soglia %{customdata}<extra></extra>",
         )
-    fig.update_layout(title=chart_text(title), barmode="group", yaxis_title="€")
+    chart_layout(fig, title, subtitle, barmode="group")
+    fig.update_layout(legend={"y": -0.14, "yanchor": "top"})
+    money_axis(fig, "y", "Euro (quota dei Comuni)")
     return fig
 
 
+def _used_title(frame: pd.DataFrame, what: str) -> str:
+    """The message of a chart: who has used the largest share of its commitments."""
+    if "amount_eur" not in frame or not (frame["amount_eur"] > 0).any():
+        top = frame.sort_values("spent_eur", ascending=False).iloc[0]
+        return f"{top.iloc[0]}: la spesa maggiore per {what}, {eur(top['spent_eur'])}"
+    with_amount = frame[frame["amount_eur"] > 0]
+    used = with_amount["spent_eur"] / with_amount["amount_eur"]
+    top = with_amount.loc[used.idxmax()]
+    return (
+        f"{top.iloc[0]} ha usato {the_percent(used.max())} dell'impegnato "
+        f"({eur(top['spent_eur'])} su {eur(top['amount_eur'])})"
+    )
+
+
 def overview_html(cycle, quarter: str) -> bytes:
+    """The district overview: spent and committed by comune and by service (offline page)."""
+    inputs = "; ".join(f"{role}: {text}" for role, text in cycle.labels.items())
+    through = month_name(cycle.months[-1]) if cycle.months else ""
+    synthetic = any(SYNTHETIC_WORD in text for text in cycle.labels.values())
+    subtitle = f"Da gennaio a {through} · trattino = soglia dell'80%" + (
+        " · dati sintetici" if synthetic else ""
+    )
     parts = [
         f"<h1>Panoramica distrettuale {html.escape(quarter)}</h1>",
-        "<p>" + html.escape("; ".join(f"{r}: {t}" for r, t in cycle.labels.items())) + "</p>",
+        f"<p>{html.escape(inputs)}</p>",
     ]
     if cycle.watched is None:
-        parts.append("<p>Nessun impegno indicato (--impegni): solo la spesa per servizio.</p>")
-    figures = []
-    if cycle.watched is not None:
-        figures.append(
-            overview_figure(
-                overview_frame(cycle, "comune"), "comune", "Speso e impegnato per Comune"
-            )
-        )
-    figures.append(overview_figure(overview_frame_services(cycle), "service", "Speso per servizio"))
-    for k, fig in enumerate(figures):
-        parts.append(fig.to_html(full_html=False, include_plotlyjs=k == 0))
+        parts.append("<p>Nessun impegno indicato (--impegni): solo la spesa.</p>")
+    figures = {}
+    for by, what in (("comune", "Comune"), ("service", "servizio")):
+        frame = overview_frame(cycle, by)
+        if not frame.empty:
+            figures[by] = overview_figure(frame, by, _used_title(frame, what), subtitle)
+    parts += [figure_html(f"panoramica-{by}", fig) for by, fig in figures.items()]
     body = "\n".join(parts)
-    return f'<!doctype html><html lang="it"><meta charset="utf-8"><title>Panoramica {html.escape(quarter)}</title><body>{body}</body></html>'.encode()
-
-
-def overview_frame_services(cycle) -> pd.DataFrame:
-    frame = overview_frame(cycle, "service")
-    if cycle.watched is None:
-        return frame
-    status = cycle.watched.status
-    service = status["scope"].str.extract(r"servizio (.+)$")[0]
-    committed = status.assign(service=service).dropna(subset=["service"])
-    if committed.empty:
-        return frame
-    amounts = committed.groupby("service", as_index=False)["amount_eur"].sum()
-    return frame.merge(amounts, on="service", how="left")
+    return (
+        '<!doctype html><html lang="it"><head><meta charset="utf-8">'
+        f"<title>Panoramica {html.escape(quarter)}</title>"
+        f"<script>{get_plotlyjs()}</script><style>{STYLE}</style></head>"
+        f"<body><main>{body}</main></body></html>"
+    ).encode()
 
 
 def quarter_documents(cycle, quarter: str) -> dict[str, bytes]:

@@ -100,7 +100,7 @@ def wrap(text: str, width: int) -> str:
 TITLE_WIDTH, SUBTITLE_WIDTH = 64, 100  # characters: the title still fits an A4 page (~700 px)
 
 
-def _layout(fig: go.Figure, title: str, subtitle: str = "", **kwargs) -> go.Figure:
+def chart_layout(fig: go.Figure, title: str, subtitle: str = "", **kwargs) -> go.Figure:
     """Shared Italian look: message title, subtitle, ``,``/``.`` separators, readable text."""
     title, subtitle = wrap(title, TITLE_WIDTH), wrap(subtitle, SUBTITLE_WIDTH)
     heading = {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 19}}
@@ -147,7 +147,9 @@ def _sized(
     fig: go.Figure, title: str, subtitle: str, rows: int, base: int, per_row: int, **kwargs
 ) -> go.Figure:
     """``_layout`` with a height that grows with the rows drawn, up to one A4 page."""
-    return _layout(fig, title, subtitle, height=min(MAX_HEIGHT, base + per_row * rows), **kwargs)
+    return chart_layout(
+        fig, title, subtitle, height=min(MAX_HEIGHT, base + per_row * rows), **kwargs
+    )
 
 
 def _room_for_subplot_titles(fig: go.Figure) -> None:
@@ -201,7 +203,7 @@ def _translucent(hex_color: str, alpha: float = 0.35) -> str:
     return f"rgba({red},{green},{blue},{alpha})"
 
 
-def _money_axis(fig: go.Figure, axis: str, title: str, signed: bool = False, **where) -> None:
+def money_axis(fig: go.Figure, axis: str, title: str, signed: bool = False, **where) -> None:
     settings = {"title_text": title, "tickformat": ("+" if signed else "") + ",.0f"}
     settings["ticksuffix"] = " €"
     (fig.update_xaxes if axis == "x" else fig.update_yaxes)(**settings, **where)
@@ -274,7 +276,7 @@ def budget_treemap(tables: dict[str, pd.DataFrame]) -> go.Figure:
         f"Budget {year} dalle righe delle schede: {eur(total)}. "
         "Clic su un obiettivo per vederne azioni e voci."
     )
-    _layout(fig, title, subtitle, height=560)
+    chart_layout(fig, title, subtitle, height=560)
     fig.update_layout(margin={"l": 10, "r": 10, "b": 10})
     return fig
 
@@ -335,7 +337,7 @@ def funding_sankey(tables: dict[str, pd.DataFrame]) -> go.Figure:
         f"{percent(by_group[first] / total, 0)} del budget {year} ({eur(by_group[first])})"
     )
     subtitle = f"Fonti di finanziamento {year} per obiettivo, dalle righe di budget"
-    _layout(fig, title, subtitle, height=600)
+    chart_layout(fig, title, subtitle, height=600)
     fig.update_layout(margin={"l": 10, "r": 10, "b": 20})
     return fig
 
@@ -388,7 +390,7 @@ def comparison_waterfall(tables: dict[str, pd.DataFrame]) -> go.Figure:
     high = max(start, end, float(levels.max()))
     span = high - low
     fig.update_yaxes(autorange="reversed", type="category")
-    _money_axis(fig, "x", "Euro")
+    money_axis(fig, "x", "Euro")
     fig.update_xaxes(range=[max(0.0, low - 0.35 * span), high + 0.3 * span])
     return fig
 
@@ -433,10 +435,10 @@ def multiyear_bars(tables: dict[str, pd.DataFrame]) -> go.Figure:
         f"({_change(last, first)})"
     )
     subtitle = f"Budget pluriennale {years[0]}–{years[-1]} per obiettivo"
-    _layout(fig, title, subtitle, barmode="stack", height=600)
+    chart_layout(fig, title, subtitle, barmode="stack", height=600)
     fig.update_layout(legend={"y": -0.1, "yanchor": "top"})
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=x)
-    _money_axis(fig, "y", "Euro")
+    money_axis(fig, "y", "Euro")
     fig.update_yaxes(range=[0, float(totals.max()) * 1.12])
     return fig
 
@@ -502,7 +504,7 @@ def wrong_totals_chart(tables: dict[str, pd.DataFrame]) -> go.Figure:
     _sized(fig, title, subtitle, count, 220, 60, showlegend=False)
     fig.update_yaxes(autorange="reversed")
     reach = float(wrong["difference"].abs().max())
-    _money_axis(fig, "x", "Differenza in valore assoluto (€)")
+    money_axis(fig, "x", "Differenza in valore assoluto (€)")
     fig.update_xaxes(range=[0, 2.4 * reach])
     return fig
 
@@ -553,7 +555,7 @@ def scenario_by_service(tables: dict[str, pd.DataFrame]) -> go.Figure:
     _sized(fig, title, subtitle, len(rows), 260, 42)
     fig.update_layout(legend={"y": -0.12, "yanchor": "top"})
     fig.update_yaxes(autorange="reversed")
-    _money_axis(fig, "x", "Costo lordo annuo (€)")
+    money_axis(fig, "x", "Costo lordo annuo (€)")
     return fig
 
 
@@ -628,7 +630,7 @@ def scenario_by_payer(tables: dict[str, pd.DataFrame]) -> go.Figure:
     subtitle = on_caseload("Costo lordo annuo per pagatore in ogni scenario", tables)
     _sized(fig, title, subtitle, len(order), 220, 60, barmode="stack")
     fig.update_yaxes(autorange="reversed")
-    _money_axis(fig, "x", "Costo lordo annuo (€)")
+    money_axis(fig, "x", "Costo lordo annuo (€)")
     fig.update_xaxes(range=[0, float(grand.max()) * 1.22])
     return fig
 
@@ -658,9 +660,9 @@ def _with_commitment(
     share = alert_share(tables)
     _horizontal_line(fig, x, level, "Impegno annuo", "dash")
     _horizontal_line(fig, x, share * level, f"Soglia di allerta {percent(share, 0)}", "dot")
-    _layout(fig, title, subtitle)
+    chart_layout(fig, title, subtitle)
     fig.update_layout(legend={"y": -0.14, "yanchor": "top"})
-    _money_axis(fig, "y", "Spesa cumulata (€)")
+    money_axis(fig, "y", "Spesa cumulata (€)")
     return fig
 
 
@@ -814,7 +816,7 @@ def tornado(tables: dict[str, pd.DataFrame]) -> go.Figure:
             )
         reach = float(sens[[f"{panel}_low", f"{panel}_high"]].abs().max().max()) or 1.0
         fig.update_xaxes(range=[-1.8 * reach, 1.8 * reach], nticks=5, row=1, col=col)
-        _money_axis(fig, "x", "Variazione (€)", signed=True, row=1, col=col)
+        money_axis(fig, "x", "Variazione (€)", signed=True, row=1, col=col)
     title, subtitle = _tornado_message(tables, sens)
     _sized(fig, title, subtitle, len(sens), 280, 70, barmode="overlay")
     _room_for_subplot_titles(fig)
@@ -910,7 +912,7 @@ def comuni_chart(tables: dict[str, pd.DataFrame]) -> go.Figure:
     _sized(fig, title, subtitle, len(rows), 260, 22, barmode="stack")
     fig.update_layout(legend={"y": -0.13, "yanchor": "top"})
     fig.update_yaxes(autorange="reversed", tickfont={"size": 11})
-    _money_axis(fig, "x", "Euro l'anno")
+    money_axis(fig, "x", "Euro l'anno")
     return fig
 
 
@@ -982,7 +984,7 @@ def cremona_growth_chart(tables: dict[str, pd.DataFrame]) -> go.Figure:
     subtitle = f"Benchmark Cremona {span} per servizio CSC e volumi CSC: un ordine di grandezza"
     if with_cases:
         subtitle = on_caseload(subtitle, tables)
-    _layout(fig, title, subtitle, barmode="group", height=560)
+    chart_layout(fig, title, subtitle, barmode="group", height=560)
     _room_for_subplot_titles(fig)
     fig.update_layout(legend={"y": -0.2, "yanchor": "top"})
     fig.update_yaxes(tickformat="+.0%", row=1, col=1, title_text="Crescita")
