@@ -190,28 +190,21 @@ def overview_figure(frame: pd.DataFrame, by: str, title: str, subtitle: str) -> 
     """Spent beside committed (bars) with the alert threshold of each commitment (a dash)."""
     fig = go.Figure()
     names = frame[by].map(chart_text)
-    spent = frame["spent_eur"]
-    fig.add_bar(
-        x=names,
-        y=spent,
-        name="Speso (quota dei Comuni)",
-        marker_color=series_color(0),
-        customdata=[eur(v) for v in spent],
-        hovertemplate="<b>%{x}</b><br>speso %{customdata}<extra></extra>",
-    )
+    series = [
+        ("spent_eur", "Speso (quota dei Comuni)", "speso"),
+        ("amount_eur", "Impegnato", "impegnato"),
+    ]
+    for n, (column, name, verb) in enumerate(series):
+        if column in frame:
+            values = frame[column]
+            fig.add_bar(
+                x=names, y=values, name=name, marker_color=series_color(n), **_hover(values, verb)
+            )
     if "amount_eur" in frame:
-        committed = frame["amount_eur"]
-        fig.add_bar(
-            x=names,
-            y=committed,
-            name="Impegnato",
-            marker_color=series_color(1),
-            customdata=[eur(v) for v in committed],
-            hovertemplate="<b>%{x}</b><br>impegnato %{customdata}<extra></extra>",
-        )
+        threshold = frame["amount_eur"] * ALERT_SHARE
         fig.add_scatter(
             x=names,
-            y=committed * ALERT_SHARE,
+            y=threshold,
             mode="markers",
             marker={
                 "symbol": "line-ew-open",
@@ -220,13 +213,20 @@ def overview_figure(frame: pd.DataFrame, by: str, title: str, subtitle: str) -> 
                 "line": {"width": 3},
             },
             name=f"Soglia di allerta ({percent(ALERT_SHARE, 0)} dell'impegnato)",
-            customdata=[eur(v) for v in committed * ALERT_SHARE],
-            hovertemplate="<b>%{x}</b><br>soglia %{customdata}<extra></extra>",
+            **_hover(threshold, "soglia"),
         )
     chart_layout(fig, title, subtitle, barmode="group")
     fig.update_layout(legend={"y": -0.14, "yanchor": "top"})
     money_axis(fig, "y", "Euro (quota dei Comuni)")
     return fig
+
+
+def _hover(values: pd.Series, what: str) -> dict:
+    """Hover text: the category, then ``what`` and the amount in Italian."""
+    return {
+        "customdata": [eur(v) for v in values],
+        "hovertemplate": f"<b>%{{x}}</b><br>{what} %{{customdata}}<extra></extra>",
+    }
 
 
 def _used_title(frame: pd.DataFrame, what: str) -> str:
