@@ -485,6 +485,104 @@ PREVISIONE = [
 ]
 
 
+MONITORAGGIO = [
+    (
+        "md",
+        "# 07 · Il ciclo del mese e il monitoraggio trimestrale\n\n"
+        "Durante l'anno: l'Ente convalida le ore in Gecas entro l'8, il Comune le controlla dal 9 al "
+        "20, l'Ente fattura dal 21 e CSC paga nei limiti dell'impegno del Comune (linee guida 2023, "
+        "righe 163–175); ogni trimestre CSC manda a ogni Comune la spesa per beneficiario e lo avvisa "
+        "all'80% dell'impegno (righe 177–181), poi chiede il rimborso con la *nota di riparto* (189–191).\n\n"
+        "I file di `data/esempi/monitoraggio/` sono un **esempio sintetico** (primo trimestre 2023, "
+        "quattro Comuni) con sei errori inseriti apposta nelle fatture e negli impegni: il notebook "
+        "mostra che il ciclo li trova tutti, una volta sola, e nient'altro.",
+    ),
+    (
+        "code",
+        "import tempfile\nfrom pathlib import Path\n\nimport pandas as pd\n"
+        "from cscplan import metadata, paths\n"
+        "from cscplan.fmt import eur\n"
+        "from cscplan.monitoring.command import CycleInputs, compute_cycle, quarter_months, run_trimestre\n"
+        "from cscplan.reports.styling import styled\n"
+        "from cscplan.tabular import read_table\n\n"
+        'ESEMPIO = paths.EXAMPLES / "monitoraggio"\n'
+        "inputs = CycleInputs(\n"
+        '    activity=ESEMPIO / "attivita_2023T1.csv",\n'
+        '    invoices=ESEMPIO / "fatture_2023T1.csv",\n'
+        '    commitments=ESEMPIO / "impegni_2023.csv",\n'
+        "    caseload=paths.SAMPLE_CASELOAD,\n)\n"
+        'cycle = compute_cycle(inputs, quarter_months("2023Q1"), key="--trimestre")\n'
+        "cycle.labels",
+    ),
+    (
+        "md",
+        "## Dalle visite ai minuti fatturabili\n"
+        "Ogni regola è nel tariffario (`data/tariffs/tariffario.yaml`, sezione `billing`, con la riga "
+        "delle linee guida): SAD + 10 minuti di trasferimento, per difetto a 15, minimo 30; ADM, SIP, "
+        "SAAP e AID solo l'attività diretta; ogni operatore presente; la voce festiva la domenica e "
+        "nelle festività nazionali; il back-office registrato ma mai fatturato. La colonna *regola* "
+        "dice quale ha deciso.",
+    ),
+    (
+        "code",
+        "visits = cycle.visits\n"
+        'rules = visits.groupby("rule").size().rename("visite").to_frame()\n'
+        'styled(rules, labels={"visite": "Visite"}, money=False)',
+    ),
+    (
+        "code",
+        'sad = visits[visits["item"].str.startswith("SAD")].head(6)\n'
+        'styled(sad, "billable_visits")',
+    ),
+    (
+        "md",
+        "## La verifica delle fatture\n"
+        "Ogni fattura contro le ore validate, per beneficiario; ogni differenza ha il suo motivo.",
+    ),
+    (
+        "code",
+        "check = cycle.check.table\n"
+        'wrong = check[check["reason"] != ""]\n'
+        'styled(wrong, "invoice_check")',
+    ),
+    ("md", "## Gli impegni e gli avvisi"),
+    (
+        "code",
+        "status = cycle.watched.status\n"
+        'styled(status.sort_values("used_share", ascending=False).head(8), "commitment_status")',
+    ),
+    (
+        "code",
+        'findings = cycle.findings\nstyled(findings[["severity", "message"]], "findings")',
+    ),
+    ("md", "## Il pacchetto trimestrale"),
+    (
+        "code",
+        'out = Path(tempfile.mkdtemp()) / "trimestre"\n'
+        'text, code = run_trimestre(inputs, "2023Q1", out, fail_on="never")\n'
+        "print(text)\nsorted(p.name for p in out.iterdir())",
+    ),
+    ("md", "## Controlli: ogni errore inserito trovato una volta, con l'importo giusto"),
+    (
+        "code",
+        'planted = read_table(ESEMPIO / "errori_inseriti.csv").frame()\n'
+        'over = planted[planted["Errore"] == "impegno superato"]\n'
+        'invoice_errors = planted.drop(over.index)\n'
+        'found = wrong.set_index(["provider", "month", "beneficiary_id"])\n'
+        'for ente, mese, utente, differenza in invoice_errors[["Ente", "Mese", "Codice utente", "Differenza"]].itertuples(index=False):\n'
+        "    key = (ente, mese, utente)\n"
+        "    assert key in found.index, key\n"
+        '    assert abs(found.loc[key, "delta"] - float(differenza.replace(",", "."))) < 0.01, key\n'
+        "assert len(found) == len(invoice_errors)\n"
+        'exceeded = findings[findings["message"].str.contains("oltre l\'impegno")]\n'
+        'assert len(exceeded) == len(over) and over["Codice utente"].iloc[0] in exceeded["message"].iloc[0]\n'
+        "assert code == 0 and (out / 'panoramica_distretto.html').exists()\n"
+        "assert all('sintetica' in label for label in cycle.labels.values() if label)\n"
+        "print(len(found), 'differenze trovate su', len(check), 'confronti;', eur(cycle.monthly['gross_eur'].sum()))",
+    ),
+]
+
+
 def main() -> None:
     books = {
         "01_ricostruzione_budget.ipynb": RICOSTRUZIONE,
@@ -493,6 +591,7 @@ def main() -> None:
         "04_presentazione_assemblea.ipynb": ASSEMBLEA,
         "05_previsione_comuni.ipynb": PREVISIONE,
         "06_nuovo_piano.ipynb": NUOVO_PIANO,
+        "07_ciclo_mensile.ipynb": MONITORAGGIO,
     }
     for name, cells in books.items():
         nb = notebook(cells)
