@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Font
 from openpyxl.utils import quote_sheetname
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -25,6 +24,7 @@ from cscplan.periods import Period
 from cscplan.reports.excel import (
     BOLD,
     EURO_FORMAT,
+    TITLE_FONT,
     TOTAL_FILL,
     Block,
     finish_sheet,
@@ -34,7 +34,6 @@ from cscplan.reports.excel import (
     write_table,
 )
 
-TITLE_FONT = Font(bold=True, size=14)
 DETAIL = ["service", "item", "beneficiary_id", "unit", "qty_per_week", "plan_end", "months"]
 DETAIL += ["quantity"]
 RULE = (

@@ -22,7 +22,6 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 from openpyxl import Workbook
-from openpyxl.styles import Font
 from plotly.offline import get_plotlyjs
 
 from cscplan import metadata
@@ -32,6 +31,7 @@ from cscplan.reports.charts import chart_layout, chart_text, money_axis, the_per
 from cscplan.reports.excel import (
     BOLD,
     EURO_FORMAT,
+    TITLE_FONT,
     finish_sheet,
     text_cell,
     total_row,
@@ -44,7 +44,6 @@ from cscplan.reports.presentation import DECREASE_COLOR as ALERT_COLOR
 from cscplan.reports.presentation import series_color
 from cscplan.vocabulary import ALERT_SHARE, SYNTHETIC_WORD
 
-TITLE_FONT = Font(bold=True, size=14)
 MONEY = ("gross_q", "comune_q", "gross_ytd", "comune_ytd")
 HEADERS = {
     "beneficiary_id": "Codice utente",

@@ -40,6 +40,8 @@ PERCENT_FORMAT = "0.0%"
 FIXED_TIME = datetime(2020, 1, 1, 0, 0, 0)
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 BOLD = Font(bold=True)
+TITLE_FONT = Font(bold=True, size=14)
+"""A sheet's title (the forecast's and the quarterly pack's workbooks)."""
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F0")
 TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
 MASKED_FILL = PatternFill("solid", fgColor="FFF2CC")
