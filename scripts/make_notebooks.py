@@ -567,7 +567,7 @@ MONITORAGGIO = [
         "code",
         'planted = read_table(ESEMPIO / "errori_inseriti.csv").frame()\n'
         'over = planted[planted["Errore"] == "impegno superato"]\n'
-        'invoice_errors = planted.drop(over.index)\n'
+        "invoice_errors = planted.drop(over.index)\n"
         'found = wrong.set_index(["provider", "month", "beneficiary_id"])\n'
         'for ente, mese, utente, differenza in invoice_errors[["Ente", "Mese", "Codice utente", "Differenza"]].itertuples(index=False):\n'
         "    key = (ente, mese, utente)\n"
