@@ -444,50 +444,58 @@ def _csv(header: list[str], rows: list[list]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def activity_csv(frame: pd.DataFrame) -> bytes:
+def _minutes(value: float) -> str:
+    return f"{value:g}"
+
+
+ACTIVITY_FORMATS = {
+    "date": _day,
+    "beneficiary_id": str,
+    "comune": str,
+    "provider": str,
+    "item": str,
+    "minutes": _minutes,
+    "operators": str,
+    "activity_code": str,
+}
+INVOICE_FORMATS = {
+    "provider": str,
+    "month": str,
+    "beneficiary_id": str,
+    "net_eur": _it,
+    "vat_eur": _it,
+    "total_eur": _it,
+}
+COMMITMENT_FORMATS = {
+    "comune": str,
+    "beneficiary_id": str,
+    "service": str,
+    "amount_eur": _it,
+    "start": _day,
+    "end": _day,
+    "act": str,
+}
+"""Each file's columns in order (the headers above) and how each value is written in Italian."""
+
+
+def _written(header: list[str], frame: pd.DataFrame, formats: dict) -> bytes:
+    rows = frame[list(formats)].itertuples(index=False)
     return _csv(
-        ACTIVITY_HEADER,
-        [
-            [_day(r.date), r.beneficiary_id, r.comune, r.provider, r.item, f"{r.minutes:g}"]
-            + [str(r.operators), r.activity_code]
-            for r in frame.itertuples()
-        ],
+        header, [[f(v) for f, v in zip(formats.values(), row, strict=True)] for row in rows]
     )
+
+
+def activity_csv(frame: pd.DataFrame) -> bytes:
+    return _written(ACTIVITY_HEADER, frame, ACTIVITY_FORMATS)
 
 
 def invoices_csv(frame: pd.DataFrame) -> bytes:
-    return _csv(
-        INVOICE_HEADER,
-        [
-            [
-                r.provider,
-                r.month,
-                r.beneficiary_id,
-                _it(r.net_eur),
-                _it(r.vat_eur),
-                _it(r.total_eur),
-            ]
-            for r in frame.sort_values(["provider", "month", "beneficiary_id"]).itertuples()
-        ],
-    )
+    ordered = frame.sort_values(["provider", "month", "beneficiary_id"])
+    return _written(INVOICE_HEADER, ordered, INVOICE_FORMATS)
 
 
 def commitments_csv(frame: pd.DataFrame) -> bytes:
-    return _csv(
-        COMMITMENT_HEADER,
-        [
-            [
-                r.comune,
-                r.beneficiary_id,
-                r.service,
-                _it(r.amount_eur),
-                _day(r.start),
-                _day(r.end),
-                r.act,
-            ]
-            for r in frame.itertuples()
-        ],
-    )
+    return _written(COMMITMENT_HEADER, frame, COMMITMENT_FORMATS)
 
 
 def bundled_example() -> Example:
