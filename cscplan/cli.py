@@ -15,7 +15,7 @@ import typer
 
 from cscplan import paths
 from cscplan.errors import InputError
-from cscplan.vocabulary import FAIL_ON
+from cscplan.vocabulary import DEFAULT_SEED, FAIL_ON
 
 app = typer.Typer(
     add_completion=False,
@@ -84,7 +84,7 @@ def build(
     ] = None,
     seed: Annotated[
         int, typer.Option(help="Seme del Monte Carlo (intero tra 0 e 4294967295).")
-    ] = 2023,
+    ] = DEFAULT_SEED,
     draws: Annotated[int, typer.Option(help="Estrazioni del Monte Carlo (da 1 a 100.000).")] = 1000,
     screenshot: Annotated[bool, typer.Option(help=SCREENSHOT_HELP)] = True,
     pdf: Annotated[bool, typer.Option("--pdf", help=PDF_HELP)] = False,

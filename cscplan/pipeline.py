@@ -24,7 +24,13 @@ from cscplan.errors import InputError
 from cscplan.io import csv_bytes, write_bytes
 from cscplan.outfolder import OutputFolder, os_error
 from cscplan.periods import Period
-from cscplan.vocabulary import BASELINE, BASELINE_LABEL, PAYER_COLUMNS, SEVERITY_PLURALS
+from cscplan.vocabulary import (
+    BASELINE,
+    BASELINE_LABEL,
+    DEFAULT_SEED,
+    PAYER_COLUMNS,
+    SEVERITY_PLURALS,
+)
 
 METADATA_NAME = "run_metadata.json"
 MAX_SEED = 2**32 - 1
@@ -60,7 +66,7 @@ class BuildInputs:
     comuni: Path = paths.COMUNI
     payers: Path = paths.PAYERS
     localisation_weights: Path = paths.LOCALISATION_WEIGHTS
-    seed: int = 2023
+    seed: int = DEFAULT_SEED
     draws: int = 1000
     commitment: float | None = None  # € committed; None = the linked budget lines' amounts
     optional_scenarios: bool = False  # bundled scenarios: skip (with a note) those not applicable

@@ -70,3 +70,6 @@ TOTAL = "TOTALE"
 
 SYNTHETIC_WORD = "sintetica"
 """How every output names an input that is the bundled synthetic example."""
+
+DEFAULT_SEED = 2023
+"""The default random seed (Monte Carlo draws, the synthetic examples): a fixed number, not a year."""

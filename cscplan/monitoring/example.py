@@ -44,7 +44,7 @@ from cscplan.monitoring.invoices import (
     unrounded_quantities,
 )
 from cscplan.periods import Period
-from cscplan.vocabulary import COMUNE
+from cscplan.vocabulary import COMUNE, DEFAULT_SEED
 
 FOLDER = paths.EXAMPLES / "monitoraggio"
 FILES = {
@@ -53,7 +53,7 @@ FILES = {
     "commitments": "impegni_2023.csv",
     "planted": "errori_inseriti.csv",
 }
-SEED = 2023
+SEED = DEFAULT_SEED
 MONTHS = ("2023-01", "2023-02", "2023-03")
 YEAR = Period.calendar_year(2023)
 COMUNI = ("Castelleone", "Offanengo", "Pandino", "Spino d'Adda")

@@ -45,7 +45,15 @@ from cscplan.tariffs.engine import (
     own_amounts,
     plan_months,
 )
-from cscplan.vocabulary import ALERT_SHARE, BASELINE, COMUNE, DISTRICT, PAYER_COLUMNS, PAYERS
+from cscplan.vocabulary import (
+    ALERT_SHARE,
+    BASELINE,
+    COMUNE,
+    DEFAULT_SEED,
+    DISTRICT,
+    PAYER_COLUMNS,
+    PAYERS,
+)
 
 DEFAULT_BETA = (9.0, 1.0)
 QUANTILES = {"p10_eur": 0.10, "p50_eur": 0.50, "p90_eur": 0.90}
@@ -83,7 +91,7 @@ def simulate(
     *,
     year: int | None = None,
     draws: int = 1000,
-    seed: int = 2023,
+    seed: int = DEFAULT_SEED,
     beta: tuple[float, float] = DEFAULT_BETA,
     common: float | None = DEFAULT_COMMON,
     vat_rate: float | None = None,
@@ -99,7 +107,7 @@ def simulate_months(
     months: PlanMonths,
     *,
     draws: int = 1000,
-    seed: int = 2023,
+    seed: int = DEFAULT_SEED,
     beta=DEFAULT_BETA,
     common: float | None = DEFAULT_COMMON,
 ) -> Simulation:
@@ -314,7 +322,7 @@ def montecarlo_tables(
     period: Period | int | None = None,
     *,
     year: int | None = None,
-    seed: int = 2023,
+    seed: int = DEFAULT_SEED,
     draws: int = 1000,
     commitment: float | None = None,
     beta: tuple[float, float] = DEFAULT_BETA,

@@ -37,6 +37,7 @@ from cscplan.io import write_csv
 from cscplan.scenarios.caseload import CASELOAD_COLUMNS
 from cscplan.tabular import load_reference
 from cscplan.tariffs.schedule import TariffSchedule, load_schedule
+from cscplan.vocabulary import DEFAULT_SEED
 
 SPEC = paths.DATA_DIR / "caseload_sample_spec.csv"
 SPEC_NUMBERS = ("mix_share", "qty_min", "qty_max", "fixed_days", "group_share", "group_max")
@@ -96,7 +97,7 @@ def derive_sample_caseload(
     link: pd.DataFrame,
     schedule: TariffSchedule,
     comuni: pd.DataFrame,
-    seed: int = 2023,
+    seed: int = DEFAULT_SEED,
     spec: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Plans whose gross cost at the tariffs per budget line matches the line's plan amount.
